@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/** Every environment variable the service reads; `.env.example` documents each one. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: int(1, 65535).default(54329),
+  DB_POOL_MIN: int(0, 1000).default(5),
+  DB_POOL_MAX: int(1, 1000).default(20),
+  DB_MAX_USES: int(0).default(50_000),
+  DB_IDLE_TIMEOUT_MS: int(0).default(300_000),
+  DB_CONNECT_TIMEOUT_MS: int(0).default(10_000),
+  DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
+
+  MIGRATE_ON_START: bool.default(true),
+  MIGRATIONS_DIR: z.string().min(1).default('migrations'),
+  MIGRATION_TENANT_CONCURRENCY: int(1, 64).default(4),
+
+  JWT_SECRET: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).default('datalinx'),
+  JWT_AUDIENCE: z.string().min(1).default('datalinx-api'),
+  JWT_ACCESS_TTL_SECONDS: int(30, 86_400).default(900),
+
+  BODY_LIMIT_BYTES: int(1024).default(100 * 1024),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof EnvSchema>) {
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    database: {
+      url: env.DATABASE_URL,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      pool: {
+        min: env.DB_POOL_MIN,
+        max: env.DB_POOL_MAX,
+        maxUses: env.DB_MAX_USES,
+        idleTimeoutMillis: env.DB_IDLE_TIMEOUT_MS,
+        connectionTimeoutMillis: env.DB_CONNECT_TIMEOUT_MS,
+        statementTimeoutMillis: env.DB_STATEMENT_TIMEOUT_MS,
+      },
+    },
+    migrations: {
+      onStart: env.MIGRATE_ON_START,
+      dir: env.MIGRATIONS_DIR,
+      tenantConcurrency: env.MIGRATION_TENANT_CONCURRENCY,
+    },
+    jwt: {
+      secret: env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+    },
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment; the error names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}`);
+  }
+  const config = toConfig(parsed.data);
+  if (config.database.pool.min > config.database.pool.max) {
+    throw new ConfigError('Invalid environment configuration:\n  DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  }
+  return config;
+}

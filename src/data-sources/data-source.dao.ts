@@ -1,0 +1,71 @@
+import type { TenantDb } from '../db/database.js';
+import { countByParent, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { mapDbErrors } from '../db/pg-errors.js';
+import type { DataSourceRow, DataSourceUpdate, NewDataSourceRow } from '../db/tables/data-sources.table.js';
+
+const jsonOrNull = (v: unknown) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
+
+export function insertDataSource(db: TenantDb, row: NewDataSourceRow): Promise<DataSourceRow> {
+  return mapDbErrors(() =>
+    db
+      .insertInto('data_sources')
+      .values({
+        ...row,
+        connection_config: JSON.stringify(row.connection_config),
+        schema_cache: jsonOrNull(row.schema_cache),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+export function findDataSourceById(db: TenantDb, id: string): Promise<DataSourceRow | undefined> {
+  return db.selectFrom('data_sources').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findDataSourcesByIds(db: TenantDb, ids: readonly string[]): Promise<DataSourceRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('data_sources').selectAll().where('id', 'in', ids).execute();
+}
+
+export interface DataSourceFilter {
+  isActive?: boolean | null;
+}
+
+function filtered(db: TenantDb, filter: DataSourceFilter) {
+  let q = db.selectFrom('data_sources');
+  if (filter.isActive != null) q = q.where('is_active', '=', filter.isActive);
+  return q;
+}
+
+export function pagesByWorkspaceIds(
+  db: TenantDb,
+  workspaceIds: readonly string[],
+  filter: DataSourceFilter,
+  args: PageArgs,
+): Promise<Map<string, Page<DataSourceRow>>> {
+  return fetchPagesByParent(db, filtered(db, filter).selectAll(), 'data_sources', 'workspace_id', workspaceIds, args);
+}
+
+export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: DataSourceFilter) {
+  return countByParent(filtered(db, filter), 'workspace_id', workspaceIds);
+}
+
+export function updateDataSource(db: TenantDb, id: string, patch: DataSourceUpdate): Promise<DataSourceRow | undefined> {
+  const set = {
+    ...patch,
+    connection_config: patch.connection_config === undefined ? undefined : JSON.stringify(patch.connection_config),
+    schema_cache: jsonOrNull(patch.schema_cache),
+  };
+  return mapDbErrors(() => db.updateTable('data_sources').set(set).where('id', '=', id).returningAll().executeTakeFirst());
+}
+
+export async function deleteDataSourcesOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
+  const res = await db.deleteFrom('data_sources').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function deleteDataSource(db: TenantDb, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('data_sources').where('id', '=', id).executeTakeFirst();
+  return res.numDeletedRows > 0n;
+}

@@ -1,0 +1,150 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- generic over any table; callers get their row type back */
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { ValidationError } from '../errors.js';
+
+/** Relay connection arguments, as the API receives them. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface Page<T> {
+  rows: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PagePlan {
+  limit: number;
+  /** true: newest first (first/after); false: walking back from `before`. */
+  forward: boolean;
+  cursorId: string | null;
+  hasCursor: boolean;
+}
+
+const CURSOR_PREFIX = 'c1:';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Cursors are opaque to clients: a versioned, base64url-encoded row id. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(CURSOR_PREFIX + id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, argName: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  if (!UUID.test(id)) throw new ValidationError(`"${argName}" is not a valid cursor`, [argName]);
+  return id;
+}
+
+/** Checks the arguments once, for every list of the API: at most 100 rows a page. */
+export function planPage(args: PageArgs): PagePlan {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw new ValidationError('Pass either "first" or "last", not both', ['first']);
+  for (const [name, value] of [['first', first], ['last', last]] as const) {
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE)) {
+      throw new ValidationError(`"${name}" must be between 0 and ${MAX_PAGE_SIZE}`, [name]);
+    }
+  }
+  const forward = last == null;
+  const limit = (forward ? first : last) ?? DEFAULT_PAGE_SIZE;
+  const cursor = forward ? after : before;
+  if (!forward && after != null) throw new ValidationError('"after" goes with "first", not "last"', ['after']);
+  if (forward && before != null) throw new ValidationError('"before" goes with "last", not "first"', ['before']);
+  const cursorId = cursor != null ? decodeCursor(cursor, forward ? 'after' : 'before') : null;
+  return { limit, forward, cursorId, hasCursor: cursorId !== null };
+}
+
+export function toPage<T>(rows: T[], plan: PagePlan): Page<T> {
+  const more = rows.length > plan.limit;
+  const pageRows = rows.slice(0, plan.limit);
+  if (!plan.forward) pageRows.reverse();
+  return {
+    rows: pageRows,
+    hasNextPage: plan.forward ? more : plan.hasCursor,
+    hasPreviousPage: plan.forward ? plan.hasCursor : more,
+  };
+}
+
+// The helpers below work on any table ordered newest first by (created_at, id);
+// Kysely cannot type a query generic over the table, so they take a loosely
+// typed builder and hand back the caller's row type.
+type AnyQuery = SelectQueryBuilder<any, any, any>;
+
+/**
+ * Keyset condition: rows after (or before) the cursor row, which is looked up
+ * by id through the query builder, so timestamps keep their full precision and
+ * the tenant schema applies to the subquery too.
+ */
+function applyCursor(qb: AnyQuery, table: string, plan: PagePlan): AnyQuery {
+  if (!plan.cursorId) return qb;
+  const op = plan.forward ? '<' : '>';
+  return qb.where((eb) =>
+    eb(eb.refTuple('created_at', 'id'), op, eb.selectFrom(`${table} as cursor_row`).select(['cursor_row.created_at', 'cursor_row.id']).where('cursor_row.id', '=', plan.cursorId)),
+  );
+}
+
+const orderSql = (plan: PagePlan) => sql.raw(plan.forward ? 'created_at desc, id desc' : 'created_at asc, id asc');
+
+/** One page of a top-level list, newest first. `table` is the table the query selects from. */
+export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs): Promise<Page<O>> {
+  const plan = planPage(args);
+  if (plan.limit === 0) return { rows: [], hasNextPage: false, hasPreviousPage: false };
+  const rows = await applyCursor(qb, table, plan).orderBy(orderSql(plan)).limit(plan.limit + 1).execute();
+  return toPage(rows as O[], plan);
+}
+
+/**
+ * One page per parent in a single statement (row_number over each parent's
+ * rows, cut in SQL), for nested connections such as workspace.mappings that a
+ * DataLoader batches across parents.
+ */
+export async function fetchPagesByParent<O>(
+  db: any,
+  qb: SelectQueryBuilder<any, any, O>,
+  table: string,
+  parentColumn: string,
+  parentIds: readonly string[],
+  args: PageArgs,
+): Promise<Map<string, Page<O>>> {
+  const plan = planPage(args);
+  const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
+  if (plan.limit > 0 && parentIds.length > 0) {
+    const ranked = applyCursor(qb, table, plan)
+      .where(parentColumn, 'in', parentIds)
+      .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
+    const rows: (O & { page_rn: number })[] = await db
+      .selectFrom(ranked.as('ranked'))
+      .selectAll()
+      .where('page_rn', '<=', plan.limit + 1)
+      .orderBy('page_rn')
+      .execute();
+    for (const { page_rn: _rank, ...row } of rows) {
+      grouped.get((row as Record<string, unknown>)[parentColumn] as string)?.push(row as O);
+    }
+  }
+  return new Map([...grouped].map(([id, rows]) => [id, toPage(rows, plan)]));
+}
+
+/** Row counts per parent in one statement (the connections' totalCount). */
+export async function countByParent(
+  qb: SelectQueryBuilder<any, any, unknown>,
+  parentColumn: string,
+  parentIds: readonly string[],
+): Promise<Map<string, number>> {
+  const rows: { parent: string; count: number }[] = parentIds.length
+    ? await qb
+        .where(parentColumn, 'in', parentIds)
+        .select([sql<string>`${sql.ref(parentColumn)}`.as('parent'), sql<number>`count(*)::int`.as('count')])
+        .groupBy(parentColumn)
+        .execute()
+    : [];
+  const counts = new Map(parentIds.map((id) => [id, 0]));
+  for (const r of rows) counts.set(r.parent, r.count);
+  return counts;
+}

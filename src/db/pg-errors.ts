@@ -1,0 +1,60 @@
+import { ConflictError, NotFoundError, ValidationError, type DomainError } from '../errors.js';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+function isPgError(err: unknown): err is PgError & Error {
+  return err instanceof Error && typeof (err as PgError).code === 'string' && (err as PgError).code!.length === 5;
+}
+
+/** Constraint name → what the client is told. Unknown constraints fall back to a generic message. */
+const CONSTRAINT_MESSAGES: Record<string, () => DomainError> = {
+  organizations_slug_key: () => new ConflictError('An organization with this slug already exists', { field: 'slug' }),
+  organizations_schema_name_key: () => new ConflictError('An organization with this slug already exists', { field: 'slug' }),
+  users_email_key: () => new ConflictError('A user with this email already exists', { field: 'email' }),
+  service_accounts_org_name_key: () => new ConflictError('A service account with this name already exists', { field: 'name' }),
+  users_role_fkey: () => new ValidationError('Unknown role', ['role']),
+  service_accounts_role_fkey: () => new ValidationError('Unknown role', ['role']),
+  data_sources_source_type_fkey: () => new ValidationError('Unknown source type', ['sourceType']),
+  mappings_status_fkey: () => new ValidationError('Unknown mapping status', ['status']),
+  pipeline_jobs_job_type_fkey: () => new ValidationError('Unknown job type', ['jobType']),
+  pipeline_jobs_status_fkey: () => new ValidationError('Unknown job status', ['status']),
+  data_sources_workspace_id_fkey: () => new NotFoundError('Workspace'),
+  mappings_workspace_id_fkey: () => new NotFoundError('Workspace'),
+  pipeline_jobs_workspace_id_fkey: () => new NotFoundError('Workspace'),
+  pipeline_jobs_created_by_fkey: () => new NotFoundError('User'),
+  users_organization_id_fkey: () => new NotFoundError('Organization'),
+};
+
+/**
+ * Turns a driver error raised by a constraint into a domain error; anything
+ * else is rethrown untouched (and later masked for the client).
+ */
+export function toDomainError(err: unknown): unknown {
+  if (!isPgError(err)) return err;
+  const known = err.constraint ? CONSTRAINT_MESSAGES[err.constraint] : undefined;
+  if (known) return known();
+  switch (err.code) {
+    case '23505':
+      return new ConflictError('This value is already taken');
+    case '23503':
+      return new ValidationError('A referenced record does not exist');
+    case '23514':
+    case '23502':
+    case '22001':
+      return new ValidationError('A value is invalid or too long');
+    default:
+      return err;
+  }
+}
+
+/** Runs a DAO statement and translates constraint violations into domain errors. */
+export async function mapDbErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toDomainError(err);
+  }
+}

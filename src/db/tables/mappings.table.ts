@@ -1,0 +1,34 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CreatedAt, Json, UpdatedAt } from './organizations.table.js';
+
+export const MAPPING_STATUSES = ['draft', 'active', 'archived'] as const;
+export type MappingStatus = (typeof MAPPING_STATUSES)[number];
+
+/** The stored shape of field_mappings: `{"customer_id": {"source": "cust_id", "transform": null}}`. */
+export type StoredFieldMappings = Record<string, { source: string; transform: string | null }>;
+export interface StoredDecorator {
+  type: string;
+  [key: string]: unknown;
+}
+export interface StoredCteDefinition {
+  name: string;
+  sql: string;
+}
+
+export interface MappingsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  target_table: string;
+  source_table: string;
+  field_mappings: Json<StoredFieldMappings>;
+  decorators: ColumnType<StoredDecorator[], StoredDecorator[] | string | undefined, StoredDecorator[] | string>;
+  cte_definitions: ColumnType<StoredCteDefinition[], StoredCteDefinition[] | string | undefined, StoredCteDefinition[] | string>;
+  status: ColumnType<MappingStatus, MappingStatus | undefined, MappingStatus>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type MappingRow = Selectable<MappingsTable>;
+export type NewMappingRow = Insertable<MappingsTable>;
+export type MappingUpdate = Updateable<MappingsTable>;

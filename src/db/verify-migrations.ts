@@ -1,0 +1,79 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkChain, compareVersions, MigrationFileError, parseMigration, type MigrationFile } from './migration-files.js';
+
+export interface Problem {
+  file: string;
+  message: string;
+}
+
+/**
+ * Statements a migration may not contain. Migrations are additive so that the
+ * previous release keeps working against the new schema during a rollout, and
+ * each file runs inside the runner's transaction.
+ */
+const RULES: { pattern: RegExp; message: string }[] = [
+  { pattern: /\bdrop\s+(table|schema|view|materialized\s+view|type|function|index|sequence|trigger)\b/i, message: 'drops an object (DROP …): not backward compatible' },
+  { pattern: /\bdrop\s+column\b/i, message: 'drops a column (DROP COLUMN): not backward compatible' },
+  { pattern: /\balter\s+table\b[^;]*\bdrop\s+(constraint\s+)?(?!default\b|not\s+null\b)\w+/i, message: 'drops a column or constraint: not backward compatible' },
+  { pattern: /\brename\b/i, message: 'renames something (RENAME): not backward compatible' },
+  { pattern: /\balter\s+column\s+\S+\s+(set\s+data\s+)?type\b/i, message: 'changes a column type (ALTER COLUMN … TYPE): not backward compatible' },
+  { pattern: /\bset\s+not\s+null\b/i, message: 'adds NOT NULL to an existing column (SET NOT NULL): not backward compatible' },
+  { pattern: /\btruncate\b/i, message: 'deletes data (TRUNCATE): not backward compatible' },
+  { pattern: /\bdelete\s+from\b/i, message: 'deletes data (DELETE): not backward compatible' },
+  { pattern: /^\s*(begin|commit|rollback|start\s+transaction|end)\s*(transaction|work)?\s*;/im, message: 'controls the transaction itself; the runner wraps each file in one transaction' },
+  { pattern: /\bconcurrently\b/i, message: 'uses CONCURRENTLY, which cannot run inside the file\'s transaction' },
+  { pattern: /\b(vacuum)\b/i, message: 'uses VACUUM, which cannot run inside the file\'s transaction' },
+  { pattern: /\bset\s+(session\s+)?search_path\b/i, message: 'sets search_path; the runner chooses the schema (use the target line)' },
+];
+
+/** Comments, string literals and dollar-quoted bodies are not statements: blank them out before matching. */
+export function stripNonCode(text: string): string {
+  return text
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "''")
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '');
+}
+
+export function checkStatements(file: MigrationFile): Problem[] {
+  const problems: Problem[] = [];
+  for (const body of Object.values(file.sections)) {
+    const code = stripNonCode(body ?? '');
+    for (const rule of RULES) {
+      if (rule.pattern.test(code)) problems.push({ file: file.fileName, message: rule.message });
+    }
+    for (const clause of code.matchAll(/\badd\s+column\b[^,;]*/gi)) {
+      if (/\bnot\s+null\b/i.test(clause[0]) && !/\bdefault\b/i.test(clause[0])) {
+        problems.push({ file: file.fileName, message: 'adds a NOT NULL column without a DEFAULT: existing writers would fail' });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every problem of the folder's migrations; an empty list means it is fit to run. */
+export async function verifyMigrations(dir: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const files: MigrationFile[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (!name.endsWith('.sql')) {
+      problems.push({ file: name, message: 'is not a .sql file; the migrations folder holds only migrations' });
+      continue;
+    }
+    try {
+      files.push(parseMigration(name, await readFile(path.join(dir, name), 'utf8')));
+    } catch (err) {
+      if (!(err instanceof MigrationFileError)) throw err;
+      problems.push({ file: name, message: err.message.slice(name.length + 2) });
+    }
+  }
+  for (const f of files) problems.push(...checkStatements(f));
+  try {
+    checkChain([...files].sort((a, b) => compareVersions(a.version, b.version)));
+  } catch (err) {
+    if (!(err instanceof MigrationFileError)) throw err;
+    problems.push({ file: err.fileName, message: err.message.slice(err.fileName.length + 2) });
+  }
+  return problems;
+}

@@ -1,0 +1,58 @@
+/**
+ * Domain errors. Managers and DAOs throw these; the GraphQL layer exposes them
+ * as typed errors on mutation payloads. Their messages are written for clients:
+ * never put SQL, stack or driver text in one.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'VALIDATION';
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    /** Where the bad value is, e.g. ['input', 'slug']. */
+    readonly path: readonly (string | number)[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  override name = 'NotFoundError';
+  constructor(
+    readonly entityType: string,
+    readonly entityId?: string,
+  ) {
+    super(entityId ? `${entityType} ${entityId} was not found` : `${entityType} was not found`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+  override name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  override name = 'ForbiddenError';
+  constructor(message = 'You are not allowed to do this') {
+    super(message);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  override name = 'UnauthenticatedError';
+  constructor(message = 'Authentication required') {
+    super(message);
+  }
+}

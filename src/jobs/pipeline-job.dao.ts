@@ -1,0 +1,97 @@
+import type { TenantDb } from '../db/database.js';
+import { countByParent, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { mapDbErrors } from '../db/pg-errors.js';
+import type {
+  JobStatus,
+  JobType,
+  NewPipelineJobRow,
+  PipelineJobRow,
+  PipelineJobUpdate,
+} from '../db/tables/pipeline-jobs.table.js';
+
+export interface PipelineJobFilter {
+  workspaceId?: string | null;
+  status?: JobStatus | null;
+  jobType?: JobType | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export function insertPipelineJob(db: TenantDb, row: NewPipelineJobRow): Promise<PipelineJobRow> {
+  return mapDbErrors(() =>
+    db
+      .insertInto('pipeline_jobs')
+      .values({ ...row, run_metadata: row.run_metadata === undefined ? undefined : JSON.stringify(row.run_metadata) })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+export function findPipelineJobById(db: TenantDb, id: string): Promise<PipelineJobRow | undefined> {
+  return db.selectFrom('pipeline_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findPipelineJobsByIds(db: TenantDb, ids: readonly string[]): Promise<PipelineJobRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('pipeline_jobs').selectAll().where('id', 'in', ids).execute();
+}
+
+function filtered(db: TenantDb, f: PipelineJobFilter) {
+  let q = db.selectFrom('pipeline_jobs');
+  if (f.workspaceId != null) q = q.where('workspace_id', '=', f.workspaceId);
+  if (f.status != null) q = q.where('status', '=', f.status);
+  if (f.jobType != null) q = q.where('job_type', '=', f.jobType);
+  if (f.createdAfter != null) q = q.where('created_at', '>', f.createdAfter);
+  if (f.createdBefore != null) q = q.where('created_at', '<', f.createdBefore);
+  return q;
+}
+
+export function listPipelineJobs(db: TenantDb, filter: PipelineJobFilter, args: PageArgs): Promise<Page<PipelineJobRow>> {
+  return fetchPage(filtered(db, filter).selectAll(), 'pipeline_jobs', args);
+}
+
+export async function countPipelineJobs(db: TenantDb, filter: PipelineJobFilter): Promise<number> {
+  const r = await filtered(db, filter).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return Number(r.count);
+}
+
+export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter, args: PageArgs) {
+  return fetchPagesByParent(db, filtered(db, filter).selectAll(), 'pipeline_jobs', 'workspace_id', workspaceIds, args);
+}
+
+export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter) {
+  return countByParent(filtered(db, filter), 'workspace_id', workspaceIds);
+}
+
+/** Moves a job between statuses only from the expected one (no lost updates). */
+export function transitionPipelineJob(
+  db: TenantDb,
+  id: string,
+  from: readonly JobStatus[],
+  patch: PipelineJobUpdate,
+): Promise<PipelineJobRow | undefined> {
+  const set = { ...patch, run_metadata: patch.run_metadata === undefined ? undefined : JSON.stringify(patch.run_metadata) };
+  return db
+    .updateTable('pipeline_jobs')
+    .set(set)
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
+  // active jobs of a workspace: partial index pipeline_jobs_active_status_idx
+  const r = await db
+    .selectFrom('pipeline_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirstOrThrow();
+  return Number(r.count);
+}
+
+export async function deletePipelineJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
+  const res = await db.deleteFrom('pipeline_jobs').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -1,0 +1,80 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Actor } from '../auth/actor.js';
+import { requireRole } from '../auth/actor.js';
+import { recordAudit } from '../audit/audit.js';
+import type { PlatformDatabase } from '../db/database.js';
+import type { MigrationFile } from '../db/migration-files.js';
+import type { OrganizationRow } from '../db/tables/organizations.table.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { createTenantSchema, dropTenantSchema } from '../tenancy/provision.js';
+import { schemaNameForSlug, validateSlug } from '../tenancy/tenancy.js';
+import * as dao from './organization.dao.js';
+
+export interface OrganizationDeps {
+  db: Kysely<PlatformDatabase>;
+  migrations: readonly MigrationFile[];
+}
+
+export function validateOrganizationName(name: string, path: (string | number)[] = ['name']): string {
+  const trimmed = (name ?? '').trim();
+  if (!trimmed) throw new ValidationError('Organization name is required', path);
+  if (trimmed.length > 255) throw new ValidationError('Organization name must be at most 255 characters', path);
+  return trimmed;
+}
+
+/**
+ * Creates the organization's row and its schema with every tenant table in
+ * one transaction: a failure leaves neither behind. `inTransaction` lets a
+ * caller (sign-up) add its own rows, such as the owner, to the same transaction.
+ */
+export async function createOrganization(
+  deps: OrganizationDeps,
+  input: { name: string; slug: string },
+  source: { actor: Actor; requestId?: string | null; clientAddress?: string | null },
+  inTransaction?: (trx: Transaction<PlatformDatabase>, org: OrganizationRow) => Promise<void>,
+): Promise<OrganizationRow> {
+  const name = validateOrganizationName(input.name);
+  const slug = validateSlug(input.slug);
+  const schemaName = schemaNameForSlug(slug);
+  return deps.db.transaction().execute(async (trx) => {
+    const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaName });
+    await createTenantSchema(trx, org, deps.migrations);
+    await inTransaction?.(trx, org);
+    await recordAudit(trx, { ...source, organizationId: org.id }, {
+      action: 'organization.create',
+      entityType: 'Organization',
+      entityId: org.id,
+      after: { name, slug },
+    });
+    return org;
+  });
+}
+
+export function listOrganizations(deps: OrganizationDeps): Promise<OrganizationRow[]> {
+  return dao.listOrganizations(deps.db);
+}
+
+export async function getOrganization(deps: OrganizationDeps, id: string): Promise<OrganizationRow> {
+  const org = await dao.findOrganizationById(deps.db, id);
+  if (!org) throw new NotFoundError('Organization', id);
+  return org;
+}
+
+export async function findOrganizationBySlug(deps: OrganizationDeps, slug: string): Promise<OrganizationRow> {
+  const org = await dao.findOrganizationBySlug(deps.db, slug);
+  if (!org) throw new NotFoundError('Organization', slug);
+  return org;
+}
+
+/** Drops the organization's schema and its row (users, audit entries cascade) in one transaction. */
+export async function deleteOrganization(deps: OrganizationDeps, id: string, actor: Actor): Promise<OrganizationRow> {
+  if (actor.kind !== 'system' && actor.organizationId !== id) throw new NotFoundError('Organization', id);
+  requireRole(actor, 'owner', 'delete the organization');
+  return deps.db.transaction().execute(async (trx) => {
+    const org = await dao.findOrganizationById(trx, id);
+    if (!org) throw new NotFoundError('Organization', id);
+    await dropTenantSchema(trx, org.schema_name);
+    await dao.deleteOrganization(trx, id);
+    return org;
+  });
+}

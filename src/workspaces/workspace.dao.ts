@@ -1,0 +1,49 @@
+import type { TenantDb } from '../db/database.js';
+import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import { mapDbErrors } from '../db/pg-errors.js';
+import type { NewWorkspaceRow, WorkspaceRow, WorkspaceUpdate } from '../db/tables/workspaces.table.js';
+
+const json = (v: unknown) => JSON.stringify(v);
+
+export function insertWorkspace(db: TenantDb, row: NewWorkspaceRow): Promise<WorkspaceRow> {
+  return mapDbErrors(() =>
+    db
+      .insertInto('workspaces')
+      .values({ ...row, settings: row.settings === undefined ? undefined : json(row.settings) })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+export function findWorkspaceById(db: TenantDb, id: string): Promise<WorkspaceRow | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promise<WorkspaceRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('workspaces').selectAll().where('id', 'in', ids).execute();
+}
+
+export function listWorkspaces(db: TenantDb, args: PageArgs): Promise<Page<WorkspaceRow>> {
+  return fetchPage(db.selectFrom('workspaces').selectAll(), 'workspaces', args);
+}
+
+export async function countWorkspaces(db: TenantDb): Promise<number> {
+  const r = await db.selectFrom('workspaces').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return Number(r.count);
+}
+
+export function updateWorkspace(db: TenantDb, id: string, patch: WorkspaceUpdate): Promise<WorkspaceRow | undefined> {
+  const set = { ...patch, settings: patch.settings === undefined ? undefined : json(patch.settings) };
+  return mapDbErrors(() => db.updateTable('workspaces').set(set).where('id', '=', id).returningAll().executeTakeFirst());
+}
+
+/** Locks the workspace row for the rest of the transaction (delete vs. new jobs). */
+export function lockWorkspace(db: TenantDb, id: string): Promise<WorkspaceRow | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function deleteWorkspace(db: TenantDb, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();
+  return res.numDeletedRows > 0n;
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { createDb, createPool } from '../../src/db/connection.js';
+import type { PlatformDatabase } from '../../src/db/database.js';
+import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
+import { migrate } from '../../src/db/migrator.js';
+import type { SystemDb } from '../../src/db/system.js';
+
+export const MIGRATIONS_DIR = 'migrations';
+
+/** Counts every statement sent through the pool, at the pg layer. */
+export class StatementCounter {
+  count = 0;
+  statements: string[] = [];
+  reset(): void {
+    this.count = 0;
+    this.statements = [];
+  }
+}
+
+export interface TestDb extends SystemDb {
+  url: string;
+  name: string;
+  counter: StatementCounter;
+}
+
+function adminUrl(): string {
+  const url = process.env.DATALINX_TEST_PG_URL;
+  if (!url) throw new Error('DATALINX_TEST_PG_URL is unset: run tests through jest (globalSetup starts PostgreSQL)');
+  return url;
+}
+
+/** A fresh, empty database on the run's PostgreSQL. */
+export async function createEmptyDatabase(): Promise<{ url: string; name: string }> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl(), max: 1 }) }) });
+  try {
+    await sql.raw(`CREATE DATABASE ${name}`).execute(admin);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return { url: url.toString(), name };
+}
+
+const POOL = { min: 0, max: 10, maxUses: 0, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 10_000, statementTimeoutMillis: 30_000 };
+
+/** Opens a pool on `url` whose statements are counted. */
+export function openCounted(url: string): { db: Kysely<PlatformDatabase>; pool: pg.Pool; counter: StatementCounter } {
+  const pool = createPool(url, POOL);
+  const counter = new StatementCounter();
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      counter.count++;
+      const first = args[0];
+      counter.statements.push(typeof first === 'string' ? first : String((first as { text?: string })?.text ?? ''));
+      return query(...args);
+    };
+  });
+  return { db: createDb(pool), pool, counter };
+}
+
+/** A database of this test file's own, migrated to the newest version. */
+export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<TestDb> {
+  const { url, name } = await createEmptyDatabase();
+  const { db, pool, counter } = openCounted(url);
+  if (opts.migrate ?? true) await migrate(db, { dir: MIGRATIONS_DIR });
+  const migrations: MigrationFile[] = await readMigrations(MIGRATIONS_DIR);
+  return { db, pool, url, name, counter, migrations, embedded: null, close: () => db.destroy() };
+}
