@@ -31,7 +31,18 @@ const EnvSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('datalinx-api'),
   JWT_ACCESS_TTL_SECONDS: int(30, 86_400).default(900),
 
+  KEYRING: z.string().optional(),
+  KEYRING_FILE: z.string().optional(),
+
   BODY_LIMIT_BYTES: int(1024).default(100 * 1024),
+  TRUST_PROXY: bool.default(false),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  GRAPHIQL: bool.optional(),
+  GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
+  GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
+  GRAPHQL_MAX_COMPLEXITY: int(1).default(5000),
+  GRAPHQL_MAX_TOKENS: int(100).default(5000),
+  GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -40,7 +51,19 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
-    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    graphql: {
+      // Off in production unless enabled; on elsewhere unless disabled.
+      introspection: env.GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
+      graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+      limits: {
+        depth: env.GRAPHQL_MAX_DEPTH,
+        aliases: env.GRAPHQL_MAX_ALIASES,
+        complexity: env.GRAPHQL_MAX_COMPLEXITY,
+        tokens: env.GRAPHQL_MAX_TOKENS,
+        timeoutMs: env.GRAPHQL_TIMEOUT_MS,
+      },
+    },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     database: {
@@ -60,6 +83,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       dir: env.MIGRATIONS_DIR,
       tenantConcurrency: env.MIGRATION_TENANT_CONCURRENCY,
     },
+    keyring: { json: env.KEYRING, file: env.KEYRING_FILE },
     jwt: {
       secret: env.JWT_SECRET,
       issuer: env.JWT_ISSUER,

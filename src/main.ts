@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openSystemDb } from './db/system.js';
 import { createLogger } from './logger.js';
 import { buildServer } from './server.js';
+import { createServices } from './services.js';
 
 let config;
 try {
@@ -13,7 +14,8 @@ try {
 }
 const logger = createLogger(config.logLevel);
 const system = await openSystemDb(config, logger, { migrate: config.migrations.onStart });
-const app = await buildServer({ config, logger, system });
+const services = await createServices(config, logger, system);
+const app = await buildServer({ config, services });
 
 let stopping = false;
 const shutdown = async (signal: string) => {

@@ -1,32 +1,103 @@
-import Fastify from 'fastify';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
+import { authenticate } from './auth/authentication.js';
 import type { Config } from './config.js';
-import type { SystemDb } from './db/system.js';
-import type { Logger } from './logger.js';
+import { UnauthenticatedError } from './errors.js';
+import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
+import { createApollo } from './graphql/apollo.js';
+import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
 
 export interface ServerDeps {
   config: Config;
-  logger: Logger;
-  system: SystemDb;
+  services: AppServices;
 }
 
-/** Builds the HTTP server: health endpoints now, the GraphQL API on top. */
-export async function buildServer(deps: ServerDeps) {
+const GRAPHQL_PATH = '/graphql';
+
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return request.method === 'GET' && accept.includes('text/html') && !new URL(request.url, 'http://x').searchParams.has('query');
+}
+
+/** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
+export async function buildServer({ config, services }: ServerDeps) {
+  const { logger, system } = services;
   const app = Fastify({
-    loggerInstance: deps.logger,
-    bodyLimit: deps.config.http.bodyLimitBytes,
+    loggerInstance: logger,
+    bodyLimit: config.http.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    trustProxy: config.http.trustProxy,
+  });
+
+  // Malformed bodies and the like: a GraphQL-shaped error, nothing internal.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err, requestId: request.id }, 'unhandled HTTP error');
+    const message = status === 500 ? 'Internal server error' : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : status === 415 ? 'Unsupported content type' : 'Malformed request';
+    void reply
+      .code(status)
+      .header('x-request-id', request.id)
+      .send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }] });
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
-      await sql`select 1`.execute(deps.system.db);
+      await sql`select 1`.execute(system.db);
       return { status: 'ready', database: 'reachable' };
     } catch {
       return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
     }
+  });
+
+  if (config.graphql.graphiql) {
+    const assets = await loadGraphiqlAssets();
+    const html = graphiqlHtml(GRAPHQL_PATH);
+    const page = (_req: FastifyRequest, reply: FastifyReply) =>
+      reply.header('content-security-policy', GRAPHIQL_CSP).type('text/html; charset=utf-8').send(html);
+    app.get('/graphiql', page);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.split('?')[0] === GRAPHQL_PATH && wantsHtml(request)) return page(request, reply);
+    });
+    app.get(`${GRAPHIQL_ASSETS_PREFIX}:file`, async (request, reply) => {
+      const asset = assets.get((request.params as { file: string }).file);
+      if (!asset) return reply.code(404).send({ error: 'not found' });
+      return reply.type(asset.contentType).header('cache-control', 'public, max-age=3600').send(asset.body);
+    });
+  }
+
+  const apollo = createApollo({
+    logger,
+    introspection: config.graphql.introspection,
+    hideSuggestions: config.isProduction,
+    limits: config.graphql.limits,
+    plugins: [fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  await app.register(fastifyApollo(apollo), {
+    path: GRAPHQL_PATH,
+    context: async (request): Promise<GraphQLContext> => {
+      const clientAddress = request.ip ?? null;
+      let auth;
+      try {
+        auth = await authenticate({ db: system.db, tokens: services.tokens }, request.headers.authorization);
+      } catch (err) {
+        if (!(err instanceof UnauthenticatedError)) throw err;
+        throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+      }
+      return {
+        requestId: request.id,
+        clientAddress,
+        logger: request.log,
+        services,
+        scope: auth ? { ...auth, requestId: request.id, clientAddress } : null,
+        loaders: new RequestLoaders(),
+        limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
+      };
+    },
   });
   return app;
 }

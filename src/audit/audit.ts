@@ -1,5 +1,6 @@
 import type { PlatformDb } from '../db/database.js';
 import type { Actor } from '../auth/actor.js';
+import type { RequestScope } from '../auth/scope.js';
 import { insertAuditEntry } from './audit.dao.js';
 
 const SECRET_KEY = /pass(word)?|secret|token|private_?key|api_?key|credential|hash/i;
@@ -64,4 +65,14 @@ export async function recordAudit(db: PlatformDb, source: AuditSource, event: Au
     request_id: source.requestId ?? null,
     client_address: source.clientAddress ?? null,
   });
+}
+
+/** Where the audit entries of a request come from. */
+export function auditSource(scope: RequestScope): AuditSource {
+  return {
+    actor: scope.actor,
+    organizationId: scope.tenant.organizationId,
+    requestId: scope.requestId,
+    clientAddress: scope.clientAddress,
+  };
 }

@@ -11,6 +11,9 @@ import type { PlatformDatabase, TenantDatabase, TenantDb } from '../db/database.
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SCHEMA_NAME_PATTERN = /^org_[a-z0-9]+(?:_[a-z0-9]+)*$/;
+/** PostgreSQL silently cuts identifiers past 63 bytes, so `org_` + slug must fit in 63. */
+const MAX_SCHEMA_NAME_LENGTH = 63;
+export const MAX_SLUG_LENGTH = MAX_SCHEMA_NAME_LENGTH - 'org_'.length;
 
 /** Slugs that would be confusing or dangerous as a name (schemas, routes, roles). */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
@@ -24,7 +27,7 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
 export function validateSlug(slug: string, path: (string | number)[] = ['slug']): string {
   if (typeof slug !== 'string' || slug.length === 0) throw new ValidationError('Slug is required', path);
   if (slug.length < 3) throw new ValidationError('Slug must be at least 3 characters', path);
-  if (slug.length > 63) throw new ValidationError('Slug must be at most 63 characters', path);
+  if (slug.length > MAX_SLUG_LENGTH) throw new ValidationError(`Slug must be at most ${MAX_SLUG_LENGTH} characters`, path);
   if (!SLUG_PATTERN.test(slug)) {
     throw new ValidationError(
       'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit',
@@ -41,7 +44,7 @@ export function schemaNameForSlug(slug: string): string {
 
 /** Refuses anything that is not a tenant schema name we generated. */
 export function assertSchemaName(name: string): string {
-  if (!SCHEMA_NAME_PATTERN.test(name) || name.length > 67) throw new Error('invalid tenant schema name');
+  if (!SCHEMA_NAME_PATTERN.test(name) || name.length > MAX_SCHEMA_NAME_LENGTH) throw new Error('invalid tenant schema name');
   return name;
 }
 

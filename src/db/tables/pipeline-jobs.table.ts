@@ -3,7 +3,7 @@ import type { CreatedAt } from './organizations.table.js';
 
 export const JOB_TYPES = ['full_refresh', 'incremental', 'mapping_test'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface PipelineJobsTable {

@@ -15,7 +15,8 @@ export interface UsersTable {
   last_login_at: Date | null;
   mfa_enabled: Generated<boolean>;
   mfa_secret_encrypted: string | null;
-  mfa_last_used_step: ColumnType<string | null, number | null, number | null>;
+  // bigint, read as a JS number (src/db/connection.ts parses int8)
+  mfa_last_used_step: ColumnType<number | null, number | null, number | null>;
 }
 
 export interface MfaRecoveryCodesTable {

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Keyring, Sealed } from '../crypto/keyring.js';
+import type { DataSourceType } from '../db/tables/data-sources.table.js';
+import { ValidationError } from '../errors.js';
+
+/**
+ * Connection settings per source type. Non-secret fields are stored as plain
+ * JSON (snake_case, queryable); secret fields are sealed together with
+ * AES-256-GCM under a per-record data key (src/crypto/keyring.ts), bound to the
+ * organization and data source. Secrets never leave this module in clear
+ * except to code that connects to the source.
+ */
+
+/** What a client sends in place of a secret it does not want to change. */
+export const MASKED_SECRET = '********';
+
+const host = z.string().trim().min(1).max(255);
+const name = z.string().trim().min(1).max(255);
+const secret = z.string().min(1).max(16_384).nullish();
+
+export const CONNECTION_SCHEMAS = {
+  postgresql: z.object({
+    host,
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: name,
+    user: name,
+    sslMode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require'),
+    password: secret,
+  }),
+  snowflake: z.object({
+    account: name,
+    warehouse: name,
+    database: name,
+    schema: name.nullish(),
+    user: name,
+    role: name.nullish(),
+    password: secret,
+    privateKey: secret,
+  }),
+  api: z.object({
+    baseUrl: z.url({ protocol: /^https?$/ }).max(2000),
+    authType: z.enum(['none', 'bearer', 'basic', 'api_key']).default('none'),
+    username: name.nullish(),
+    headers: z.record(z.string().max(200), z.string().max(2000)).nullish(),
+    token: secret,
+  }),
+  file: z.object({
+    format: z.enum(['csv', 'json', 'parquet']),
+    location: z.string().trim().min(1).max(2000),
+    delimiter: z.string().min(1).max(4).nullish(),
+    hasHeader: z.boolean().nullish(),
+  }),
+} as const satisfies Record<DataSourceType, z.ZodObject>;
+
+export const SECRET_FIELDS: Record<DataSourceType, readonly string[]> = {
+  postgresql: ['password'],
+  snowflake: ['password', 'privateKey'],
+  api: ['token'],
+  file: [],
+};
+
+export type ConnectionInput<T extends DataSourceType = DataSourceType> = z.input<(typeof CONNECTION_SCHEMAS)[T]>;
+
+/** The stored JSONB: plain settings, the names of the secrets held, and the sealed secrets. */
+export interface StoredConnectionConfig {
+  [key: string]: unknown;
+  secret_fields?: string[];
+  secrets?: Sealed;
+}
+
+const toSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toCamel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+export const credentialsAad = (organizationId: string, dataSourceId: string) => `datalinx:data_source:${organizationId}:${dataSourceId}`;
+
+/**
+ * Validates and seals a connection config for storage. A secret that is
+ * omitted, null or the mask keeps the stored value, so an edit form can send
+ * back what it showed.
+ */
+export function sealConnectionConfig(
+  keyring: Keyring,
+  owner: { organizationId: string; dataSourceId: string },
+  sourceType: DataSourceType,
+  input: Record<string, unknown>,
+  previous?: StoredConnectionConfig | null,
+): StoredConnectionConfig {
+  const parsed = CONNECTION_SCHEMAS[sourceType].safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = ['input', 'connectionConfig', sourceType, ...issue.path.map(String)];
+    throw new ValidationError(`${issue.path.join('.') || 'connectionConfig'}: ${issue.message}`, path);
+  }
+  const aad = credentialsAad(owner.organizationId, owner.dataSourceId);
+  const kept = previous ? openSecrets(keyring, previous, aad) : {};
+  const plain: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed.data as Record<string, unknown>)) {
+    if (SECRET_FIELDS[sourceType].includes(key)) {
+      if (typeof value === 'string' && value !== MASKED_SECRET) secrets[key] = value;
+      else if (kept[key] !== undefined) secrets[key] = kept[key];
+    } else if (value !== undefined && value !== null) {
+      plain[toSnake(key)] = value;
+    }
+  }
+  const names = Object.keys(secrets).sort();
+  if (names.length === 0) return plain;
+  return { ...plain, secret_fields: names, secrets: keyring.seal(Buffer.from(JSON.stringify(secrets)), aad) };
+}
+
+function openSecrets(keyring: Keyring, stored: StoredConnectionConfig, aad: string): Record<string, string> {
+  if (!stored.secrets) return {};
+  return JSON.parse(keyring.open(stored.secrets, aad).toString('utf8')) as Record<string, string>;
+}
+
+/** The secrets in clear, for code that connects to the source (never for the API). */
+export function revealSecrets(
+  keyring: Keyring,
+  owner: { organizationId: string; dataSourceId: string },
+  stored: StoredConnectionConfig,
+): Record<string, string> {
+  return openSecrets(keyring, stored, credentialsAad(owner.organizationId, owner.dataSourceId));
+}
+
+/** Re-seals the secrets under the keyring's current key (rotation). */
+export function resealConnectionConfig(
+  keyring: Keyring,
+  owner: { organizationId: string; dataSourceId: string },
+  stored: StoredConnectionConfig,
+): StoredConnectionConfig {
+  if (!stored.secrets || stored.secrets.kid === keyring.currentId) return stored;
+  const aad = credentialsAad(owner.organizationId, owner.dataSourceId);
+  return { ...stored, secrets: keyring.seal(keyring.open(stored.secrets, aad), aad) };
+}
+
+/** What the API shows: plain settings in camelCase and `has<Secret>` flags; no secret values. */
+export function connectionConfigView(sourceType: DataSourceType, stored: StoredConnectionConfig): Record<string, unknown> & { sourceType: DataSourceType } {
+  const view: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stored)) {
+    if (key === 'secrets' || key === 'secret_fields') continue;
+    view[toCamel(key)] = value;
+  }
+  for (const field of SECRET_FIELDS[sourceType]) {
+    delete view[field];
+    view[`has${field.charAt(0).toUpperCase()}${field.slice(1)}`] = (stored.secret_fields ?? []).includes(field);
+  }
+  return { ...view, sourceType };
+}

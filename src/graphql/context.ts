@@ -1,0 +1,46 @@
+import DataLoader from 'dataloader';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RequestScope } from '../auth/scope.js';
+import type { AccessTokens } from '../auth/jwt.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { SystemDb } from '../db/system.js';
+import type { Logger } from '../logger.js';
+
+/** Services every request shares. */
+export interface AppServices {
+  system: SystemDb;
+  tokens: AccessTokens;
+  keyring: Keyring;
+  logger: Logger;
+}
+
+/**
+ * Per-request loaders for relations that are not node lookups (nested
+ * connections, counts). Keyed by relation and arguments, so one request sends
+ * one statement per relation and argument set, however many parents it has.
+ */
+export class RequestLoaders {
+  private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
+
+  get<K, V>(name: string, args: unknown, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+    const key = `${name}:${JSON.stringify(args ?? null)}`;
+    let loader = this.loaders.get(key) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<K, V>(batch, { maxBatchSize: 500 });
+      this.loaders.set(key, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  clientAddress: string | null;
+  logger: FastifyBaseLogger;
+  services: AppServices;
+  /** null for an anonymous request. */
+  scope: RequestScope | null;
+  loaders: RequestLoaders;
+  /** Query depth / complexity / breadth limits, checked before the root field resolves. */
+  limits: { depth: number; complexity: number; breadth?: number };
+}

@@ -1,0 +1,95 @@
+import { encodeCursor, type Page } from '../db/pagination.js';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
+import type { RequestScope } from '../auth/scope.js';
+import type { GraphQLContext } from './context.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Global IDs are base64url("Type:uuid"); anything else is refused before it reaches SQL. */
+export function encodeGlobalId(typename: string, id: string | number | bigint): string {
+  return Buffer.from(`${typename}:${String(id)}`).toString('base64url');
+}
+
+export function decodeGlobalId(globalId: string): { typename: string; id: string } {
+  const text = Buffer.from(String(globalId), 'base64url').toString('utf8');
+  const sep = text.indexOf(':');
+  const typename = text.slice(0, sep);
+  const id = text.slice(sep + 1);
+  if (sep <= 0 || !/^[A-Z][A-Za-z]*$/.test(typename) || !UUID.test(id)) {
+    throw new ValidationError(`"${globalId}" is not a valid ID`, ['id']);
+  }
+  return { typename, id };
+}
+
+/** The local id behind a global one of the expected type; another type is simply not found. */
+export function idOf(arg: { typename: string; id: string }, typename: string): string {
+  if (arg.typename !== typename) throw new NotFoundError(typename, encodeGlobalId(arg.typename, arg.id));
+  return arg.id;
+}
+
+/** The caller's scope; resolvers behind `authenticated` always have one. */
+export function scopeOf(ctx: GraphQLContext): RequestScope {
+  if (!ctx.scope) throw new UnauthenticatedError();
+  return ctx.scope;
+}
+
+export interface ConnectionResult<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Counted only when the client asks for it. */
+  totalCount: () => Promise<number>;
+}
+
+export function toConnection<T extends { id: string }>(page: Page<T>, totalCount: () => Promise<number>): ConnectionResult<T> {
+  const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+/** Complexity of a connection field: its page size times its children. */
+export const connectionComplexity = (args: { first?: number | null; last?: number | null }) => ({
+  field: 1,
+  multiplier: Math.min(args.first ?? args.last ?? 20, 100),
+});
+
+type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
+
+/**
+ * A connection under a parent (workspace.mappings …): one batched statement
+ * for the pages of every parent in the request with the same arguments, and
+ * one for their counts, only if asked for.
+ */
+export async function nestedConnection<T extends { id: string }, F>(
+  ctx: GraphQLContext,
+  relation: string,
+  parentId: string,
+  filter: F,
+  args: PageArgsOf,
+  pages: (scope: RequestScope, ids: readonly string[], filter: F, args: PageArgsOf) => Promise<Map<string, Page<T>>>,
+  counts: (scope: RequestScope, ids: readonly string[], filter: F) => Promise<Map<string, number>>,
+): Promise<ConnectionResult<T>> {
+  const scope = scopeOf(ctx);
+  const pageArgs = { first: args.first, last: args.last, after: args.after, before: args.before };
+  const page = await ctx.loaders
+    .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
+      const byParent = await pages(scope, ids, filter, pageArgs);
+      return ids.map((id) => byParent.get(id)!);
+    })
+    .load(parentId);
+  return toConnection(page, () =>
+    ctx.loaders
+      .get<string, number>(`${relation}.count`, filter, async (ids) => {
+        const byParent = await counts(scope, ids, filter);
+        return ids.map((id) => byParent.get(id) ?? 0);
+      })
+      .load(parentId),
+  );
+}

@@ -1,0 +1,20 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/error.js';
+import './types/refs.js';
+import './types/organization.js';
+import './types/user.js';
+import './types/workspace.js';
+import './types/data-source.js';
+import './types/mapping.js';
+import './types/pipeline-job.js';
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema({ sortSchema: true });
+
+/** The checked-in SDL (schema.graphql): sorted, so diffs show real changes. */
+export function printSchemaSdl(): string {
+  return printSchema(lexicographicSortSchema(schema));
+}

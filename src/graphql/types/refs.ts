@@ -1,0 +1,83 @@
+import type { DataSourceRow } from '../../db/tables/data-sources.table.js';
+import type { MappingRow } from '../../db/tables/mappings.table.js';
+import type { OrganizationRow } from '../../db/tables/organizations.table.js';
+import type { PipelineJobRow } from '../../db/tables/pipeline-jobs.table.js';
+import type { UserRow } from '../../db/tables/users.table.js';
+import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
+import * as dataSources from '../../data-sources/data-source.manager.js';
+import * as jobs from '../../jobs/pipeline-job.manager.js';
+import * as mappings from '../../mappings/mapping.manager.js';
+import * as users from '../../users/user.manager.js';
+import * as workspaces from '../../workspaces/workspace.manager.js';
+import { builder } from '../builder.js';
+import { scopeOf } from '../relay.js';
+
+/**
+ * The node types, declared once with their batched loaders so that type files
+ * can point at each other without import cycles. Every loader reads through
+ * the caller's tenant handle, so an id of another organization loads nothing.
+ */
+
+export const OrganizationRef = builder.loadableNodeRef('Organization', {
+  id: { resolve: (o: OrganizationRow) => o.id },
+  load: async (ids: string[], ctx) => {
+    const scope = scopeOf(ctx);
+    const own = scope.tenant.organization as OrganizationRow;
+    return ids.map((id) => (id === own.id ? own : null));
+  },
+});
+
+export const UserRef = builder.loadableNodeRef('User', {
+  id: { resolve: (u: UserRow) => u.id },
+  load: (ids: string[], ctx) => users.findUsersByIds(scopeOf(ctx), ids),
+  sort: (u) => u.id,
+});
+
+export const WorkspaceRef = builder.loadableNodeRef('Workspace', {
+  id: { resolve: (w: WorkspaceRow) => w.id },
+  load: (ids: string[], ctx) => workspaces.findWorkspacesByIds(scopeOf(ctx), ids),
+  sort: (w) => w.id,
+});
+
+export const DataSourceRef = builder.loadableNodeRef('DataSource', {
+  id: { resolve: (d: DataSourceRow) => d.id },
+  load: (ids: string[], ctx) => dataSources.findDataSourcesByIds(scopeOf(ctx), ids),
+  sort: (d) => d.id,
+});
+
+export const MappingRef = builder.loadableNodeRef('Mapping', {
+  id: { resolve: (m: MappingRow) => m.id },
+  load: (ids: string[], ctx) => mappings.findMappingsByIds(scopeOf(ctx), ids),
+  sort: (m) => m.id,
+});
+
+export const PipelineJobRef = builder.loadableNodeRef('PipelineJob', {
+  id: { resolve: (j: PipelineJobRow) => j.id },
+  load: (ids: string[], ctx) => jobs.findPipelineJobsByIds(scopeOf(ctx), ids),
+  sort: (j) => j.id,
+});
+
+type Counted = { totalCount: () => Promise<number> };
+
+/** A connection type with `totalCount`, shared by every field that lists this type. */
+function connectionOf<Ref extends Parameters<typeof builder.connectionObject>[0]['type']>(ref: Ref, name: string) {
+  return builder.connectionObject(
+    {
+      type: ref,
+      name: `${name}Connection`,
+      fields: (t) => ({
+        totalCount: t.int({
+          description: 'How many items match, across all pages.',
+          resolve: (c) => (c as unknown as Counted).totalCount(),
+        }),
+      }),
+    },
+    { name: `${name}Edge` },
+  );
+}
+
+export const UserConnection = connectionOf(UserRef, 'User');
+export const WorkspaceConnection = connectionOf(WorkspaceRef, 'Workspace');
+export const DataSourceConnection = connectionOf(DataSourceRef, 'DataSource');
+export const MappingConnection = connectionOf(MappingRef, 'Mapping');
+export const PipelineJobConnection = connectionOf(PipelineJobRef, 'PipelineJob');

@@ -1,0 +1,31 @@
+/**
+ * run_metadata as the API shows it: the keys runners report, typed, and the
+ * rest as JSON. Stored keys are snake_case.
+ */
+export interface RunMetadata {
+  rowsProcessed: number | null;
+  rowsFailed: number | null;
+  durationMs: number | null;
+  warehouseQueryId: string | null;
+  cancelledBy: string | null;
+  extra: Record<string, unknown>;
+}
+
+const KNOWN = {
+  rows_processed: 'rowsProcessed',
+  rows_failed: 'rowsFailed',
+  duration_ms: 'durationMs',
+  warehouse_query_id: 'warehouseQueryId',
+  cancelled_by: 'cancelledBy',
+} as const;
+
+export function toRunMetadata(stored: Record<string, unknown> | null | undefined): RunMetadata {
+  const meta: RunMetadata = { rowsProcessed: null, rowsFailed: null, durationMs: null, warehouseQueryId: null, cancelledBy: null, extra: {} };
+  for (const [key, value] of Object.entries(stored ?? {})) {
+    const field = KNOWN[key as keyof typeof KNOWN];
+    const numeric = field === 'rowsProcessed' || field === 'rowsFailed' || field === 'durationMs';
+    if (field && (numeric ? typeof value === 'number' : typeof value === 'string')) (meta as unknown as Record<string, unknown>)[field] = value;
+    else meta.extra[key] = value;
+  }
+  return meta;
+}

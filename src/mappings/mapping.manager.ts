@@ -1,0 +1,153 @@
+import { requireRole } from '../auth/actor.js';
+import type { RequestScope } from '../auth/scope.js';
+import { auditSource, recordAudit } from '../audit/audit.js';
+import type { Page, PageArgs } from '../db/pagination.js';
+import type { MappingRow, MappingStatus } from '../db/tables/mappings.table.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { findWorkspaceById } from '../workspaces/workspace.dao.js';
+import * as dao from './mapping.dao.js';
+import {
+  toStoredCtes,
+  toStoredDecorators,
+  toStoredFieldMappings,
+  type CteInput,
+  type DecoratorInput,
+  type FieldMappingInput,
+} from './mapping-shapes.js';
+
+export interface MappingInput {
+  targetTable?: string | null;
+  sourceTable?: string | null;
+  fieldMappings?: FieldMappingInput[] | null;
+  decorators?: DecoratorInput[] | null;
+  cteDefinitions?: CteInput[] | null;
+}
+
+/** The only status moves a mapping may make. */
+const TRANSITIONS: Record<MappingStatus, MappingStatus[]> = { draft: ['active'], active: ['archived'], archived: [] };
+
+const audited = (m: MappingRow | undefined) =>
+  m && {
+    target_table: m.target_table,
+    source_table: m.source_table,
+    field_mappings: m.field_mappings,
+    decorators: m.decorators,
+    cte_definitions: m.cte_definitions,
+    status: m.status,
+    version: m.version,
+  };
+
+function tableName(value: string, field: string): string {
+  const trimmed = value.trim();
+  if (!trimmed) throw new ValidationError(`${field} is required`, ['input', field]);
+  if (trimmed.length > 255) throw new ValidationError(`${field} must be at most 255 characters`, ['input', field]);
+  return trimmed;
+}
+
+function toColumns(input: MappingInput) {
+  return {
+    target_table: input.targetTable == null ? undefined : tableName(input.targetTable, 'targetTable'),
+    source_table: input.sourceTable == null ? undefined : tableName(input.sourceTable, 'sourceTable'),
+    field_mappings: input.fieldMappings == null ? undefined : toStoredFieldMappings(input.fieldMappings),
+    decorators: input.decorators == null ? undefined : toStoredDecorators(input.decorators),
+    cte_definitions: input.cteDefinitions == null ? undefined : toStoredCtes(input.cteDefinitions),
+  };
+}
+
+export async function getMapping(scope: RequestScope, id: string): Promise<MappingRow> {
+  const row = await dao.findMappingById(scope.tenant.db, id);
+  if (!row) throw new NotFoundError('Mapping', id);
+  return row;
+}
+
+export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): Promise<MappingRow[]> {
+  return dao.findMappingsByIds(scope.tenant.db, ids);
+}
+
+export function listMappings(scope: RequestScope, filter: dao.MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
+  return dao.listMappings(scope.tenant.db, filter, args);
+}
+
+export function countMappings(scope: RequestScope, filter: dao.MappingFilter): Promise<number> {
+  return dao.countMappings(scope.tenant.db, filter);
+}
+
+export function mappingPagesByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.MappingFilter, args: PageArgs) {
+  return dao.pagesByWorkspaceIds(scope.tenant.db, workspaceIds, filter, args);
+}
+
+export function mappingCountsByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.MappingFilter) {
+  return dao.countsByWorkspaceIds(scope.tenant.db, workspaceIds, filter);
+}
+
+export async function createMapping(
+  scope: RequestScope,
+  input: MappingInput & { workspaceId: string; targetTable: string; sourceTable: string; fieldMappings: FieldMappingInput[] },
+): Promise<MappingRow> {
+  requireRole(scope.actor, 'editor', 'create mappings');
+  const columns = toColumns(input);
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    if (!(await findWorkspaceById(tenant, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
+    const row = await dao.insertMapping(tenant, {
+      workspace_id: input.workspaceId,
+      target_table: columns.target_table!,
+      source_table: columns.source_table!,
+      field_mappings: columns.field_mappings!,
+      decorators: columns.decorators ?? [],
+      cte_definitions: columns.cte_definitions ?? [],
+    });
+    await recordAudit(platform, auditSource(scope), { action: 'mapping.create', entityType: 'Mapping', entityId: row.id, after: audited(row) });
+    return row;
+  });
+}
+
+/**
+ * Optimistic concurrency: the update applies only at `expectedVersion` and
+ * bumps the version; otherwise a ConflictError names the current version.
+ */
+export async function updateMapping(scope: RequestScope, id: string, expectedVersion: number, input: MappingInput): Promise<MappingRow> {
+  requireRole(scope.actor, 'editor', 'change mappings');
+  const columns = toColumns(input);
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const before = await dao.findMappingById(tenant, id);
+    if (!before) throw new NotFoundError('Mapping', id);
+    if (before.status === 'archived') throw new ConflictError('An archived mapping cannot be changed', { currentStatus: before.status });
+    const after = await dao.updateMappingAtVersion(tenant, id, expectedVersion, columns);
+    if (!after) {
+      const current = await dao.findMappingById(tenant, id);
+      throw new ConflictError(
+        `Mapping was changed by someone else: expected version ${expectedVersion}, current version is ${current?.version ?? before.version}`,
+        { currentVersion: current?.version ?? before.version },
+      );
+    }
+    await recordAudit(platform, auditSource(scope), { action: 'mapping.update', entityType: 'Mapping', entityId: id, before: audited(before), after: audited(after) });
+    return after;
+  });
+}
+
+/** draft → active → archived; any other move is refused with the current status. */
+export async function setMappingStatus(scope: RequestScope, id: string, status: MappingStatus): Promise<MappingRow> {
+  requireRole(scope.actor, 'editor', 'change mapping status');
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const before = await dao.findMappingById(tenant, id);
+    if (!before) throw new NotFoundError('Mapping', id);
+    if (!TRANSITIONS[before.status].includes(status)) {
+      throw new ConflictError(`A mapping cannot move from ${before.status} to ${status}`, { currentStatus: before.status });
+    }
+    const after = await dao.updateMappingStatus(tenant, id, before.status, status);
+    if (!after) throw new ConflictError('Mapping status changed meanwhile; reload and try again', { currentStatus: before.status });
+    await recordAudit(platform, auditSource(scope), { action: 'mapping.setStatus', entityType: 'Mapping', entityId: id, before: audited(before), after: audited(after) });
+    return after;
+  });
+}
+
+export async function deleteMapping(scope: RequestScope, id: string): Promise<MappingRow> {
+  requireRole(scope.actor, 'editor', 'delete mappings');
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const before = await dao.findMappingById(tenant, id);
+    if (!before) throw new NotFoundError('Mapping', id);
+    await dao.deleteMapping(tenant, id);
+    await recordAudit(platform, auditSource(scope), { action: 'mapping.delete', entityType: 'Mapping', entityId: id, before: audited(before) });
+    return before;
+  });
+}

@@ -1,0 +1,103 @@
+import { requireRole } from '../auth/actor.js';
+import type { RequestScope } from '../auth/scope.js';
+import { auditSource as source, recordAudit } from '../audit/audit.js';
+import type { Page, PageArgs } from '../db/pagination.js';
+import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import * as dataSources from '../data-sources/data-source.dao.js';
+import * as jobs from '../jobs/pipeline-job.dao.js';
+import * as mappings from '../mappings/mapping.dao.js';
+import * as dao from './workspace.dao.js';
+import { DEFAULT_WORKSPACE_SETTINGS, mergeWorkspaceSettings, toWorkspaceSettings, type WorkspaceSettingsInput } from './workspace-settings.js';
+
+export interface WorkspaceInput {
+  name?: string | null;
+  description?: string | null;
+  targetSchemaId?: string | null;
+  githubRepoUrl?: string | null;
+  repoSubdirectory?: string | null;
+  settings?: WorkspaceSettingsInput | null;
+}
+
+const audited = (w: WorkspaceRow | undefined) =>
+  w && { name: w.name, description: w.description, target_schema_id: w.target_schema_id, github_repo_url: w.github_repo_url, repo_subdirectory: w.repo_subdirectory, settings: w.settings };
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new ValidationError('Workspace name is required', ['input', 'name']);
+  return trimmed;
+}
+
+function toColumns(input: WorkspaceInput) {
+  return {
+    name: input.name == null ? undefined : checkName(input.name),
+    description: input.description,
+    target_schema_id: input.targetSchemaId,
+    github_repo_url: input.githubRepoUrl,
+    repo_subdirectory: input.repoSubdirectory,
+  };
+}
+
+export async function getWorkspace(scope: RequestScope, id: string): Promise<WorkspaceRow> {
+  const row = await dao.findWorkspaceById(scope.tenant.db, id);
+  if (!row) throw new NotFoundError('Workspace', id);
+  return row;
+}
+
+export function findWorkspacesByIds(scope: RequestScope, ids: readonly string[]): Promise<WorkspaceRow[]> {
+  return dao.findWorkspacesByIds(scope.tenant.db, ids);
+}
+
+export function listWorkspaces(scope: RequestScope, args: PageArgs): Promise<Page<WorkspaceRow>> {
+  return dao.listWorkspaces(scope.tenant.db, args);
+}
+
+export function countWorkspaces(scope: RequestScope): Promise<number> {
+  return dao.countWorkspaces(scope.tenant.db);
+}
+
+/** A new workspace starts with the default settings, overridden by any given. */
+export async function createWorkspace(scope: RequestScope, input: WorkspaceInput & { name: string }): Promise<WorkspaceRow> {
+  requireRole(scope.actor, 'editor', 'create workspaces');
+  const settings = mergeWorkspaceSettings({ ...DEFAULT_WORKSPACE_SETTINGS, extra: {} }, input.settings ?? {});
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const row = await dao.insertWorkspace(tenant, { ...toColumns(input), name: checkName(input.name), settings });
+    await recordAudit(platform, source(scope), { action: 'workspace.create', entityType: 'Workspace', entityId: row.id, after: audited(row) });
+    return row;
+  });
+}
+
+export async function updateWorkspace(scope: RequestScope, id: string, input: WorkspaceInput): Promise<WorkspaceRow> {
+  requireRole(scope.actor, 'editor', 'change workspaces');
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const before = await dao.lockWorkspace(tenant, id);
+    if (!before) throw new NotFoundError('Workspace', id);
+    const settings = input.settings ? mergeWorkspaceSettings(toWorkspaceSettings(before.settings), input.settings) : undefined;
+    const after = await dao.updateWorkspace(tenant, id, { ...toColumns(input), settings });
+    await recordAudit(platform, source(scope), { action: 'workspace.update', entityType: 'Workspace', entityId: id, before: audited(before), after: audited(after) });
+    return after!;
+  });
+}
+
+/**
+ * Deletes a workspace with its data sources, mappings and job history, in one
+ * transaction; refused while one of its jobs is pending or running. The row
+ * lock makes a job created concurrently wait, then fail on the missing workspace.
+ */
+export async function deleteWorkspace(scope: RequestScope, id: string): Promise<WorkspaceRow> {
+  requireRole(scope.actor, 'editor', 'delete workspaces');
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
+    const row = await dao.lockWorkspace(tenant, id);
+    if (!row) throw new NotFoundError('Workspace', id);
+    const active = await jobs.countActiveJobsOfWorkspace(tenant, id);
+    if (active > 0) {
+      throw new ConflictError(`Workspace has ${active} pending or running job(s); cancel them or wait for them to finish`, { activeJobs: active });
+    }
+    await jobs.deletePipelineJobsOfWorkspace(tenant, id);
+    await mappings.deleteMappingsOfWorkspace(tenant, id);
+    await dataSources.deleteDataSourcesOfWorkspace(tenant, id);
+    await dao.deleteWorkspace(tenant, id);
+    await recordAudit(platform, source(scope), { action: 'workspace.delete', entityType: 'Workspace', entityId: id, before: audited(row) });
+    return row;
+  });
+}

@@ -1,0 +1,131 @@
+import { rm } from 'node:fs/promises';
+import { sql } from 'kysely';
+import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { readMigrations } from '../../src/db/migration-files.js';
+import { migrate } from '../../src/db/migrator.js';
+import { ConflictError, ValidationError } from '../../src/errors.js';
+import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
+import { deleteOrganization } from '../../src/organizations/organization.manager.js';
+import { columnsOf, copyMigrations, nextMigrationName, rejection, schemaExists, seedOrganization } from '../support/seed.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+
+const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
+
+let t: TestDb;
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => {
+  await t.close();
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function organizationCount(): Promise<number> {
+  const r = await t.db.withSchema('datalinx_platform').selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+describe('provisioning an organization', () => {
+  it('creates the row and a schema holding every tenant table', async () => {
+    const org = await seedOrganization(t, 'acme-corp', 'Acme Corp');
+
+    expect(org).toMatchObject({ name: 'Acme Corp', slug: 'acme-corp', schema_name: 'org_acme_corp', settings: {} });
+    const { rows } = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = 'org_acme_corp' order by table_name`.execute(t.db);
+    expect(rows.map((r) => r.table_name)).toEqual(['data_sources', 'mappings', 'pipeline_jobs', 'workspaces']);
+  });
+
+  it('rolls back the organization row when its schema cannot be created', async () => {
+    await sql`create schema org_taken`.execute(t.db);
+    const before = await organizationCount();
+
+    await expect(seedOrganization(t, 'taken')).rejects.toThrow();
+
+    expect(await findOrganizationBySlug(t.db, 'taken')).toBeUndefined();
+    expect(await organizationCount()).toBe(before);
+  });
+
+  it('rolls back row and schema when a tenant section fails', async () => {
+    // A fresh database with no organization: a broken tenant section is only
+    // run, and fails, when an organization is provisioned.
+    const fresh = await createTestDb({ migrate: false });
+    try {
+      const next = await nextMigrationName('broken_tenant');
+      const dir = await copyMigrations({
+        [next.name]: '-- target: tenant\nALTER TABLE workspaces ADD COLUMN ok integer;\nALTER TABLE no_such_table ADD COLUMN x integer;\n',
+      });
+      tempDirs.push(dir);
+      await migrate(fresh.db, { dir });
+
+      await expect(seedOrganization({ db: fresh.db, migrations: await readMigrations(dir) }, 'doomed')).rejects.toThrow(/no_such_table/);
+
+      expect(await findOrganizationBySlug(fresh.db, 'doomed')).toBeUndefined();
+      expect(await schemaExists(fresh.db, 'org_doomed')).toBe(false);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from datalinx_platform.tenant_schema_version`.execute(fresh.db);
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('deleting an organization drops both its schema and its row', async () => {
+    const org = await seedOrganization(t, 'short-lived');
+    expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
+
+    const deleted = await deleteOrganization(t, org.id, SYSTEM_ACTOR);
+
+    expect(deleted.id).toBe(org.id);
+    expect(await schemaExists(t.db, 'org_short_lived')).toBe(false);
+    expect(await findOrganizationBySlug(t.db, 'short-lived')).toBeUndefined();
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from datalinx_platform.tenant_schema_version where organization_id = ${org.id}`.execute(t.db);
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it('gives the longest accepted slug a schema of exactly the recorded name', async () => {
+    // PostgreSQL cuts identifiers at 63 bytes; the recorded schema_name must be the real one.
+    const slug = 'a'.repeat(59);
+    const org = await seedOrganization(t, slug);
+
+    expect(org.schema_name).toBe(`org_${slug}`);
+    expect(await schemaExists(t.db, org.schema_name)).toBe(true);
+    expect(await columnsOf(t.db, org.schema_name, 'workspaces')).toContain('settings');
+  });
+});
+
+describe('slugs are validated before anything touches the database', () => {
+  it.each([
+    ['SQL in it', 'acme; drop schema x', 'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'],
+    ['a quote', "acme'--", 'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'],
+    ['reserved: admin', 'admin', 'Slug "admin" is reserved'],
+    ['reserved: public', 'public', 'Slug "public" is reserved'],
+    ['too long (64 characters)', 'a'.repeat(64), 'Slug must be at most 59 characters'],
+    ['too long for a schema name (60 characters)', 'a'.repeat(60), 'Slug must be at most 59 characters'],
+    ['too short', 'ab', 'Slug must be at least 3 characters'],
+    ['empty', '', 'Slug is required'],
+    ['uppercase', 'Acme', 'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'],
+    ['a leading hyphen', '-acme', 'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'],
+    ['a double hyphen', 'ac--me', 'Slug may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'],
+  ])('rejects a slug with %s', async (_case, slug, message) => {
+    const before = await organizationCount();
+
+    const err = await rejection(seedOrganization(t, slug));
+
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({ message, path: ['slug'] });
+    expect(await organizationCount()).toBe(before);
+  });
+
+  it('rejects a taken slug with a ConflictError saying so, without driver text', async () => {
+    await seedOrganization(t, 'popular');
+
+    const err = await rejection(seedOrganization(t, 'popular', 'Another Popular'));
+
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ message: 'An organization with this slug already exists', details: { field: 'slug' } });
+    expect((err as Error).message).not.toMatch(DRIVER_TEXT);
+    expect((await findOrganizationBySlug(t.db, 'popular'))?.name).toBe('Org popular');
+  });
+});

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { AccessTokens } from '../../src/auth/jwt.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { Keyring } from '../../src/crypto/keyring.js';
+import type { UserRole } from '../../src/db/tables/users.table.js';
+import { createLogger } from '../../src/logger.js';
+import * as organizations from '../../src/organizations/organization.manager.js';
+import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { insertUser } from '../../src/users/user.dao.js';
+import { buildServer, type Server } from '../../src/server.js';
+import type { AppServices } from '../../src/graphql/context.js';
+import { createTestDb, type TestDb } from './test-db.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+/** A real server on a random loopback port, over this test file's own database. */
+export interface TestServer {
+  url: string;
+  db: TestDb;
+  services: AppServices;
+  app: Server;
+  config: Config;
+  /** POSTs a GraphQL request as JSON, with a bearer token when given. */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDb();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), PORT: '0', ...env });
+  const logger = createLogger(config.logLevel);
+  const services: AppServices = {
+    system: db,
+    tokens: new AccessTokens(new TextEncoder().encode(config.jwt.secret!), config.jwt),
+    keyring: Keyring.generate('test-1').keyring,
+    logger,
+  };
+  const app = await buildServer({ config, services });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    db,
+    services,
+    app,
+    config,
+    async gql(query, variables, token) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
+    },
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+export interface SeededOrg {
+  id: string;
+  slug: string;
+  schema_name: string;
+  users: Record<UserRole, { id: string; email: string; token: string }>;
+}
+
+let orgCounter = 0;
+
+/** An organization with one user of each role and a token for each. */
+export async function seedOrganization(server: TestServer, slug = `org-${process.pid}-${++orgCounter}`): Promise<SeededOrg> {
+  const org = await organizations.createOrganization(server.db, { name: `Org ${slug}`, slug }, { actor: SYSTEM_ACTOR });
+  const users = {} as SeededOrg['users'];
+  for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
+    const email = `${role}@${slug}.test`;
+    const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
+    users[role] = { id: user.id, email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
+  }
+  return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
+}
