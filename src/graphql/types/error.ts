@@ -1,4 +1,5 @@
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
+import type { DomainError} from '../../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
 import { builder } from '../builder.js';
 
 /** Every typed error a mutation can return implements `Error`. */

@@ -53,7 +53,7 @@ const DecoratorInterface = builder.interfaceRef<Decorator>('Decorator').implemen
 
 builder.objectRef<Extract<Decorator, { type: 'identity_resolution' }>>('IdentityResolutionDecorator').implement({
   interfaces: [DecoratorInterface],
-  fields: (t) => ({ config: t.field({ type: IdentityResolutionConfigRef, resolve: (d) => d.config }) }),
+  fields: (t) => ({ identityResolution: t.field({ type: IdentityResolutionConfigRef, resolve: (d) => d.config }) }),
 });
 
 builder.objectRef<Extract<Decorator, { generic: true }>>('GenericDecorator').implement({

@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import { seedOrganization, startTestServer, type TestServer } from '../support/test-server.js';
+import { createWorkspace, insertWorkspaces, tenantDbOf, globalId, NO_SUCH_UUID } from '../support/graphql-seed.js';
+
+let server: TestServer;
+afterAll(() => server?.close());
+it('smoke', async () => {
+  server = await startTestServer();
+  const org = await seedOrganization(server);
+  const db = tenantDbOf(server, org);
+  const ids = await insertWorkspaces(db, 3);
+  console.log(ids);
+  const { rows } = await sql`select count(*) from ${sql.table('workspaces')}`.execute(db);
+  console.log(rows);
+  const wid = await createWorkspace(server, org.users.editor.token, 'X');
+  const show = async (q: string, v?: Record<string, unknown>, tok?: string) => console.log(q, JSON.stringify(await server.gql(q, v, tok)));
+  await show('{ workspaces { totalCount edges { node { id name } } } }', {}, org.users.viewer.token);
+  await show('{ workspaces { totalCount } }');
+  await show('mutation { deleteWorkspace(id: "x") { __typename } }');
+  await show(`mutation { deleteWorkspace(id: "${wid}") { __typename ... on Error { message } } }`, {}, org.users.viewer.token);
+  await show('{ workspace(id: "garbage") { id } }', {}, org.users.viewer.token);
+  await show(`{ workspace(id: "${globalId('Mapping', NO_SUCH_UUID)}") { id } }`, {}, org.users.viewer.token);
+  await show(`{ node(id: "garbage") { id } }`, {}, org.users.viewer.token);
+  await show(`{ nodes(ids: ["${wid}", "${globalId('Mapping', NO_SUCH_UUID)}"]) { id } }`, {}, org.users.viewer.token);
+  await show(`{ workspaces(first: 101) { totalCount } }`, {}, org.users.viewer.token);
+  await show(`{ workspaces(first: 1, last: 1) { totalCount } }`, {}, org.users.viewer.token);
+  await show(`{ workspaces(after: "zzz") { totalCount } }`, {}, org.users.viewer.token);
+  await show(`{ mappings(workspaceId: "zzz") { totalCount } }`, {}, org.users.viewer.token);
+  await show(`mutation { createWorkspace(input: {name: "  "}) { __typename ... on ValidationError { message path } } }`, {}, org.users.editor.token);
+  await show(`mutation { createWorkspace(input: {name: "a", settings: {timezone: "Mars/Olympus"}}) { __typename ... on ValidationError { message path } } }`, {}, org.users.editor.token);
+  await show(`mutation { deleteWorkspace(id: "garbage") { __typename ... on Error { message } } }`, {}, org.users.editor.token);
+  await show(`{ me { email } }`, {}, 'bad.token.here');
+});
