@@ -59,6 +59,7 @@ export async function buildServer({ config, services }: ServerDeps) {
     const page = (_req: FastifyRequest, reply: FastifyReply) =>
       reply.header('content-security-policy', GRAPHIQL_CSP).type('text/html; charset=utf-8').send(html);
     app.get('/graphiql', page);
+    app.get('/favicon.ico', (_req, reply) => reply.code(204).send());
     app.addHook('onRequest', async (request, reply) => {
       if (request.url.split('?')[0] === GRAPHQL_PATH && wantsHtml(request)) return page(request, reply);
     });
