@@ -27,6 +27,10 @@ const EnvSchema = z.object({
   MIGRATION_TENANT_CONCURRENCY: int(1, 64).default(4),
 
   JWT_SECRET: z.string().optional(),
+  JWT_ALGORITHM: z.enum(['HS256', 'ES256', 'RS256']).default('HS256'),
+  JWT_KEYS_FILE: z.string().optional(),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
+  ALLOW_SIGNUP: bool.optional(),
   JWT_ISSUER: z.string().min(1).default('datalinx'),
   JWT_AUDIENCE: z.string().min(1).default('datalinx-api'),
   JWT_ACCESS_TTL_SECONDS: int(30, 86_400).default(900),
@@ -84,8 +88,13 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       tenantConcurrency: env.MIGRATION_TENANT_CONCURRENCY,
     },
     keyring: { json: env.KEYRING, file: env.KEYRING_FILE },
+    // Sign-up is open by default only on the embedded database, never in production.
+    allowSignup: env.ALLOW_SIGNUP ?? (env.NODE_ENV !== 'production' && !env.DATABASE_URL),
+    refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     jwt: {
       secret: env.JWT_SECRET,
+      algorithm: env.JWT_ALGORITHM,
+      keysFile: env.JWT_KEYS_FILE,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
@@ -107,6 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}`);
   }
   const config = toConfig(parsed.data);
+  if (config.jwt.secret !== undefined && Buffer.byteLength(config.jwt.secret) < 32) {
+    throw new ConfigError('Invalid environment configuration:\n  JWT_SECRET: must be at least 32 bytes');
+  }
   if (config.database.pool.min > config.database.pool.max) {
     throw new ConfigError('Invalid environment configuration:\n  DB_POOL_MIN: must not exceed DB_POOL_MAX');
   }

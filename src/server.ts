@@ -44,6 +44,7 @@ export async function buildServer({ config, services }: ServerDeps) {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.tokens.jwks()));
   app.get('/readyz', async (_req, reply) => {
     try {
       await sql`select 1`.execute(system.db);

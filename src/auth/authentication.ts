@@ -2,29 +2,47 @@ import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../db/database.js';
 import { UnauthenticatedError } from '../errors.js';
 import { findOrganizationById } from '../organizations/organization.dao.js';
+import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
+import { API_KEY_PATTERN } from '../service-accounts/service-account.manager.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { findUserById } from '../users/user.dao.js';
 import type { Actor } from './actor.js';
 import type { AccessTokens } from './jwt.js';
+import { safeEqualHex, sha256Hex } from './secrets.js';
 
 export interface Authenticated {
   actor: Extract<Actor, { kind: 'user' | 'service_account' }>;
   tenant: Tenant;
 }
 
+type Deps = { db: Kysely<PlatformDatabase>; tokens: AccessTokens };
+
+/** A service account's API key (dlx_…): found by its prefix, compared by hash in constant time. */
+async function authenticateApiKey(deps: Deps, key: string): Promise<Authenticated> {
+  const match = API_KEY_PATTERN.exec(key);
+  const found = match ? await findActiveKeyByPrefix(deps.db, match[1]!) : undefined;
+  if (!found || !safeEqualHex(found.key_hash.trim(), sha256Hex(key))) throw new UnauthenticatedError('Invalid API key');
+  const org = await findOrganizationById(deps.db, found.organization_id);
+  if (!org) throw new UnauthenticatedError('Invalid API key');
+  await touchKey(deps.db, found.key_id, found.account_id);
+  return {
+    actor: { kind: 'service_account', id: found.account_id, organizationId: org.id, role: found.role },
+    tenant: new Tenant(deps.db, org),
+  };
+}
+
 /**
- * Turns an Authorization header into the acting user and their organization's
- * tenant handle. No header: anonymous (null). A bad or stale token: an error,
- * never a silent downgrade to anonymous.
+ * Turns an Authorization header into the acting user or service account and
+ * their organization's tenant handle. No header: anonymous (null). A bad or
+ * stale credential: an error, never a silent downgrade to anonymous.
  */
-export async function authenticate(
-  deps: { db: Kysely<PlatformDatabase>; tokens: AccessTokens },
-  authorization: string | undefined,
-): Promise<Authenticated | null> {
+export async function authenticate(deps: Deps, authorization: string | undefined): Promise<Authenticated | null> {
   if (!authorization) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
-  const claims = await deps.tokens.verify(match[1]!);
+  const credential = match[1]!;
+  if (credential.startsWith('dlx_')) return authenticateApiKey(deps, credential);
+  const claims = await deps.tokens.verify(credential);
   const [user, org] = await Promise.all([findUserById(deps.db, claims.sub), findOrganizationById(deps.db, claims.org)]);
   if (!user || !org || user.organization_id !== org.id) throw new UnauthenticatedError('Invalid token');
   return {

@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import {
+  errors as joseErrors,
+  exportJWK,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+  type KeyObject,
+} from 'jose';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { UnauthenticatedError } from '../errors.js';
@@ -16,74 +27,148 @@ export interface AccessClaims {
   org: string;
 }
 
+type Key = CryptoKey | KeyObject | Uint8Array;
+
 /**
- * Access tokens: HS256 JWTs with issuer, audience, expiry and not-before
- * checked. Verification pins the algorithm, so `alg: none` and algorithm
- * confusion are refused.
+ * How tokens are signed: one HS256 secret, or ES256/RS256 key pairs with a
+ * `kid` each (the current one signs, all verify, so keys can rotate).
+ */
+export type SigningKeys =
+  | { alg: 'HS256'; secret: Uint8Array }
+  | { alg: 'ES256' | 'RS256'; currentKid: string; keys: Map<string, { privateKey: Key; publicKey: Key; publicJwk: JWK }> };
+
+/**
+ * Access tokens: short-lived JWTs with issuer, audience, expiry and not-before
+ * checked. Verification pins the configured algorithm, so `alg: none` and
+ * algorithm confusion (an HS256 token signed with a public key) are refused.
  */
 export class AccessTokens {
-  private readonly key: Uint8Array;
-
   constructor(
-    secret: Uint8Array,
+    private readonly signing: SigningKeys,
     private readonly settings: Config['jwt'],
   ) {
-    if (secret.byteLength < MIN_SECRET_BYTES) {
+    if (signing.alg === 'HS256' && signing.secret.byteLength < MIN_SECRET_BYTES) {
       throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    this.key = secret;
+  }
+
+  static hs256(secret: Uint8Array, settings: Config['jwt']): AccessTokens {
+    return new AccessTokens({ alg: 'HS256', secret }, settings);
   }
 
   get ttlSeconds(): number {
     return this.settings.accessTtlSeconds;
   }
 
-  async sign(claims: AccessClaims, ttlSeconds = this.settings.accessTtlSeconds): Promise<string> {
-    return new SignJWT({ org: claims.org })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(claims.sub)
-      .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${ttlSeconds}s`)
-      .setJti(randomBytes(12).toString('base64url'))
-      .sign(this.key);
+  /** An access token for the API. */
+  sign(claims: AccessClaims, ttlSeconds = this.settings.accessTtlSeconds): Promise<string> {
+    return this.signFor(this.settings.audience, claims, ttlSeconds);
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    return this.verifyFor(this.settings.audience, token);
+  }
+
+  /** An invitation to set a password: its own audience, so it is never an access token. */
+  signInvitation(claims: AccessClaims, ttlSeconds = 7 * 86_400): Promise<string> {
+    return this.signFor(`${this.settings.audience}:invitation`, claims, ttlSeconds);
+  }
+
+  verifyInvitation(token: string): Promise<AccessClaims> {
+    return this.verifyFor(`${this.settings.audience}:invitation`, token);
+  }
+
+  private async signFor(audience: string, claims: AccessClaims, ttlSeconds: number): Promise<string> {
+    const jwt = new SignJWT({ org: claims.org })
+      .setSubject(claims.sub)
+      .setIssuer(this.settings.issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${ttlSeconds}s`)
+      .setJti(randomBytes(12).toString('base64url'));
+    if (this.signing.alg === 'HS256') return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(this.signing.secret);
+    const key = this.signing.keys.get(this.signing.currentKid)!;
+    return jwt.setProtectedHeader({ alg: this.signing.alg, kid: this.signing.currentKid, typ: 'JWT' }).sign(key.privateKey);
+  }
+
+  private async verifyFor(audience: string, token: string): Promise<AccessClaims> {
+    const signing = this.signing;
+    const keyFor = async (header: JWTHeaderParameters): Promise<Key> => {
+      if (signing.alg === 'HS256') return signing.secret;
+      const key = header.kid ? signing.keys.get(header.kid) : undefined;
+      if (!key) throw new UnauthenticatedError('Invalid token');
+      return key.publicKey;
+    };
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
+      const { payload } = await jwtVerify(token, keyFor, {
+        algorithms: [signing.alg],
         issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        requiredClaims: ['sub', 'exp', 'iat'],
+        audience,
+        requiredClaims: ['sub', 'exp', 'iat', 'nbf'],
       });
       if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') throw new UnauthenticatedError('Invalid token');
       return { sub: payload.sub, org: payload.org };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
-      if (err instanceof UnauthenticatedError) throw err;
       throw new UnauthenticatedError('Invalid token');
     }
   }
+
+  /** The public keys, for /.well-known/jwks.json (empty with HS256). */
+  jwks(): { keys: JWK[] } {
+    if (this.signing.alg === 'HS256') return { keys: [] };
+    return { keys: [...this.signing.keys.values()].map((k) => k.publicJwk) };
+  }
+}
+
+const KeyFile = z.object({
+  current: z.string().min(1),
+  keys: z.array(z.looseObject({ kid: z.string().min(1), kty: z.string() })).min(1),
+});
+
+/** Reads `{current, keys: [private JWK with kid]}` and derives each public key. */
+export async function loadKeyPairs(alg: 'ES256' | 'RS256', json: string): Promise<SigningKeys> {
+  const parsed = KeyFile.safeParse(JSON.parse(json));
+  if (!parsed.success) throw new ConfigError('JWT_KEYS_FILE must hold {"current": kid, "keys": [private JWKs with kid]}');
+  const keys = new Map<string, { privateKey: Key; publicKey: Key; publicJwk: JWK }>();
+  for (const jwk of parsed.data.keys) {
+    const privateKey = await importJWK(jwk as JWK, alg, { extractable: true });
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk as JWK;
+    const publicJwk: JWK = { ...pub, kid: jwk.kid, alg, use: 'sig' };
+    keys.set(jwk.kid, { privateKey, publicKey: await importJWK(publicJwk, alg), publicJwk });
+  }
+  if (!keys.has(parsed.data.current)) throw new ConfigError(`JWT_KEYS_FILE has no key "${parsed.data.current}"`);
+  return { alg, currentKid: parsed.data.current, keys };
+}
+
+/** A fresh key pair as a key file's entry (for `npm run admin -- generate-jwt-key`). */
+export async function generateKeyPairJwk(alg: 'ES256' | 'RS256', kid: string): Promise<JWK> {
+  const { generateKeyPair } = await import('jose');
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg };
 }
 
 /**
- * The HS256 secret: JWT_SECRET, or (never in production) one generated once
- * into the data directory with mode 0600.
+ * The signing keys from the configuration: key pairs from JWT_KEYS_FILE, or
+ * JWT_SECRET, or (never in production) a secret generated once into the data
+ * directory with mode 0600.
  */
-export async function loadJwtSecret(config: Config, logger: Logger): Promise<Uint8Array> {
-  if (config.jwt.secret) return new TextEncoder().encode(config.jwt.secret);
-  if (config.isProduction) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+export async function loadSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
+  if (config.jwt.algorithm !== 'HS256') {
+    if (!config.jwt.keysFile) throw new ConfigError(`JWT_KEYS_FILE is required with JWT_ALGORITHM=${config.jwt.algorithm}`);
+    return loadKeyPairs(config.jwt.algorithm, await readFile(config.jwt.keysFile, 'utf8'));
+  }
+  if (config.jwt.secret) return { alg: 'HS256', secret: new TextEncoder().encode(config.jwt.secret) };
+  if (config.isProduction) throw new ConfigError('JWT_SECRET (or JWT_ALGORITHM with JWT_KEYS_FILE) is required when NODE_ENV=production');
   const file = path.resolve(config.dataDir, 'jwt-secret');
   try {
-    return new TextEncoder().encode((await readFile(file, 'utf8')).trim());
+    return { alg: 'HS256', secret: new TextEncoder().encode((await readFile(file, 'utf8')).trim()) };
   } catch {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
     await chmod(file, 0o600);
     logger.warn({ file }, 'JWT_SECRET is unset: generated a signing secret for this data directory');
-    return new TextEncoder().encode((await readFile(file, 'utf8')).trim());
+    return { alg: 'HS256', secret: new TextEncoder().encode((await readFile(file, 'utf8')).trim()) };
   }
 }

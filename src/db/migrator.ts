@@ -57,6 +57,33 @@ export async function applyTenantSection(
   });
 }
 
+/** A scratch schema for proving the tenant chain builds; never a real organization's. */
+export const DRY_RUN_SCHEMA = 'org_migration_check';
+
+/**
+ * Builds the whole tenant chain up to a new file in a scratch schema and rolls
+ * it back, inside the file's transaction: a tenant section that cannot apply
+ * is refused before it is recorded, even when no organization exists yet
+ * (otherwise every later sign-up would replay the broken file).
+ */
+async function dryRunTenantChain(trx: Transaction<PlatformDatabase>, files: MigrationFile[]): Promise<void> {
+  await sql.raw('SAVEPOINT tenant_dry_run').execute(trx);
+  try {
+    await sql.raw(`CREATE SCHEMA ${quoteIdent(DRY_RUN_SCHEMA)}`).execute(trx);
+    await sql.raw(`SET LOCAL search_path TO ${quoteIdent(DRY_RUN_SCHEMA)}`).execute(trx);
+    for (const f of files) {
+      if (!f.sections.tenant) continue;
+      try {
+        await sql.raw(f.sections.tenant).execute(trx);
+      } catch (err) {
+        throw new MigrationError(`${f.fileName}: the tenant section does not apply: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await sql.raw('ROLLBACK TO SAVEPOINT tenant_dry_run').execute(trx);
+  }
+}
+
 /** Refuses to go on when an applied file changed or disappeared. */
 function verifyApplied(files: MigrationFile[], applied: { version: string; file_name: string; checksum: string }[]) {
   const byVersion = new Map(files.map((f) => [f.version, f]));
@@ -96,12 +123,13 @@ async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions
   const done = new Set(applied.map((r) => r.version));
   const report: MigrateReport = { platformApplied: [], tenantApplied: 0, currentVersion: applied.at(-1)?.version ?? null };
 
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     if (opts.signal?.aborted) break;
     if (!done.has(file.version)) {
       const start = process.hrtime.bigint();
       await db.transaction().execute(async (trx) => {
         if (file.sections.platform) await sql.raw(file.sections.platform).execute(trx);
+        if (file.sections.tenant) await dryRunTenantChain(trx, files.slice(0, index + 1));
         await versions.recordApplied(trx, { ...file, durationMs: elapsed(start) });
       });
       report.platformApplied.push(file.version);

@@ -37,6 +37,8 @@ export function toDomainError(err: unknown): unknown {
   const known = err.constraint ? CONSTRAINT_MESSAGES[err.constraint] : undefined;
   if (known) return known();
   switch (err.code) {
+    case '42P06': // duplicate_schema: a schema of that name exists outside our books
+      return new ConflictError('This slug cannot be used; choose another', { field: 'slug' });
     case '23505':
       return new ConflictError('This value is already taken');
     case '23503':

@@ -17,24 +17,49 @@ const RULES: { pattern: RegExp; message: string }[] = [
   { pattern: /\bdrop\s+column\b/i, message: 'drops a column (DROP COLUMN): not backward compatible' },
   { pattern: /\balter\s+table\b[^;]*\bdrop\s+(constraint\s+)?(?!default\b|not\s+null\b)\w+/i, message: 'drops a column or constraint: not backward compatible' },
   { pattern: /\brename\b/i, message: 'renames something (RENAME): not backward compatible' },
-  { pattern: /\balter\s+column\s+\S+\s+(set\s+data\s+)?type\b/i, message: 'changes a column type (ALTER COLUMN … TYPE): not backward compatible' },
+  { pattern: /\balter\s+(column\s+)?(?!table\b|column\b)\S+\s+(set\s+data\s+)?type\b/i, message: 'changes a column type (ALTER COLUMN … TYPE): not backward compatible' },
   { pattern: /\bset\s+not\s+null\b/i, message: 'adds NOT NULL to an existing column (SET NOT NULL): not backward compatible' },
   { pattern: /\btruncate\b/i, message: 'deletes data (TRUNCATE): not backward compatible' },
   { pattern: /\bdelete\s+from\b/i, message: 'deletes data (DELETE): not backward compatible' },
   { pattern: /^\s*(begin|commit|rollback|start\s+transaction|end)\s*(transaction|work)?\s*;/im, message: 'controls the transaction itself; the runner wraps each file in one transaction' },
   { pattern: /\bconcurrently\b/i, message: 'uses CONCURRENTLY, which cannot run inside the file\'s transaction' },
   { pattern: /\b(vacuum)\b/i, message: 'uses VACUUM, which cannot run inside the file\'s transaction' },
-  { pattern: /\bset\s+(session\s+)?search_path\b/i, message: 'sets search_path; the runner chooses the schema (use the target line)' },
+  { pattern: /\bset\s+(session\s+|local\s+)?search_path\b/i, message: 'sets search_path; the runner chooses the schema (use the target line)' },
 ];
 
-/** Comments, string literals and dollar-quoted bodies are not statements: blank them out before matching. */
+/**
+ * Comments, string literals and dollar-quoted bodies are not statements: blank them out before matching.
+ * One pass, so whichever starts first wins (an apostrophe inside a comment does not open a string).
+ */
 export function stripNonCode(text: string): string {
-  return text
-    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "''")
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/--[^\n]*/g, '')
-    .replace(/\/\*[\s\S]*?\*\//g, '');
+  return text.replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$|'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (token) =>
+    token.startsWith('--') || token.startsWith('/*') ? ' ' : "''",
+  );
 }
+
+/** The comma-separated clauses of every ALTER TABLE (a comma inside parentheses, as in numeric(12, 2), does not split). */
+function alterTableClauses(code: string): string[] {
+  const clauses: string[] = [];
+  for (const statement of code.split(';')) {
+    const body = /^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?\S+\s+([\s\S]*)$/i.exec(statement)?.[1];
+    if (body === undefined) continue;
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < body.length; i++) {
+      if (body[i] === '(') depth++;
+      else if (body[i] === ')') depth--;
+      else if (body[i] === ',' && depth === 0) {
+        clauses.push(body.slice(start, i));
+        start = i + 1;
+      }
+    }
+    clauses.push(body.slice(start));
+  }
+  return clauses;
+}
+
+/** ADD [COLUMN] …, but not ADD CONSTRAINT / PRIMARY KEY / UNIQUE / FOREIGN KEY / CHECK / EXCLUDE. */
+const ADD_COLUMN = /^\s*add\s+(?!constraint\b|primary\b|unique\b|foreign\b|check\b|exclude\b)/i;
 
 export function checkStatements(file: MigrationFile): Problem[] {
   const problems: Problem[] = [];
@@ -43,8 +68,8 @@ export function checkStatements(file: MigrationFile): Problem[] {
     for (const rule of RULES) {
       if (rule.pattern.test(code)) problems.push({ file: file.fileName, message: rule.message });
     }
-    for (const clause of code.matchAll(/\badd\s+column\b[^,;]*/gi)) {
-      if (/\bnot\s+null\b/i.test(clause[0]) && !/\bdefault\b/i.test(clause[0])) {
+    for (const clause of alterTableClauses(code)) {
+      if (ADD_COLUMN.test(clause) && /\bnot\s+null\b/i.test(clause) && !/\bdefault\b/i.test(clause)) {
         problems.push({ file: file.fileName, message: 'adds a NOT NULL column without a DEFAULT: existing writers would fail' });
       }
     }

@@ -12,6 +12,7 @@ export interface AppServices {
   tokens: AccessTokens;
   keyring: Keyring;
   logger: Logger;
+  settings: { allowSignup: boolean; refreshTokenTtlDays: number };
 }
 
 /**

@@ -19,12 +19,15 @@ const KNOWN = {
   cancelled_by: 'cancelledBy',
 } as const;
 
+const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
+
 export function toRunMetadata(stored: Record<string, unknown> | null | undefined): RunMetadata {
   const meta: RunMetadata = { rowsProcessed: null, rowsFailed: null, durationMs: null, warehouseQueryId: null, cancelledBy: null, extra: {} };
   for (const [key, value] of Object.entries(stored ?? {})) {
     const field = KNOWN[key as keyof typeof KNOWN];
     const numeric = field === 'rowsProcessed' || field === 'rowsFailed' || field === 'durationMs';
-    if (field && (numeric ? typeof value === 'number' : typeof value === 'string')) (meta as unknown as Record<string, unknown>)[field] = value;
+    // The typed fields are GraphQL Ints: a value they cannot hold (2^31 rows, 12.5 ms) stays under `extra`.
+    if (field && (numeric ? isInt32(value) : typeof value === 'string')) (meta as unknown as Record<string, unknown>)[field] = value;
     else meta.extra[key] = value;
   }
   return meta;

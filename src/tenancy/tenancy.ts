@@ -18,7 +18,7 @@ export const MAX_SLUG_LENGTH = MAX_SCHEMA_NAME_LENGTH - 'org_'.length;
 /** Slugs that would be confusing or dangerous as a name (schemas, routes, roles). */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'admin', 'administrator', 'api', 'app', 'auth', 'datalinx', 'datalinx-platform', 'default', 'graphql',
-  'graphiql', 'healthz', 'information-schema', 'internal', 'login', 'logout', 'me', 'new', 'null', 'platform',
+  'graphiql', 'healthz', 'information-schema', 'internal', 'login', 'logout', 'me', 'migration-check', 'new', 'null', 'platform',
   'pg-catalog', 'pg-toast', 'postgres', 'public', 'readyz', 'root', 'select', 'signup', 'static', 'support',
   'system', 'template0', 'template1', 'tenant', 'test', 'user', 'users', 'www',
 ]);

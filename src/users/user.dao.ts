@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -52,4 +53,48 @@ export function updateUser(db: PlatformDb, id: string, patch: UserUpdate): Promi
 export async function deleteUser(db: PlatformDb, id: string): Promise<boolean> {
   const res = await platform(db).deleteFrom('users').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
+}
+
+export const LOCKOUT_THRESHOLD = 5;
+const LOCKOUT_BASE_MINUTES = 1;
+const LOCKOUT_MAX_MINUTES = 24 * 60;
+
+/**
+ * Counts a failed login atomically; at the threshold the account is locked for
+ * a time that doubles with each lockout (1, 2, 4 … minutes, at most a day).
+ */
+export function recordLoginFailure(db: PlatformDb, id: string) {
+  // login failure: count, and lock at the threshold
+  const reached = sql<boolean>`failed_login_count + 1 >= ${LOCKOUT_THRESHOLD}`;
+  return platform(db)
+    .updateTable('users')
+    .set({
+      failed_login_count: sql<number>`case when ${reached} then 0 else failed_login_count + 1 end`,
+      locked_until: sql<Date | null>`case when ${reached}
+        then now() + make_interval(mins => least(${LOCKOUT_BASE_MINUTES} * power(2, least(lockout_count, 20))::int, ${LOCKOUT_MAX_MINUTES}))
+        else locked_until end`,
+      lockout_count: sql<number>`case when ${reached} then lockout_count + 1 else lockout_count end`,
+    })
+    .where('id', '=', id)
+    .returning(['locked_until', 'lockout_count'])
+    .executeTakeFirst();
+}
+
+export async function recordLoginSuccess(db: PlatformDb, id: string): Promise<void> {
+  await platform(db)
+    .updateTable('users')
+    .set({ failed_login_count: 0, lockout_count: 0, locked_until: null, last_login_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Owners of an organization, locked so that the last one cannot be removed concurrently. */
+export function lockOwners(db: PlatformDb, organizationId: string): Promise<{ id: string }[]> {
+  return platform(db)
+    .selectFrom('users')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
 }

@@ -1,8 +1,16 @@
+import { requireRole } from '../auth/actor.js';
+import type { AccessTokens } from '../auth/jwt.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { RequestScope } from '../auth/scope.js';
-import type { UserRow } from '../db/tables/users.table.js';
-import { NotFoundError } from '../errors.js';
+import { revokeRefreshTokensOfUser } from '../auth/session.dao.js';
+import { checkEmail } from '../auth/session.manager.js';
+import { auditSource, recordAudit } from '../audit/audit.js';
 import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import type { UserRole, UserRow } from '../db/tables/users.table.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import * as dao from './user.dao.js';
+
+const audited = (u: UserRow | undefined) => u && { email: u.email, display_name: u.display_name, role: u.role };
 
 /** Users of the caller's organization only. */
 export function findUsersByIds(scope: RequestScope, ids: readonly string[]): Promise<UserRow[]> {
@@ -22,4 +30,120 @@ export function listUsers(scope: RequestScope, args: PageArgs): Promise<Page<Use
 
 export function countUsers(scope: RequestScope): Promise<number> {
   return dao.countUsersOfOrganization(scope.tenant.root, scope.tenant.organizationId);
+}
+
+async function memberOf(scope: RequestScope, db: Parameters<typeof dao.findUsersByIds>[0], id: string): Promise<UserRow> {
+  const [user] = await dao.findUsersByIds(db, scope.tenant.organizationId, [id]);
+  if (!user) throw new NotFoundError('User', id);
+  return user;
+}
+
+/** Only owners grant or take away ownership; admins manage everyone else. */
+function checkRoleChange(scope: RequestScope, from: UserRole | null, to: UserRole | null): void {
+  if ((from === 'owner' || to === 'owner') && scope.actor.kind !== 'system' && scope.actor.role !== 'owner') {
+    throw new ForbiddenError('Only an owner can grant or remove the owner role');
+  }
+}
+
+/**
+ * Adds a user to the caller's organization: with a password (createUser) or
+ * without one, to set it through an invitation (inviteUser).
+ */
+export async function createUser(
+  scope: RequestScope,
+  input: { email: string; displayName?: string | null; role: UserRole; password?: string | null },
+): Promise<UserRow> {
+  requireRole(scope.actor, 'admin', 'add users');
+  checkRoleChange(scope, null, input.role);
+  const email = checkEmail(input.email, ['input', 'email']);
+  if (input.password != null) checkPasswordPolicy(input.password, ['input', 'password']);
+  const passwordHash = input.password != null ? await hashPassword(input.password) : null;
+  return scope.tenant.transaction(async ({ platform }) => {
+    const user = await dao.insertUser(platform, {
+      organization_id: scope.tenant.organizationId,
+      email,
+      display_name: input.displayName?.trim() || null,
+      role: input.role,
+      password_hash: passwordHash,
+    });
+    await recordAudit(platform, auditSource(scope), { action: passwordHash ? 'user.create' : 'user.invite', entityType: 'User', entityId: user.id, after: audited(user) });
+    return user;
+  });
+}
+
+export async function updateUserRole(scope: RequestScope, id: string, role: UserRole): Promise<UserRow> {
+  requireRole(scope.actor, 'admin', 'change roles');
+  return scope.tenant.transaction(async ({ platform }) => {
+    const owners = await dao.lockOwners(platform, scope.tenant.organizationId);
+    const before = await memberOf(scope, platform, id);
+    checkRoleChange(scope, before.role, role);
+    if (before.role === 'owner' && role !== 'owner' && owners.length <= 1) {
+      throw new ConflictError('An organization must keep an owner: transfer ownership first', { currentStatus: 'owner' });
+    }
+    const after = await dao.updateUser(platform, id, { role });
+    await recordAudit(platform, auditSource(scope), { action: 'user.updateRole', entityType: 'User', entityId: id, before: audited(before), after: audited(after) });
+    return after!;
+  });
+}
+
+export async function removeUser(scope: RequestScope, id: string): Promise<UserRow> {
+  requireRole(scope.actor, 'admin', 'remove users');
+  return scope.tenant.transaction(async ({ platform }) => {
+    const owners = await dao.lockOwners(platform, scope.tenant.organizationId);
+    const user = await memberOf(scope, platform, id);
+    checkRoleChange(scope, user.role, null);
+    if (user.role === 'owner' && owners.length <= 1) throw new ConflictError('An organization must keep an owner: transfer ownership first');
+    await dao.deleteUser(platform, id);
+    await recordAudit(platform, auditSource(scope), { action: 'user.remove', entityType: 'User', entityId: id, before: audited(user) });
+    return user;
+  });
+}
+
+/** The caller gives the owner role to another member and becomes an admin. */
+export async function transferOwnership(scope: RequestScope, toUserId: string): Promise<UserRow> {
+  requireRole(scope.actor, 'owner', 'transfer ownership');
+  if (scope.actor.kind !== 'user') throw new ForbiddenError('Only a signed-in owner can transfer ownership');
+  if (scope.actor.id === toUserId) throw new ValidationError('You already own this organization', ['userId']);
+  const actorId = scope.actor.id;
+  return scope.tenant.transaction(async ({ platform }) => {
+    await dao.lockOwners(platform, scope.tenant.organizationId);
+    const target = await memberOf(scope, platform, toUserId);
+    const after = await dao.updateUser(platform, toUserId, { role: 'owner' });
+    await dao.updateUser(platform, actorId, { role: 'admin' });
+    await recordAudit(platform, auditSource(scope), { action: 'organization.transferOwnership', entityType: 'User', entityId: toUserId, before: audited(target), after: audited(after) });
+    return after!;
+  });
+}
+
+export async function updateMe(scope: RequestScope, input: { displayName?: string | null }): Promise<UserRow> {
+  const me = await getMe(scope);
+  return scope.tenant.transaction(async ({ platform }) => {
+    const after = await dao.updateUser(platform, me.id, { display_name: input.displayName?.trim() || null });
+    await recordAudit(platform, auditSource(scope), { action: 'user.updateMe', entityType: 'User', entityId: me.id, before: audited(me), after: audited(after) });
+    return after!;
+  });
+}
+
+/** Checks the current password, stores the new one, and ends every other session. */
+export async function changePassword(scope: RequestScope, input: { currentPassword: string; newPassword: string }): Promise<UserRow> {
+  const me = await getMe(scope);
+  if (!(await verifyPassword(me.password_hash, input.currentPassword))) throw new UnauthenticatedError('The current password is wrong');
+  checkPasswordPolicy(input.newPassword, ['input', 'newPassword']);
+  const passwordHash = await hashPassword(input.newPassword);
+  return scope.tenant.transaction(async ({ platform }) => {
+    const after = await dao.updateUser(platform, me.id, { password_hash: passwordHash });
+    await revokeRefreshTokensOfUser(platform, me.id);
+    await recordAudit(platform, auditSource(scope), { action: 'user.changePassword', entityType: 'User', entityId: me.id, after: { password: 'changed' } });
+    return after!;
+  });
+}
+
+/** An invited user (no password yet) and the token that lets them set one. */
+export async function inviteUser(
+  scope: RequestScope,
+  tokens: AccessTokens,
+  input: { email: string; displayName?: string | null; role: UserRole },
+): Promise<{ user: UserRow; invitationToken: string }> {
+  const user = await createUser(scope, { ...input, password: null });
+  return { user, invitationToken: await tokens.signInvitation({ sub: user.id, org: user.organization_id! }) };
 }

@@ -74,6 +74,10 @@ describe('user DAO', () => {
       mfa_enabled: false,
       mfa_secret_encrypted: null,
       mfa_last_used_step: null,
+      mfa_pending_secret_encrypted: null,
+      failed_login_count: 0,
+      locked_until: null,
+      lockout_count: 0,
     });
 
     expect(await users.findUserById(t.db, created.id)).toEqual(created);

@@ -27,6 +27,10 @@ const USERS: Column[] = [
   ['mfa_enabled', 'boolean', 'NOT NULL', 'false'],
   ['mfa_secret_encrypted', 'text', 'NULL', null],
   ['mfa_last_used_step', 'bigint', 'NULL', null],
+  ['failed_login_count', 'integer', 'NOT NULL', '0'],
+  ['locked_until', 'timestamptz', 'NULL', null],
+  ['lockout_count', 'integer', 'NOT NULL', '0'],
+  ['mfa_pending_secret_encrypted', 'text', 'NULL', null],
 ];
 
 const SCHEMA_VERSION: Column[] = [

@@ -47,24 +47,26 @@ describe('provisioning an organization', () => {
     expect(await organizationCount()).toBe(before);
   });
 
-  it('rolls back row and schema when a tenant section fails', async () => {
-    // A fresh database with no organization: a broken tenant section is only
-    // run, and fails, when an organization is provisioned.
+  it('refuses a broken tenant section even before any organization exists, recording nothing', async () => {
+    // Without the dry run a broken tenant file would be recorded as applied and
+    // every later provisioning would replay it and fail.
     const fresh = await createTestDb({ migrate: false });
     try {
+      await migrate(fresh.db, { dir: 'migrations' });
       const next = await nextMigrationName('broken_tenant');
       const dir = await copyMigrations({
         [next.name]: '-- target: tenant\nALTER TABLE workspaces ADD COLUMN ok integer;\nALTER TABLE no_such_table ADD COLUMN x integer;\n',
       });
       tempDirs.push(dir);
-      await migrate(fresh.db, { dir });
 
-      await expect(seedOrganization({ db: fresh.db, migrations: await readMigrations(dir) }, 'doomed')).rejects.toThrow(/no_such_table/);
+      await expect(migrate(fresh.db, { dir })).rejects.toThrow(/tenant section does not apply.*no_such_table/);
 
-      expect(await findOrganizationBySlug(fresh.db, 'doomed')).toBeUndefined();
-      expect(await schemaExists(fresh.db, 'org_doomed')).toBe(false);
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from datalinx_platform.tenant_schema_version`.execute(fresh.db);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from datalinx_platform.schema_version where version = ${next.version}`.execute(fresh.db);
       expect(rows[0]?.n).toBe(0);
+      expect(await schemaExists(fresh.db, 'org_migration_check')).toBe(false);
+      // Provisioning still works on the good chain.
+      const org = await seedOrganization({ db: fresh.db, migrations: await readMigrations('migrations') }, 'still-fine');
+      expect(await schemaExists(fresh.db, org.schema_name)).toBe(true);
     } finally {
       await fresh.close();
     }

@@ -35,9 +35,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const logger = createLogger(config.logLevel);
   const services: AppServices = {
     system: db,
-    tokens: new AccessTokens(new TextEncoder().encode(config.jwt.secret!), config.jwt),
+    tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),
     keyring: Keyring.generate('test-1').keyring,
     logger,
+    settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },
   };
   const app = await buildServer({ config, services });
   await app.listen({ host: '127.0.0.1', port: 0 });

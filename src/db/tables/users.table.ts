@@ -17,6 +17,10 @@ export interface UsersTable {
   mfa_secret_encrypted: string | null;
   // bigint, read as a JS number (src/db/connection.ts parses int8)
   mfa_last_used_step: ColumnType<number | null, number | null, number | null>;
+  mfa_pending_secret_encrypted: string | null;
+  failed_login_count: Generated<number>;
+  locked_until: Date | null;
+  lockout_count: Generated<number>;
 }
 
 export interface MfaRecoveryCodesTable {

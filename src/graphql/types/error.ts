@@ -34,7 +34,8 @@ builder.objectType(ConflictError, {
   isTypeOf: (e) => e instanceof ConflictError,
   fields: (t) => ({
     currentVersion: t.int({ nullable: true, resolve: (e) => numberOrNull(e.details.currentVersion) }),
-    currentStatus: t.string({ nullable: true, resolve: (e) => stringOrNull(e.details.currentStatus) }),
+    // Spelled like the MappingStatus / JobStatus enum values, so clients can compare them.
+    currentStatus: t.string({ nullable: true, resolve: (e) => stringOrNull(e.details.currentStatus)?.toUpperCase() ?? null }),
   }),
 });
 
