@@ -71,6 +71,21 @@ export async function buildServer({ config, services }: ServerDeps) {
     });
   }
 
+  // A request that runs past the limit gets a 503; the statement timeout
+  // (DB_STATEMENT_TIMEOUT_MS) ends its database work.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
+    const timer = setTimeout(() => {
+      if (reply.sent) return;
+      request.log.warn({ requestId: request.id }, 'GraphQL request timed out');
+      void reply
+        .code(503)
+        .header('x-request-id', request.id)
+        .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
+    }, config.graphql.limits.timeoutMs);
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+
   const apollo = createApollo({
     logger,
     introspection: config.graphql.introspection,
@@ -97,6 +112,7 @@ export async function buildServer({ config, services }: ServerDeps) {
         services,
         scope: auth ? { ...auth, requestId: request.id, clientAddress } : null,
         loaders: new RequestLoaders(),
+        credentialChecks: 0,
         limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
       };
     },

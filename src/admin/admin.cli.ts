@@ -1,22 +1,43 @@
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../auth/actor.js';
+import { generateKeyPairJwk } from '../auth/jwt.js';
+import { checkEmail } from '../auth/session.manager.js';
 import { loadConfig } from '../config.js';
+import { rotateKeys } from '../crypto/rotate-keys.js';
+import { openSystemDb } from '../db/system.js';
 import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { openSystemDb } from '../db/system.js';
 import * as organizations from '../organizations/organization.manager.js';
+import { createServices } from '../services.js';
+import { insertUser } from '../users/user.dao.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
-  create-org --name "Acme Corp" --slug acme-corp
+  create-org --name "Acme Corp" --slug acme-corp [--owner-email ada@acme.com [--owner-name "Ada"]]
+                 with an owner: prints an invitation token; the owner sets a password with acceptInvitation
   list-orgs
-  delete-org --slug acme-corp`;
+  delete-org --slug acme-corp
+  rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
+  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE`;
 
 const [command, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
   args: rest,
-  options: { name: { type: 'string' }, slug: { type: 'string' } },
+  options: {
+    name: { type: 'string' },
+    slug: { type: 'string' },
+    'owner-email': { type: 'string' },
+    'owner-name': { type: 'string' },
+    alg: { type: 'string' },
+    kid: { type: 'string' },
+  },
   strict: true,
 });
+
+if (command === 'generate-jwt-key') {
+  const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
+  console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
+  process.exit(0);
+}
 
 const config = loadConfig();
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
@@ -26,8 +47,16 @@ const source = { actor: SYSTEM_ACTOR, requestId: 'admin-cli', clientAddress: nul
 try {
   switch (command) {
     case 'create-org': {
-      const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source);
-      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name }));
+      const services = await createServices(config, logger, system);
+      const ownerEmail = values['owner-email'] ? checkEmail(values['owner-email'], ['owner-email']) : null;
+      let ownerId: string | null = null;
+      const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source, async (trx, created) => {
+        if (!ownerEmail) return;
+        const owner = await insertUser(trx, { organization_id: created.id, email: ownerEmail, display_name: values['owner-name'] ?? null, role: 'owner' });
+        ownerId = owner.id;
+      });
+      const invitationToken = ownerId ? await services.tokens.signInvitation({ sub: ownerId, org: org.id }) : undefined;
+      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail, invitationToken }));
       break;
     }
     case 'list-orgs':
@@ -39,6 +68,12 @@ try {
       const org = await organizations.findOrganizationBySlug(system, values.slug ?? '');
       await organizations.deleteOrganization(system, org.id, SYSTEM_ACTOR);
       console.log(`deleted ${org.slug}`);
+      break;
+    }
+    case 'rotate-keys': {
+      const services = await createServices(config, logger, system);
+      const done = await rotateKeys(system.db, services.keyring);
+      console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
       break;
     }
     default:

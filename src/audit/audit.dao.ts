@@ -9,3 +9,24 @@ export function insertAuditEntry(db: PlatformDb, row: NewAuditLogRow): Promise<A
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+export interface AuditFilter {
+  action?: string | null;
+  entityType?: string | null;
+  entityId?: string | null;
+  actorId?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+/** An organization's entries, filtered (audit_log_organization_created_idx). */
+export function auditEntriesQuery(db: PlatformDb, organizationId: string, f: AuditFilter) {
+  let q = platform(db).selectFrom('audit_log').where('organization_id', '=', organizationId);
+  if (f.action != null) q = q.where('action', '=', f.action);
+  if (f.entityType != null) q = q.where('entity_type', '=', f.entityType);
+  if (f.entityId != null) q = q.where('entity_id', '=', f.entityId);
+  if (f.actorId != null) q = q.where('actor_id', '=', f.actorId);
+  if (f.createdAfter != null) q = q.where('created_at', '>', f.createdAfter);
+  if (f.createdBefore != null) q = q.where('created_at', '<', f.createdBefore);
+  return q;
+}

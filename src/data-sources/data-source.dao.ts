@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
 import { countByParent, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -68,4 +69,14 @@ export async function deleteDataSourcesOfWorkspace(db: TenantDb, workspaceId: st
 export async function deleteDataSource(db: TenantDb, id: string): Promise<boolean> {
   const res = await db.deleteFrom('data_sources').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
+}
+
+/** Data sources whose secrets are sealed under another key than `kid` (key rotation). */
+export function findSealedUnderOtherKey(db: TenantDb, kid: string): Promise<DataSourceRow[]> {
+  return db
+    .selectFrom('data_sources')
+    .selectAll()
+    .where(sql<boolean>`connection_config->'secrets'->>'kid' is distinct from ${kid}`)
+    .where(sql<boolean>`connection_config ? 'secrets'`)
+    .execute();
 }

@@ -42,6 +42,8 @@ export interface GraphQLContext {
   /** null for an anonymous request. */
   scope: RequestScope | null;
   loaders: RequestLoaders;
+  /** Password / code checks made by this request (at most one is allowed). */
+  credentialChecks: number;
   /** Query depth / complexity / breadth limits, checked before the root field resolves. */
   limits: { depth: number; complexity: number; breadth?: number };
 }

@@ -8,6 +8,9 @@ import './types/workspace.js';
 import './types/data-source.js';
 import './types/mapping.js';
 import './types/pipeline-job.js';
+import './types/auth.js';
+import './types/service-account.js';
+import './types/audit-log.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,7 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { requireRole } from '../auth/actor.js';
-import { recordAudit } from '../audit/audit.js';
+import { auditSource, recordAudit } from '../audit/audit.js';
+import type { RequestScope } from '../auth/scope.js';
+import { mergeOrganizationSettings, toOrganizationSettings, type OrganizationSettingsInput } from './organization-settings.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { MigrationFile } from '../db/migration-files.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
@@ -75,6 +77,45 @@ export async function deleteOrganization(deps: OrganizationDeps, id: string, act
     if (!org) throw new NotFoundError('Organization', id);
     await dropTenantSchema(trx, org.schema_name);
     await dao.deleteOrganization(trx, id);
+    // Kept outside the organization (its own entries go with it).
+    await recordAudit(trx, { actor, organizationId: null }, {
+      action: 'organization.delete',
+      entityType: 'Organization',
+      entityId: id,
+      before: { name: org.name, slug: org.slug },
+    });
     return org;
   });
+}
+
+/** Name and settings of the caller's organization; admins only. */
+export async function updateOrganization(
+  scope: RequestScope,
+  input: { name?: string | null; settings?: OrganizationSettingsInput | null },
+): Promise<OrganizationRow> {
+  requireRole(scope.actor, 'admin', 'change organization settings');
+  const name = input.name == null ? undefined : validateOrganizationName(input.name, ['input', 'name']);
+  return scope.tenant.transaction(async ({ platform }) => {
+    const before = await dao.findOrganizationById(platform, scope.tenant.organizationId);
+    if (!before) throw new NotFoundError('Organization', scope.tenant.organizationId);
+    const settings = input.settings ? mergeOrganizationSettings(toOrganizationSettings(before.settings), input.settings) : undefined;
+    const after = await dao.updateOrganization(platform, before.id, { name, settings });
+    await recordAudit(platform, auditSource(scope), {
+      action: 'organization.update',
+      entityType: 'Organization',
+      entityId: before.id,
+      before: { name: before.name, settings: before.settings },
+      after: { name: after!.name, settings: after!.settings },
+    });
+    return after!;
+  });
+}
+
+/** The owner deletes their own organization, naming its slug to confirm. */
+export async function deleteOwnOrganization(deps: OrganizationDeps, scope: RequestScope, confirmSlug: string): Promise<OrganizationRow> {
+  requireRole(scope.actor, 'owner', 'delete the organization');
+  if (confirmSlug !== scope.tenant.organization.slug) {
+    throw new ValidationError('confirmSlug must be the organization\'s slug', ['confirmSlug']);
+  }
+  return deleteOrganization(deps, scope.tenant.organizationId, scope.actor);
 }

@@ -98,3 +98,11 @@ export function lockOwners(db: PlatformDb, organizationId: string): Promise<{ id
     .forUpdate()
     .execute();
 }
+
+export function usersWithMfaSecrets(db: PlatformDb): Promise<UserRow[]> {
+  return platform(db)
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('mfa_secret_encrypted', 'is not', null), eb('mfa_pending_secret_encrypted', 'is not', null)]))
+    .execute();
+}

@@ -59,7 +59,7 @@ export function countWorkspaces(scope: RequestScope): Promise<number> {
 /** A new workspace starts with the default settings, overridden by any given. */
 export async function createWorkspace(scope: RequestScope, input: WorkspaceInput & { name: string }): Promise<WorkspaceRow> {
   requireRole(scope.actor, 'editor', 'create workspaces');
-  const settings = mergeWorkspaceSettings({ ...DEFAULT_WORKSPACE_SETTINGS, extra: {} }, input.settings ?? {});
+  const settings = mergeWorkspaceSettings(DEFAULT_WORKSPACE_SETTINGS, input.settings ?? {});
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const row = await dao.insertWorkspace(tenant, { ...toColumns(input), name: checkName(input.name), settings });
     await recordAudit(platform, source(scope), { action: 'workspace.create', entityType: 'Workspace', entityId: row.id, after: audited(row) });

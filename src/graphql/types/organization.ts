@@ -1,8 +1,11 @@
 import type { OrganizationRow } from '../../db/tables/organizations.table.js';
+import * as organizations from '../../organizations/organization.manager.js';
+import { toOrganizationSettings, WAREHOUSE_TYPES, type OrganizationSettings } from '../../organizations/organization-settings.js';
 import * as users from '../../users/user.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, scopeOf, toConnection } from '../relay.js';
+import { MUTATION_ERRORS } from './error.js';
 import { OrganizationRef, UserConnection, UserRef, WorkspaceConnection, WorkspaceRef } from './refs.js';
 
 OrganizationRef.implement({
@@ -13,7 +16,7 @@ OrganizationRef.implement({
     slug: t.exposeString('slug'),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime' }),
-    settings: t.field({ type: 'JSONObject', resolve: (o) => o.settings ?? {} }),
+    settings: t.field({ type: OrganizationSettingsRef, resolve: (o) => toOrganizationSettings(o.settings) }),
     users: t.connection(
       {
         type: UserRef,
@@ -38,6 +41,54 @@ OrganizationRef.implement({
     ),
   }),
 });
+
+const WarehouseTypeEnum = builder.enumType('WarehouseType', {
+  values: Object.fromEntries(WAREHOUSE_TYPES.map((w) => [w.toUpperCase(), { value: w }])) as Record<
+    Uppercase<(typeof WAREHOUSE_TYPES)[number]>,
+    { value: (typeof WAREHOUSE_TYPES)[number] }
+  >,
+});
+
+const OrganizationSettingsRef = builder.objectRef<OrganizationSettings>('OrganizationSettings').implement({
+  description: 'Organization settings: the known keys typed, any others under `extra`.',
+  fields: (t) => ({
+    defaultWarehouse: t.field({ type: WarehouseTypeEnum, nullable: true, resolve: (s) => s.defaultWarehouse ?? null }),
+    timezone: t.exposeString('timezone', { nullable: true }),
+    requireMfa: t.exposeBoolean('requireMfa', { nullable: true }),
+    extra: t.field({ type: 'JSONObject', resolve: (s) => s.extra }),
+  }),
+});
+
+const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput', {
+  fields: (t) => ({
+    defaultWarehouse: t.field({ type: WarehouseTypeEnum }),
+    timezone: t.string(),
+    requireMfa: t.boolean(),
+    extra: t.field({ type: 'JSONObject' }),
+  }),
+});
+
+const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  fields: (t) => ({ name: t.string(), settings: t.field({ type: OrganizationSettingsInput }) }),
+});
+
+builder.mutationFields((t) => ({
+  updateOrganization: t.field({
+    type: OrganizationRef,
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    errors: { types: MUTATION_ERRORS, dataField: { name: 'organization' } },
+    resolve: (_root, { input }, ctx) => organizations.updateOrganization(scopeOf(ctx), input),
+  }),
+  deleteOrganization: t.field({
+    type: OrganizationRef,
+    description: 'Deletes the organization with all its data. Owners only; pass its slug to confirm.',
+    authScopes: { owner: true },
+    args: { confirmSlug: t.arg.string({ required: true }) },
+    errors: { types: MUTATION_ERRORS, dataField: { name: 'organization' } },
+    resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(ctx.services.system, scopeOf(ctx), confirmSlug),
+  }),
+}));
 
 builder.queryFields((t) => ({
   organization: t.field({

@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import { openTotpSecret, sealTotpSecret } from '../auth/mfa.js';
+import { resealConnectionConfig, type StoredConnectionConfig } from '../data-sources/connection-config.js';
+import { findSealedUnderOtherKey, updateDataSource } from '../data-sources/data-source.dao.js';
+import type { PlatformDatabase } from '../db/database.js';
+import { listOrganizations } from '../organizations/organization.dao.js';
+import { Tenant } from '../tenancy/tenant.js';
+import { updateUser, usersWithMfaSecrets } from '../users/user.dao.js';
+import type { Keyring } from './keyring.js';
+
+/**
+ * Re-encrypts every sealed secret under the keyring's current key: data source
+ * credentials (one transaction per organization) and TOTP secrets. Safe to
+ * run again; what is already current is left alone.
+ */
+export async function rotateKeys(db: Kysely<PlatformDatabase>, keyring: Keyring): Promise<{ dataSources: number; mfaSecrets: number }> {
+  let dataSources = 0;
+  for (const org of await listOrganizations(db)) {
+    const tenant = new Tenant(db, org);
+    dataSources += await tenant.transaction(async ({ tenant: t }) => {
+      const rows = await findSealedUnderOtherKey(t, keyring.currentId);
+      for (const row of rows) {
+        const owner = { organizationId: org.id, dataSourceId: row.id };
+        await updateDataSource(t, row.id, { connection_config: resealConnectionConfig(keyring, owner, row.connection_config as StoredConnectionConfig) });
+      }
+      return rows.length;
+    });
+  }
+  const mfaSecrets = await db.transaction().execute(async (trx) => {
+    let n = 0;
+    for (const user of await usersWithMfaSecrets(trx)) {
+      const reseal = (sealed: string | null) => (sealed ? sealTotpSecret(keyring, user.id, openTotpSecret(keyring, user.id, sealed)) : null);
+      await updateUser(trx, user.id, {
+        mfa_secret_encrypted: reseal(user.mfa_secret_encrypted),
+        mfa_pending_secret_encrypted: reseal(user.mfa_pending_secret_encrypted),
+      });
+      n++;
+    }
+    return n;
+  });
+  return { dataSources, mfaSecrets };
+}
