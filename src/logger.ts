@@ -17,6 +17,8 @@ const REDACT = [
   '*.connectionConfig',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } });
+/** The process logger; `destination` is for tests that read what is logged. */
+export function createLogger(level: string, destination?: { write(line: string): void }): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

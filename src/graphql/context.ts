@@ -44,6 +44,8 @@ export interface GraphQLContext {
   loaders: RequestLoaders;
   /** Password / code checks made by this request (at most one is allowed). */
   credentialChecks: number;
+  /** Set by a sign-in mutation, so its response may show the user it signed in. */
+  signedInUserId?: string;
   /** Query depth / complexity / breadth limits, checked before the root field resolves. */
   limits: { depth: number; complexity: number; breadth?: number };
 }

@@ -29,10 +29,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * `logLines`, when given, receives every log line the server writes (JSON
+ * strings), e.g. to prove secrets never reach the log.
+ */
+export async function startTestServer(env: Record<string, string> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
   const db = await createTestDb();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), PORT: '0', ...env });
-  const logger = createLogger(config.logLevel);
+  const logger = opts.logLines
+    ? createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void opts.logLines!.push(line) })
+    : createLogger(config.logLevel);
   const services: AppServices = {
     system: db,
     tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),

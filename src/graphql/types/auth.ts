@@ -62,6 +62,13 @@ function oneCredentialCheck(ctx: GraphQLContext): void {
   if (ctx.credentialChecks > 1) throw new ValidationError('Only one sign-in operation is allowed per request', []);
 }
 
+/** Lets the response of a sign-in show the user it signed in. */
+async function signedIn<T extends { user: UserRow } | sessions.LoginResult>(ctx: GraphQLContext, result: Promise<T>): Promise<T> {
+  const value = await result;
+  if ('user' in value) ctx.signedInUserId = value.user.id;
+  return value;
+}
+
 const AUTH_ERRORS = [ValidationError, UnauthenticatedError, ForbiddenError];
 
 builder.mutationFields((t) => ({
@@ -70,7 +77,7 @@ builder.mutationFields((t) => ({
     description: 'Creates an organization with you as its owner, and signs you in. Only when the server allows sign-up.',
     args: { input: t.arg({ type: SignUpInput, required: true }) },
     errors: { types: MUTATION_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, { input }, ctx) => sessions.signUp(ctx.services, input, source(ctx)),
+    resolve: (_root, { input }, ctx) => signedIn(ctx, sessions.signUp(ctx.services, input, source(ctx))),
   }),
   login: t.field({
     type: LoginPayload,
@@ -78,7 +85,7 @@ builder.mutationFields((t) => ({
     errors: { types: AUTH_ERRORS, directResult: true },
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return sessions.login(ctx.services, args, source(ctx));
+      return signedIn(ctx, sessions.login(ctx.services, args, source(ctx)));
     },
   }),
   verifyMfa: t.field({
@@ -88,7 +95,7 @@ builder.mutationFields((t) => ({
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return sessions.verifyMfa(ctx.services, args, source(ctx));
+      return signedIn(ctx, sessions.verifyMfa(ctx.services, args, source(ctx)));
     },
   }),
   refreshToken: t.field({
@@ -96,7 +103,7 @@ builder.mutationFields((t) => ({
     description: 'Trades a refresh token for a new access and refresh token. A refresh token works once; reusing one ends its session.',
     args: { refreshToken: t.arg.string({ required: true }) },
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, args, ctx) => sessions.refreshSession(ctx.services, args.refreshToken, source(ctx)),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.refreshSession(ctx.services, args.refreshToken, source(ctx))),
   }),
   logout: t.boolean({
     description: 'Ends the session the refresh token belongs to. True when there was one.',
@@ -108,7 +115,7 @@ builder.mutationFields((t) => ({
     description: 'Sets the password of an invited user and signs them in.',
     args: { invitationToken: t.arg.string({ required: true }), password: t.arg.string({ required: true }), displayName: t.arg.string() },
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, args, ctx) => sessions.acceptInvitation(ctx.services, args, source(ctx)),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.acceptInvitation(ctx.services, args, source(ctx))),
   }),
   enrollMfa: t.field({
     type: MfaEnrollmentRef,

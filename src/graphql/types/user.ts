@@ -15,7 +15,8 @@ export const RoleEnum = builder.enumType('Role', {
 
 UserRef.implement({
   description: 'A person who signs in to an organization.',
-  authScopes: { authenticated: true },
+  // The user a sign-in mutation just authenticated may be read in its response.
+  authScopes: (user, ctx) => (ctx.signedInUserId === user.id ? true : { authenticated: true }),
   fields: (t) => ({
     email: t.exposeString('email'),
     displayName: t.exposeString('display_name', { nullable: true }),
