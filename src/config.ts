@@ -44,7 +44,7 @@ const EnvSchema = z.object({
   GRAPHIQL: bool.optional(),
   GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
-  GRAPHQL_MAX_COMPLEXITY: int(1).default(5000),
+  GRAPHQL_MAX_COMPLEXITY: int(1).default(20_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
 });

@@ -56,3 +56,9 @@ export class UnauthenticatedError extends DomainError {
     super(message);
   }
 }
+
+/** The query is deeper, wider or costlier than this server allows. */
+export class QueryLimitError extends DomainError {
+  readonly code = 'QUERY_LIMIT';
+  override name = 'QueryLimitError';
+}

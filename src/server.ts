@@ -1,5 +1,5 @@
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { authenticate } from './auth/authentication.js';
@@ -21,6 +21,35 @@ function wantsHtml(request: FastifyRequest): boolean {
   return request.method === 'GET' && accept.includes('text/html') && !new URL(request.url, 'http://x').searchParams.has('query');
 }
 
+/**
+ * The per-request context: authenticates the caller (401 on a bad credential)
+ * and gives the request its own loaders and limits.
+ */
+export async function createContext(
+  config: Config,
+  services: AppServices,
+  request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger },
+): Promise<GraphQLContext> {
+  let auth;
+  try {
+    auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
+  } catch (err) {
+    if (!(err instanceof UnauthenticatedError)) throw err;
+    throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+  }
+  const { requestId, clientAddress } = request;
+  return {
+    requestId,
+    clientAddress,
+    logger: request.logger,
+    services,
+    scope: auth ? { ...auth, requestId, clientAddress } : null,
+    loaders: new RequestLoaders(),
+    credentialChecks: 0,
+    limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
+  };
+}
+
 /** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
 export async function buildServer({ config, services }: ServerDeps) {
   const { logger, system } = services;
@@ -36,7 +65,13 @@ export async function buildServer({ config, services }: ServerDeps) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err, requestId: request.id }, 'unhandled HTTP error');
-    const message = status === 500 ? 'Internal server error' : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : status === 415 ? 'Unsupported content type' : 'Malformed request';
+    const CLIENT_MESSAGES: Record<string, string> = {
+      FST_ERR_CTP_BODY_TOO_LARGE: `Request body is larger than ${config.http.bodyLimitBytes} bytes`,
+      FST_ERR_CTP_INVALID_JSON_BODY: 'Request body is not valid JSON',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty; send a JSON object with a "query"',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json',
+    };
+    const message = status === 500 ? 'Internal server error' : (CLIENT_MESSAGES[err.code] ?? (status === 415 ? 'Unsupported content type: send application/json' : 'Malformed request'));
     void reply
       .code(status)
       .header('x-request-id', request.id)
@@ -96,26 +131,8 @@ export async function buildServer({ config, services }: ServerDeps) {
   await apollo.start();
   await app.register(fastifyApollo(apollo), {
     path: GRAPHQL_PATH,
-    context: async (request): Promise<GraphQLContext> => {
-      const clientAddress = request.ip ?? null;
-      let auth;
-      try {
-        auth = await authenticate({ db: system.db, tokens: services.tokens }, request.headers.authorization);
-      } catch (err) {
-        if (!(err instanceof UnauthenticatedError)) throw err;
-        throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
-      }
-      return {
-        requestId: request.id,
-        clientAddress,
-        logger: request.log,
-        services,
-        scope: auth ? { ...auth, requestId: request.id, clientAddress } : null,
-        loaders: new RequestLoaders(),
-        credentialChecks: 0,
-        limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
-      };
-    },
+    context: async (request) =>
+      createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }),
   });
   return app;
 }

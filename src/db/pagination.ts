@@ -94,7 +94,7 @@ const orderSql = (plan: PagePlan) => sql.raw(plan.forward ? 'created_at desc, id
 /** One page of a top-level list, newest first. `table` is the table the query selects from. */
 export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs): Promise<Page<O>> {
   const plan = planPage(args);
-  if (plan.limit === 0) return { rows: [], hasNextPage: false, hasPreviousPage: false };
+  // first: 0 still reads one row: hasNextPage must say whether any exist.
   const rows = await applyCursor(qb, table, plan).orderBy(orderSql(plan)).limit(plan.limit + 1).execute();
   return toPage(rows as O[], plan);
 }
@@ -114,7 +114,7 @@ export async function fetchPagesByParent<O>(
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
-  if (plan.limit > 0 && parentIds.length > 0) {
+  if (parentIds.length > 0) {
     const ranked = applyCursor(qb, table, plan)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));

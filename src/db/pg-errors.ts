@@ -39,6 +39,9 @@ export function toDomainError(err: unknown): unknown {
   switch (err.code) {
     case '42P06': // duplicate_schema: a schema of that name exists outside our books
       return new ConflictError('This slug cannot be used; choose another', { field: 'slug' });
+    case '22021': // character_not_in_repertoire (e.g. a NUL in text)
+    case '22P05':
+      return new ValidationError('Text contains characters that cannot be stored (such as NUL)');
     case '23505':
       return new ConflictError('This value is already taken');
     case '23503':

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import { toDomainError } from '../db/pg-errors.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
@@ -18,7 +19,8 @@ export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
  * (with the request id added by the masking plugin), never SQL or a stack.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  // A driver error about bad input (e.g. a NUL in a filter) is the client's, not ours.
+  const original = toDomainError(unwrapResolverError(error));
   if (original instanceof DomainError) {
     return {
       message: original.message,
@@ -47,7 +49,7 @@ function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> 
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
-            const original = unwrapResolverError(err);
+            const original = toDomainError(unwrapResolverError(err));
             const expected = original instanceof DomainError || (original instanceof GraphQLError && !original.originalError);
             if (!expected) {
               logger.error({ requestId: contextValue.requestId, err: original, path: err.path }, 'unexpected error while resolving');

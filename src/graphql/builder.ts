@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
 import { hasRole } from '../auth/actor.js';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../errors.js';
+import { ForbiddenError, QueryLimitError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 import { decodeGlobalId, encodeGlobalId } from './relay.js';
 
@@ -71,6 +71,14 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: (ctx) => ctx.limits,
+    complexityError: (kind, result) => {
+      const [actual, max] = {
+        Depth: [result.depth, result.maxDepth],
+        Breadth: [result.breadth, result.maxBreadth],
+        Complexity: [result.complexity, result.maxComplexity],
+      }[kind];
+      return new QueryLimitError(`Query ${kind.toLowerCase()} ${actual} exceeds the limit of ${max}; ask for less per request`);
+    },
   },
   validation: {
     validationError: (failure) => {

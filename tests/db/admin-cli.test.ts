@@ -41,7 +41,7 @@ describe('admin CLI', () => {
 
     expect(out).toEqual({ code: 0, stdout: [expect.any(String)], stderr: [] });
     const printed = JSON.parse(out.stdout[0]!) as { id: string };
-    expect(printed).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Acme Corp', slug: 'acme-corp', schema: 'org_acme_corp' });
+    expect(printed).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Acme Corp', slug: 'acme-corp', schema: 'org_acme_corp', ownerEmail: null });
     id = printed.id;
     expect(await schemaExists(db, 'org_acme_corp')).toBe(true);
   });

@@ -67,8 +67,8 @@ describe('keyset pagination (workspaces)', () => {
     expect(await page({ last: 5, before: encodeCursor(ordered[3]!.id) })).toEqual({ names: all.slice(0, 3), hasNextPage: true, hasPreviousPage: false });
   });
 
-  it('returns an empty page for first: 0, and at most 100 rows', async () => {
-    expect(await page({ first: 0 })).toEqual({ names: [], hasNextPage: false, hasPreviousPage: false });
+  it('returns an empty page for first: 0 that still says more rows exist, and at most 100 rows', async () => {
+    expect(await page({ first: 0 })).toEqual({ names: [], hasNextPage: true, hasPreviousPage: false });
     expect((await page({ first: 100 })).names).toEqual(names(ordered));
   });
 

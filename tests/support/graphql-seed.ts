@@ -40,6 +40,16 @@ export async function gqlData<T = Record<string, unknown>>(
   return res.body.data as T;
 }
 
+/** POSTs a GraphQL request and returns the body as sent, for checks on the raw text. */
+export async function rawGql(server: TestServer, query: string, variables: Record<string, unknown>, token?: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
 /** Runs a mutation and returns its (only) result field: a payload or a typed error. */
 export async function mutate<T = Record<string, unknown>>(
   server: TestServer,
@@ -48,11 +58,15 @@ export async function mutate<T = Record<string, unknown>>(
   token: string,
 ): Promise<T> {
   const data = await gqlData<Record<string, T>>(server, query, variables, token);
-  return Object.values(data)[0]!;
+  const result = Object.values(data)[0]!;
+  // Every typed error any test sees is also checked for leaked internals.
+  if (typeof result === 'object' && result !== null && 'code' in result) expect(JSON.stringify(result)).not.toMatch(LEAK_PATTERN);
+  return result;
 }
 
 /** The errors of a response, reduced to what a client acts on. */
 export function errorsOf(res: GraphQLResponse<unknown>): { message: string; code: unknown; path?: unknown }[] {
+  expect(JSON.stringify(res.body.errors ?? [])).not.toMatch(LEAK_PATTERN);
   return (res.body.errors ?? []).map((e) => ({
     message: e.message,
     code: e.extensions?.code,
@@ -105,33 +119,51 @@ export async function createJob(server: TestServer, token: string, workspaceId: 
   return r.pipelineJob.id;
 }
 
-/** Workspaces inserted in one statement, the first one newest (one minute apart); their ids, newest first. */
+/** Workspaces inserted in one statement, one minute apart; their ids, newest first. */
 export async function insertWorkspaces(db: TenantDb, count: number, prefix = 'ws'): Promise<string[]> {
-  // test seed: workspaces with strictly decreasing created_at
-  const { rows } = await sql<{ id: string }>`
-    insert into ${sql.table('workspaces')} (name, created_at)
-    select ${prefix} || '-' || lpad(g::text, 3, '0'), now() - g * interval '1 minute'
-    from generate_series(1, ${count}) g
-    returning id, created_at`.execute(db);
-  return (rows as { id: string; created_at: Date }[]).sort((a, b) => b.created_at.getTime() - a.created_at.getTime()).map((r) => r.id);
+  const rows = await db
+    .insertInto('workspaces')
+    .columns(['name', 'created_at'] as never)
+    // test seed: workspaces with strictly decreasing created_at
+    .expression(sql`select ${prefix} || '-' || lpad(g::text, 3, '0'), now() - g * interval '1 minute' from generate_series(1, ${count}) g`)
+    .returning(['id', 'created_at'])
+    .execute();
+  return rows.sort((a, b) => b.created_at.getTime() - a.created_at.getTime()).map((r) => r.id);
 }
 
-/** `perWorkspace` mappings for each workspace given, in one statement. */
+/** `perWorkspace` mappings for each workspace given, one second apart, in one statement. */
 export async function insertMappings(db: TenantDb, workspaceIds: readonly string[], perWorkspace: number): Promise<void> {
-  // test seed: mappings per workspace
-  await sql`
-    insert into ${sql.table('mappings')} (workspace_id, target_table, source_table, field_mappings, created_at)
-    select w.id, 'target_' || g, 'source_' || g,
-           jsonb_build_object('id', jsonb_build_object('source', 'src_id', 'transform', null)),
-           now() - g * interval '1 second'
-    from unnest(${sql.val(workspaceIds)}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`.execute(db);
+  await db
+    .insertInto('mappings')
+    .columns(['workspace_id', 'target_table', 'source_table', 'field_mappings', 'created_at'] as never)
+    // test seed: mappings per workspace
+    .expression(
+      sql`select w.id, 'target_' || g, 'source_' || g,
+                 jsonb_build_object('id', jsonb_build_object('source', 'src_id', 'transform', null)),
+                 now() - g * interval '1 second'
+          from unnest(${[...workspaceIds]}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`,
+    )
+    .execute();
 }
 
 /** `perWorkspace` completed jobs for each workspace given, created by `userId`, in one statement. */
 export async function insertJobs(db: TenantDb, workspaceIds: readonly string[], perWorkspace: number, userId: string): Promise<void> {
-  // test seed: finished jobs per workspace
-  await sql`
-    insert into ${sql.table('pipeline_jobs')} (workspace_id, job_type, status, created_by, created_at)
-    select w.id, 'incremental', 'completed', ${userId}::uuid, now() - g * interval '1 second'
-    from unnest(${sql.val(workspaceIds)}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`.execute(db);
+  await db
+    .insertInto('pipeline_jobs')
+    .columns(['workspace_id', 'job_type', 'status', 'created_by', 'created_at'] as never)
+    // test seed: finished jobs per workspace
+    .expression(
+      sql`select w.id, 'incremental', 'completed', ${userId}::uuid, now() - g * interval '1 second'
+          from unnest(${[...workspaceIds]}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`,
+    )
+    .execute();
 }
+
+/** Any ISO-8601 UTC timestamp, as the DateTime scalar writes them. */
+export const ISO_DATE = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+
+/**
+ * What must never reach a client: driver or SQL text, stack frames. Word
+ * boundaries keep base64 IDs (which may hold "pg") from matching.
+ */
+export const LEAK_PATTERN = /\bpg\b|\brelation\b|\bsyntax\b|\bselect\b[\s\S]*\bfrom\b|\binsert into\b|\bnode_modules\b|\.[jt]s:\d+|\bat \w+ \(|stacktrace|datalinx_platform|\borg_[a-z0-9_]+\b/i;

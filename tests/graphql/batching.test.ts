@@ -1,0 +1,81 @@
+import { globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf } from '../support/graphql-seed.js';
+import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+let org: SeededOrg;
+let workspaceIds: string[];
+
+const WORKSPACES = 50;
+const MAPPINGS = 20;
+const JOBS = 10;
+/** Auth (user + organization), then one statement per list or relation: far below one per row. */
+const MAX_STATEMENTS = 10;
+
+beforeAll(async () => {
+  // The full tree (50 × (20 + 10) rows) costs about 8,800 complexity points, above the default 5,000.
+  server = await startTestServer({ GRAPHQL_MAX_COMPLEXITY: '20000' });
+  org = await seedOrganization(server);
+  const db = tenantDbOf(server, org);
+  workspaceIds = await insertWorkspaces(db, WORKSPACES);
+  await insertMappings(db, workspaceIds, MAPPINGS);
+  await insertJobs(db, workspaceIds, JOBS, org.users.editor.id);
+});
+afterAll(() => server.close());
+
+const TREE = (n: number) => `{ workspaces(first: ${n}) { edges { node {
+  name
+  mappings(first: ${MAPPINGS}) { totalCount edges { node { targetTable workspace { name } } } }
+  pipelineJobs(first: ${JOBS}) { edges { node { status createdBy { email } } } } } } } }`;
+
+/** Runs a query and counts the SQL statements it sent, authentication included. */
+async function counted(query: string, variables: Record<string, unknown> = {}) {
+  server.db.counter.reset();
+  const data = await gqlData(server, query, variables, org.users.viewer.token);
+  return { data, statements: server.db.counter.count };
+}
+
+function expectedTree(n: number) {
+  const names = Array.from({ length: n }, (_, i) => `ws-${String(i + 1).padStart(3, '0')}`);
+  return {
+    workspaces: {
+      edges: names.map((name) => ({
+        node: {
+          name,
+          mappings: {
+            totalCount: MAPPINGS,
+            edges: Array.from({ length: MAPPINGS }, (_, i) => ({ node: { targetTable: `target_${i + 1}`, workspace: { name } } })),
+          },
+          pipelineJobs: { edges: Array.from({ length: JOBS }, () => ({ node: { status: 'COMPLETED', createdBy: { email: org.users.editor.email } } })) },
+        },
+      })),
+    },
+  };
+}
+
+describe('nested lists and relations are batched', () => {
+  it(`loads ${WORKSPACES} workspaces × ${MAPPINGS} mappings × ${JOBS} jobs with their relations in at most ${MAX_STATEMENTS} statements`, async () => {
+    const run = await counted(TREE(WORKSPACES));
+    expect(run.data).toEqual(expectedTree(WORKSPACES));
+    expect(run.statements).toBeLessThanOrEqual(MAX_STATEMENTS);
+  });
+
+  it('sends the same number of statements for 5 workspaces as for 50', async () => {
+    const few = await counted(TREE(5));
+    const many = await counted(TREE(WORKSPACES));
+    expect(few.data).toEqual(expectedTree(5));
+    expect(many.statements).toBe(few.statements);
+  });
+
+  it('resolves the workspace of many nodes with one statement, however many nodes are asked for', async () => {
+    const db = tenantDbOf(server, org);
+    const mappingIds = async (limit: number) =>
+      (await db.selectFrom('mappings').select('id').orderBy('id').limit(limit).execute()).map((r) => globalId('Mapping', r.id));
+    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { ... on Mapping { targetTable workspace { name } } } }';
+    const few = await counted(query, { ids: await mappingIds(3) });
+    const many = await counted(query, { ids: await mappingIds(100) });
+    expect((many.data as { nodes: unknown[] }).nodes).toHaveLength(100);
+    expect(many.data).toEqual({ nodes: Array.from({ length: 100 }, () => ({ targetTable: expect.stringMatching(/^target_\d+$/), workspace: { name: expect.stringMatching(/^ws-\d{3}$/) } })) });
+    expect(many.statements).toBe(few.statements);
+    expect(many.statements).toBeLessThanOrEqual(4);
+  });
+});

@@ -1,0 +1,137 @@
+import { createMapping, createWorkspace, errorsOf, globalId, gqlData, localId, mutate, tenantDbOf } from '../support/graphql-seed.js';
+import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+let org: SeededOrg;
+let ws1: string;
+let ws2: string;
+/** Global ID → the label a test names it by. */
+const labels = new Map<string, string>();
+
+type Page = { totalCount: number; edges: { node: { id: string } }[] };
+const labelled = (page: Page) => ({ totalCount: page.totalCount, labels: page.edges.map((e) => labels.get(e.node.id) ?? e.node.id) });
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await seedOrganization(server);
+  const token = org.users.editor.token;
+  ws1 = await createWorkspace(server, token, 'One');
+  ws2 = await createWorkspace(server, token, 'Two');
+
+  // Mappings, oldest first.
+  const mappings: [string, string, Parameters<typeof createMapping>[3]][] = [
+    ['m1', ws1, { sourceTable: 'crm.customers', targetTable: 'dim_customer', fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }, { targetField: 'email', source: 'email', transform: 'lower' }] }],
+    ['m2', ws1, { sourceTable: 'crm.orders', targetTable: 'fct_order', fieldMappings: [{ targetField: 'order_id', source: 'id' }, { targetField: 'customer_id', source: 'cust_id' }] }],
+    ['m3', ws2, { sourceTable: 'crm.customers', targetTable: 'dim_contact', fieldMappings: [{ targetField: 'contact_id', source: 'id' }, { targetField: 'email', source: 'email_addr' }] }],
+  ];
+  for (const [label, ws, input] of mappings) labels.set(await createMapping(server, token, ws, input), label);
+  const m1 = [...labels].find(([, l]) => l === 'm1')![0];
+  await mutate(server, 'mutation($id: ID!) { setMappingStatus(id: $id, status: ACTIVE) { __typename } }', { id: m1 }, token);
+
+  // Jobs at fixed times, one day apart.
+  const jobs = [
+    ['j1', ws1, 'full_refresh', 'completed', '2024-01-01T00:00:00Z'],
+    ['j2', ws1, 'incremental', 'failed', '2024-01-02T00:00:00Z'],
+    ['j3', ws1, 'incremental', 'pending', '2024-01-03T00:00:00Z'],
+    ['j4', ws2, 'mapping_test', 'completed', '2024-01-04T00:00:00Z'],
+    ['j5', ws2, 'incremental', 'running', '2024-01-05T00:00:00Z'],
+  ] as const;
+  for (const [label, ws, job_type, status, at] of jobs) {
+    const row = await tenantDbOf(server, org)
+      .insertInto('pipeline_jobs')
+      .values({ workspace_id: localId(ws), job_type, status, created_by: org.users.editor.id, created_at: new Date(at) } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    labels.set(globalId('PipelineJob', row.id), label);
+  }
+});
+afterAll(() => server.close());
+
+const ws = (name: 'ws1' | 'ws2') => (name === 'ws1' ? ws1 : ws2);
+
+describe('mappings filters', () => {
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['no filter: every mapping, newest first', {}, ['m3', 'm2', 'm1']],
+    ['workspaceId', { workspaceId: 'ws1' }, ['m2', 'm1']],
+    ['status', { status: 'ACTIVE' }, ['m1']],
+    ['sourceTable', { sourceTable: 'crm.customers' }, ['m3', 'm1']],
+    ['targetTable', { targetTable: 'fct_order' }, ['m2']],
+    ['hasTargetField', { hasTargetField: 'email' }, ['m3', 'm1']],
+    ['hasTargetField on a field no mapping has', { hasTargetField: 'cust_id' }, []],
+    ['fieldMappingsContain with a source', { fieldMappingsContain: { targetField: 'customer_id', source: 'cust_id' } }, ['m2', 'm1']],
+    ['fieldMappingsContain with a transform', { fieldMappingsContain: { targetField: 'email', transform: 'lower' } }, ['m1']],
+    ['fieldMappingsContain with only the target field', { fieldMappingsContain: { targetField: 'email' } }, ['m3', 'm1']],
+    ['fieldMappingsContain that matches nothing', { fieldMappingsContain: { targetField: 'email', source: 'nope' } }, []],
+    ['workspaceId and hasTargetField together', { workspaceId: 'ws1', hasTargetField: 'email' }, ['m1']],
+  ])('%s', async (_case, filter, expected) => {
+    const variables = { ...filter, ...(filter.workspaceId ? { workspaceId: ws(filter.workspaceId as 'ws1') } : {}) };
+    const data = await gqlData<{ mappings: Page }>(
+      server,
+      `query($workspaceId: ID, $status: MappingStatus, $sourceTable: String, $targetTable: String, $hasTargetField: String, $fieldMappingsContain: FieldMappingContainsInput) {
+         mappings(workspaceId: $workspaceId, status: $status, sourceTable: $sourceTable, targetTable: $targetTable, hasTargetField: $hasTargetField, fieldMappingsContain: $fieldMappingsContain) {
+           totalCount edges { node { id } } } }`,
+      variables,
+      org.users.viewer.token,
+    );
+    expect(labelled(data.mappings)).toEqual({ totalCount: expected.length, labels: expected });
+  });
+
+  it('workspace.mappings filters by status within the workspace', async () => {
+    const data = await gqlData<{ workspace: { draft: Page; active: Page } }>(
+      server,
+      'query($id: ID!) { workspace(id: $id) { draft: mappings(status: DRAFT) { totalCount edges { node { id } } } active: mappings(status: ACTIVE) { totalCount edges { node { id } } } } }',
+      { id: ws1 },
+      org.users.viewer.token,
+    );
+    expect({ draft: labelled(data.workspace.draft), active: labelled(data.workspace.active) }).toEqual({
+      draft: { totalCount: 1, labels: ['m2'] },
+      active: { totalCount: 1, labels: ['m1'] },
+    });
+  });
+});
+
+describe('pipelineJobs filters', () => {
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['no filter: every job, newest first', {}, ['j5', 'j4', 'j3', 'j2', 'j1']],
+    ['workspaceId', { workspaceId: 'ws1' }, ['j3', 'j2', 'j1']],
+    ['status', { status: 'COMPLETED' }, ['j4', 'j1']],
+    ['jobType', { jobType: 'INCREMENTAL' }, ['j5', 'j3', 'j2']],
+    ['createdAfter (exclusive)', { createdAfter: '2024-01-03T00:00:00Z' }, ['j5', 'j4']],
+    ['createdBefore (exclusive)', { createdBefore: '2024-01-03T00:00:00Z' }, ['j2', 'j1']],
+    ['createdAfter and createdBefore together', { createdAfter: '2024-01-01T00:00:00Z', createdBefore: '2024-01-05T00:00:00Z' }, ['j4', 'j3', 'j2']],
+    ['workspaceId and jobType together', { workspaceId: 'ws2', jobType: 'INCREMENTAL' }, ['j5']],
+    ['a status no job has', { status: 'CANCELLED' }, []],
+  ])('%s', async (_case, filter, expected) => {
+    const variables = { ...filter, ...(filter.workspaceId ? { workspaceId: ws(filter.workspaceId as 'ws1') } : {}) };
+    const data = await gqlData<{ pipelineJobs: Page }>(
+      server,
+      `query($workspaceId: ID, $status: JobStatus, $jobType: JobType, $createdAfter: DateTime, $createdBefore: DateTime) {
+         pipelineJobs(workspaceId: $workspaceId, status: $status, jobType: $jobType, createdAfter: $createdAfter, createdBefore: $createdBefore) {
+           totalCount edges { node { id } } } }`,
+      variables,
+      org.users.viewer.token,
+    );
+    expect(labelled(data.pipelineJobs)).toEqual({ totalCount: expected.length, labels: expected });
+  });
+
+  it('refuses a createdAfter that is not before createdBefore', async () => {
+    const res = await server.gql('{ pipelineJobs(createdAfter: "2024-02-01T00:00:00Z", createdBefore: "2024-01-01T00:00:00Z") { totalCount } }', {}, org.users.viewer.token);
+    expect(res.body.data).toBeNull();
+    expect(errorsOf(res)).toEqual([{ message: 'createdAfter must be earlier than createdBefore', code: 'VALIDATION', path: ['createdAfter'] }]);
+  });
+
+  it('workspace.pipelineJobs filters by status and by job type within the workspace', async () => {
+    const data = await gqlData<{ workspace: { failed: Page; incremental: Page } }>(
+      server,
+      `query($id: ID!) { workspace(id: $id) {
+         failed: pipelineJobs(status: FAILED) { totalCount edges { node { id } } }
+         incremental: pipelineJobs(jobType: INCREMENTAL) { totalCount edges { node { id } } } } }`,
+      { id: ws1 },
+      org.users.viewer.token,
+    );
+    expect({ failed: labelled(data.workspace.failed), incremental: labelled(data.workspace.incremental) }).toEqual({
+      failed: { totalCount: 1, labels: ['j2'] },
+      incremental: { totalCount: 2, labels: ['j3', 'j2'] },
+    });
+  });
+});

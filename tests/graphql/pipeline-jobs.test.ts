@@ -1,0 +1,147 @@
+import { createJob, createWorkspace, ERROR_FIELDS, globalId, gqlData, ISO_DATE, localId, mutate, NO_SUCH_UUID, tenantDbOf } from '../support/graphql-seed.js';
+import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+let org: SeededOrg;
+let workspaceId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await seedOrganization(server);
+  workspaceId = await createWorkspace(server, org.users.editor.token, 'Pipelines');
+});
+afterAll(() => server.close());
+
+const JOB = `id jobType status createdAt startedAt completedAt errorMessage
+  runMetadata { rowsProcessed rowsFailed durationMs warehouseQueryId cancelledBy extra }
+  workspace { id name }
+  createdBy { id email }`;
+const CREATE = `mutation($workspaceId: ID!, $jobType: JobType!) {
+  createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { __typename ... on CreatePipelineJobPayload { pipelineJob { ${JOB} } } ${ERROR_FIELDS} }
+}`;
+const CANCEL = `mutation($id: ID!) {
+  cancelPipelineJob(id: $id) { __typename ... on CancelPipelineJobPayload { pipelineJob { id status completedAt runMetadata { cancelledBy } } } ${ERROR_FIELDS} }
+}`;
+const GET = `query($id: ID!) { pipelineJob(id: $id) { ${JOB} } }`;
+
+const NO_METADATA = { rowsProcessed: null, rowsFailed: null, durationMs: null, warehouseQueryId: null, cancelledBy: null, extra: {} };
+
+/** A job row as a runner would leave it, written straight to the table. */
+async function seedJob(row: { status: 'pending' | 'running' | 'completed' | 'failed'; run_metadata?: Record<string, unknown>; created_by?: string | null; error_message?: string }) {
+  const job = await tenantDbOf(server, org)
+    .insertInto('pipeline_jobs')
+    .values({ workspace_id: localId(workspaceId), job_type: 'full_refresh', ...row, run_metadata: JSON.stringify(row.run_metadata ?? {}) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return globalId('PipelineJob', job.id);
+}
+
+describe('createPipelineJob', () => {
+  it.each(['editor', 'owner'] as const)('queues a pending job created by the caller (%s)', async (role) => {
+    const user = org.users[role];
+    const result = await mutate(server, CREATE, { workspaceId, jobType: 'MAPPING_TEST' }, user.token);
+    expect(result).toEqual({
+      __typename: 'CreatePipelineJobPayload',
+      pipelineJob: {
+        id: expect.any(String),
+        jobType: 'MAPPING_TEST',
+        status: 'PENDING',
+        createdAt: ISO_DATE,
+        startedAt: null,
+        completedAt: null,
+        errorMessage: null,
+        runMetadata: NO_METADATA,
+        workspace: { id: workspaceId, name: 'Pipelines' },
+        createdBy: { id: globalId('User', user.id), email: user.email },
+      },
+    });
+  });
+
+  it('answers an unknown workspace with a NotFoundError', async () => {
+    expect(await mutate(server, CREATE, { workspaceId: globalId('Workspace', NO_SUCH_UUID), jobType: 'INCREMENTAL' }, org.users.editor.token)).toEqual({
+      __typename: 'NotFoundError',
+      code: 'NOT_FOUND',
+      entityType: 'Workspace',
+      message: `Workspace ${NO_SUCH_UUID} was not found`,
+    });
+  });
+});
+
+describe('cancelPipelineJob', () => {
+  it('cancels a pending job, recording who did it; cancelling it again is a ConflictError', async () => {
+    const id = await createJob(server, org.users.editor.token, workspaceId);
+    expect(await mutate(server, CANCEL, { id }, org.users.admin.token)).toEqual({
+      __typename: 'CancelPipelineJobPayload',
+      pipelineJob: { id, status: 'CANCELLED', completedAt: ISO_DATE, runMetadata: { cancelledBy: org.users.admin.id } },
+    });
+    expect(await mutate(server, CANCEL, { id }, org.users.editor.token)).toEqual({
+      __typename: 'ConflictError',
+      code: 'CONFLICT',
+      message: 'A cancelled job cannot be cancelled',
+      currentVersion: null,
+      currentStatus: 'CANCELLED',
+    });
+  });
+
+  it('cancels a running job', async () => {
+    const id = await seedJob({ status: 'running' });
+    expect(await mutate(server, CANCEL, { id }, org.users.editor.token)).toMatchObject({ __typename: 'CancelPipelineJobPayload', pipelineJob: { status: 'CANCELLED' } });
+  });
+
+  it.each(['completed', 'failed'] as const)('refuses to cancel a %s job, leaving it as it was', async (status) => {
+    const id = await seedJob({ status });
+    expect(await mutate(server, CANCEL, { id }, org.users.editor.token)).toEqual({
+      __typename: 'ConflictError',
+      code: 'CONFLICT',
+      message: `A ${status} job cannot be cancelled`,
+      currentVersion: null,
+      currentStatus: status.toUpperCase(),
+    });
+    expect(await tenantDbOf(server, org).selectFrom('pipeline_jobs').select(['status', 'completed_at']).where('id', '=', localId(id)).executeTakeFirst()).toEqual({ status, completed_at: null });
+  });
+});
+
+describe('pipelineJob query', () => {
+  it('returns run metadata with the known keys typed and the rest under extra', async () => {
+    const id = await seedJob({
+      status: 'failed',
+      error_message: 'warehouse timed out',
+      created_by: org.users.owner.id,
+      run_metadata: { rows_processed: 1200, rows_failed: 3, duration_ms: 4500, warehouse_query_id: '01b2-q9', source_files: ['a.csv', 'b.csv'], retries: 2, stage: { name: 'load' } },
+    });
+    expect(await gqlData(server, GET, { id }, org.users.viewer.token)).toEqual({
+      pipelineJob: {
+        id,
+        jobType: 'FULL_REFRESH',
+        status: 'FAILED',
+        createdAt: ISO_DATE,
+        startedAt: null,
+        completedAt: null,
+        errorMessage: 'warehouse timed out',
+        runMetadata: { rowsProcessed: 1200, rowsFailed: 3, durationMs: 4500, warehouseQueryId: '01b2-q9', cancelledBy: null, extra: { source_files: ['a.csv', 'b.csv'], retries: 2, stage: { name: 'load' } } },
+        workspace: { id: workspaceId, name: 'Pipelines' },
+        createdBy: { id: globalId('User', org.users.owner.id), email: org.users.owner.email },
+      },
+    });
+  });
+
+  it('keeps known keys whose values a typed field cannot hold under extra, instead of failing the query', async () => {
+    const id = await seedJob({ status: 'completed', run_metadata: { rows_processed: 3_000_000_000, duration_ms: 12.5, rows_failed: '7', warehouse_query_id: 42 } });
+    const res = await server.gql(`query($id: ID!) { pipelineJob(id: $id) { runMetadata { rowsProcessed rowsFailed durationMs warehouseQueryId cancelledBy extra } } }`, { id }, org.users.viewer.token);
+    expect(res.body).toEqual({
+      data: {
+        pipelineJob: {
+          runMetadata: { ...NO_METADATA, extra: { rows_processed: 3_000_000_000, duration_ms: 12.5, rows_failed: '7', warehouse_query_id: 42 } },
+        },
+      },
+    });
+  });
+
+  it('shows no creator for a job no user created, and null for an unknown id', async () => {
+    const id = await seedJob({ status: 'pending', created_by: null });
+    expect(await gqlData(server, 'query($id: ID!) { pipelineJob(id: $id) { status createdBy { id } } }', { id }, org.users.viewer.token)).toEqual({
+      pipelineJob: { status: 'PENDING', createdBy: null },
+    });
+    expect(await gqlData(server, GET, { id: globalId('PipelineJob', NO_SUCH_UUID) }, org.users.viewer.token)).toEqual({ pipelineJob: null });
+  });
+});
