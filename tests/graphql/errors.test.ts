@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { createJob, createMapping, createWorkspace, ERROR_FIELDS, errorsOf, globalId, gqlData, LEAK_PATTERN, localId, mutate, NO_SUCH_UUID, rawGql, tenantDbOf } from '../support/graphql-seed.js';
+import { createJob, createMapping, createWorkspace, ERROR_FIELDS, errorsOf, globalId, gqlData, LEAK_PATTERN, mutate, NO_SUCH_UUID, rawGql, tenantDbOf } from '../support/graphql-seed.js';
 import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
