@@ -1,6 +1,7 @@
 import * as audit from '../../audit/audit.manager.js';
 import type { AuditLogRow } from '../../db/tables/audit-log.table.js';
 import { builder } from '../builder.js';
+import { connectionOf } from './refs.js';
 import { connectionComplexity, encodeGlobalId, scopeOf, toConnection } from '../relay.js';
 
 const AuditEntryRef = builder.objectRef<AuditLogRow>('AuditEntry').implement({
@@ -28,14 +29,7 @@ const AuditEntryRef = builder.objectRef<AuditLogRow>('AuditEntry').implement({
   }),
 });
 
-const AuditEntryConnection = builder.connectionObject(
-  {
-    type: AuditEntryRef,
-    name: 'AuditEntryConnection',
-    fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: () => Promise<number> }).totalCount() }) }),
-  },
-  { name: 'AuditEntryEdge' },
-);
+const AuditEntryConnection = connectionOf(AuditEntryRef, 'AuditEntry');
 
 builder.queryFields((t) => ({
   auditLog: t.connection(

@@ -60,7 +60,7 @@ export const PipelineJobRef = builder.loadableNodeRef('PipelineJob', {
 type Counted = { totalCount: () => Promise<number> };
 
 /** A connection type with `totalCount`, shared by every field that lists this type. */
-function connectionOf<Ref extends Parameters<typeof builder.connectionObject>[0]['type']>(ref: Ref, name: string) {
+export function connectionOf<Ref extends Parameters<typeof builder.connectionObject>[0]['type']>(ref: Ref, name: string) {
   return builder.connectionObject(
     {
       type: ref,

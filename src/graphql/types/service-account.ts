@@ -1,6 +1,7 @@
 import type { ServiceAccountKeyRow, ServiceAccountRow } from '../../db/tables/service-accounts.table.js';
 import * as accounts from '../../service-accounts/service-account.manager.js';
 import { builder } from '../builder.js';
+import { connectionOf } from './refs.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
 import { RoleEnum } from './user.js';
@@ -39,14 +40,7 @@ ServiceAccountRef.implement({
   }),
 });
 
-const ServiceAccountConnection = builder.connectionObject(
-  {
-    type: ServiceAccountRef,
-    name: 'ServiceAccountConnection',
-    fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: () => Promise<number> }).totalCount() }) }),
-  },
-  { name: 'ServiceAccountEdge' },
-);
+const ServiceAccountConnection = connectionOf(ServiceAccountRef, 'ServiceAccount');
 
 const ApiKeyPayload = builder.objectRef<{ serviceAccount: ServiceAccountRow; apiKey: string }>('ApiKeyPayload').implement({
   fields: (t) => ({
