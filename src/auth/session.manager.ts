@@ -123,7 +123,8 @@ export async function login(deps: AppServices, input: { email: string; password:
 
 /** Completes an MFA login with a TOTP code (each accepted once) or an unused recovery code. */
 export async function verifyMfa(deps: AppServices, input: { challenge: string; code: string }, source: RequestSource): Promise<SignedIn> {
-  return deps.system.db.transaction().execute(async (trx) => {
+  // A wrong code must be counted, so it is refused after the transaction commits, not by rolling it back.
+  const outcome = await deps.system.db.transaction().execute(async (trx): Promise<SignedIn | 'invalid code'> => {
     const challenge = await sessions.findMfaChallengeForUpdate(trx, sha256Hex(input.challenge ?? ''));
     if (!challenge || challenge.used_at || challenge.expires_at <= new Date()) throw new UnauthenticatedError('The MFA challenge is invalid or expired; sign in again');
     const user = await users.findUserById(trx, challenge.user_id);
@@ -134,7 +135,7 @@ export async function verifyMfa(deps: AppServices, input: { challenge: string; c
     if (!accepted) {
       const attempts = challenge.failed_attempts + 1;
       await sessions.updateMfaChallenge(trx, challenge.id, attempts >= MFA_MAX_ATTEMPTS ? { failed_attempts: attempts, used_at: new Date() } : { failed_attempts: attempts });
-      return Promise.reject(new UnauthenticatedError('Invalid code'));
+      return 'invalid code';
     }
     if (step !== null) await users.updateUser(trx, user.id, { mfa_last_used_step: step });
     await sessions.updateMfaChallenge(trx, challenge.id, { used_at: new Date() });
@@ -142,6 +143,8 @@ export async function verifyMfa(deps: AppServices, input: { challenge: string; c
     await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id, after: { mfa: step !== null ? 'totp' : 'recovery_code' } });
     return issueTokens(deps, trx, user);
   });
+  if (outcome === 'invalid code') throw new UnauthenticatedError('Invalid code');
+  return outcome;
 }
 
 /**

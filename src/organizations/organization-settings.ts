@@ -8,7 +8,6 @@ export const WAREHOUSE_TYPES = ['databricks', 'snowflake', 'bigquery', 'postgres
 export const KnownOrganizationSettings = z.object({
   defaultWarehouse: z.enum(WAREHOUSE_TYPES),
   timezone: timeZone,
-  requireMfa: z.boolean(),
 });
 
 export type OrganizationSettings = Typed<typeof KnownOrganizationSettings>;

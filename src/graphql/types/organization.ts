@@ -54,7 +54,6 @@ const OrganizationSettingsRef = builder.objectRef<OrganizationSettings>('Organiz
   fields: (t) => ({
     defaultWarehouse: t.field({ type: WarehouseTypeEnum, nullable: true, resolve: (s) => s.defaultWarehouse ?? null }),
     timezone: t.exposeString('timezone', { nullable: true }),
-    requireMfa: t.exposeBoolean('requireMfa', { nullable: true }),
     extra: t.field({ type: 'JSONObject', resolve: (s) => s.extra }),
   }),
 });
@@ -63,7 +62,6 @@ const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput',
   fields: (t) => ({
     defaultWarehouse: t.field({ type: WarehouseTypeEnum }),
     timezone: t.string(),
-    requireMfa: t.boolean(),
     extra: t.field({ type: 'JSONObject' }),
   }),
 });
