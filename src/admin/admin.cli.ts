@@ -40,14 +40,14 @@ if (command === 'generate-jwt-key') {
 }
 
 const config = loadConfig();
-const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+// Output goes to stdout; the log to stderr.
+const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
 const system = await openSystemDb(config, logger, { migrate: true });
 const source = { actor: SYSTEM_ACTOR, requestId: 'admin-cli', clientAddress: null };
 
 try {
   switch (command) {
     case 'create-org': {
-      const services = await createServices(config, logger, system);
       const ownerEmail = values['owner-email'] ? checkEmail(values['owner-email'], ['owner-email']) : null;
       let ownerId: string | null = null;
       const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source, async (trx, created) => {
@@ -55,7 +55,9 @@ try {
         const owner = await insertUser(trx, { organization_id: created.id, email: ownerEmail, display_name: values['owner-name'] ?? null, role: 'owner' });
         ownerId = owner.id;
       });
-      const invitationToken = ownerId ? await services.tokens.signInvitation({ sub: ownerId, org: org.id }) : undefined;
+      const invitationToken = ownerId
+        ? await (await createServices(config, logger, system)).tokens.signInvitation({ sub: ownerId, org: org.id })
+        : undefined;
       console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail, invitationToken }));
       break;
     }

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { schemaExists } from '../support/seed.js';
@@ -11,6 +14,8 @@ interface Outcome {
 }
 
 let url: string;
+// Generated secrets of the CLI go to a scratch directory, never the repository's .data/.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'datalinx-admin-cli-'));
 let db: Kysely<PlatformDatabase>;
 
 /** Lines of output, without the warnings npm itself may print about the local npm configuration. */
@@ -18,7 +23,7 @@ const lines = (text: string) => text.split('\n').filter((line) => line.trim() &&
 
 /** Runs `npx tsx src/admin/admin.cli.ts …args` against this file's database. */
 function admin(...args: string[]): Promise<Outcome> {
-  const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' };
+  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' };
   return new Promise((resolve) => {
     execFile('npx', ['tsx', 'src/admin/admin.cli.ts', ...args], { env }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? -1) : 0;
