@@ -48,7 +48,9 @@ export async function disableMfa(scope: RequestScope, keyring: Keyring, code: st
   const step = acceptTotp(openTotpSecret(keyring, me.id, me.mfa_secret_encrypted), code ?? '', me.mfa_last_used_step);
   if (step === null) throw new UnauthenticatedError('Invalid code');
   await scope.tenant.transaction(async ({ platform }) => {
-    await users.updateUser(platform, me.id, { mfa_enabled: false, mfa_secret_encrypted: null, mfa_last_used_step: step });
+    // The same code sent twice at once: only one request may spend it.
+    if (!(await users.claimTotpStep(platform, me.id, step))) throw new UnauthenticatedError('Invalid code');
+    await users.updateUser(platform, me.id, { mfa_enabled: false, mfa_secret_encrypted: null });
     await sessions.deleteRecoveryCodes(platform, me.id);
     await recordAudit(platform, auditSource(scope), { action: 'user.disableMfa', entityType: 'User', entityId: me.id, before: { mfa_enabled: true }, after: { mfa_enabled: false } });
   });

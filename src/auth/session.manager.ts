@@ -131,13 +131,12 @@ export async function verifyMfa(deps: AppServices, input: { challenge: string; c
     if (!user?.mfa_enabled || !user.mfa_secret_encrypted) throw new UnauthenticatedError('The MFA challenge is invalid or expired; sign in again');
     const code = (input.code ?? '').trim();
     const step = acceptTotp(openTotpSecret(deps.keyring, user.id, user.mfa_secret_encrypted), code, user.mfa_last_used_step);
-    const accepted = step !== null ? true : await sessions.consumeRecoveryCode(trx, user.id, hashRecoveryCode(code));
+    const accepted = step !== null ? await users.claimTotpStep(trx, user.id, step) : await sessions.consumeRecoveryCode(trx, user.id, hashRecoveryCode(code));
     if (!accepted) {
       const attempts = challenge.failed_attempts + 1;
       await sessions.updateMfaChallenge(trx, challenge.id, attempts >= MFA_MAX_ATTEMPTS ? { failed_attempts: attempts, used_at: new Date() } : { failed_attempts: attempts });
       return 'invalid code';
     }
-    if (step !== null) await users.updateUser(trx, user.id, { mfa_last_used_step: step });
     await sessions.updateMfaChallenge(trx, challenge.id, { used_at: new Date() });
     await users.recordLoginSuccess(trx, user.id);
     await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id, after: { mfa: step !== null ? 'totp' : 'recovery_code' } });
@@ -197,10 +196,11 @@ export async function acceptInvitation(
   } catch {
     throw new UnauthenticatedError('The invitation is invalid or expired');
   }
-  checkPasswordPolicy(input.password, ['input', 'password']);
+  checkPasswordPolicy(input.password, ['password']);
   const passwordHash = await hashPassword(input.password);
   return deps.system.db.transaction().execute(async (trx) => {
-    const user = await users.findUserById(trx, claims.sub);
+    // Locked: two acceptances of one invitation cannot both set a password.
+    const user = await users.findUserByIdForUpdate(trx, claims.sub);
     if (!user || user.organization_id !== claims.org || user.password_hash) throw new UnauthenticatedError('The invitation is invalid or expired');
     const after = await users.updateUser(trx, user.id, {
       password_hash: passwordHash,

@@ -6,7 +6,7 @@ import type { PlatformDatabase } from '../db/database.js';
 import { listOrganizations } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { updateUser, usersWithMfaSecrets } from '../users/user.dao.js';
-import type { Keyring } from './keyring.js';
+import type { Keyring, Sealed } from './keyring.js';
 
 /**
  * Re-encrypts every sealed secret under the keyring's current key: data source
@@ -28,7 +28,9 @@ export async function rotateKeys(db: Kysely<PlatformDatabase>, keyring: Keyring)
   }
   const mfaSecrets = await db.transaction().execute(async (trx) => {
     let n = 0;
+    const isCurrent = (sealed: string | null) => !sealed || (JSON.parse(sealed) as Sealed).kid === keyring.currentId;
     for (const user of await usersWithMfaSecrets(trx)) {
+      if (isCurrent(user.mfa_secret_encrypted) && isCurrent(user.mfa_pending_secret_encrypted)) continue;
       const reseal = (sealed: string | null) => (sealed ? sealTotpSecret(keyring, user.id, openTotpSecret(keyring, user.id, sealed)) : null);
       await updateUser(trx, user.id, {
         mfa_secret_encrypted: reseal(user.mfa_secret_encrypted),

@@ -18,6 +18,10 @@ export function findUserById(db: PlatformDb, id: string): Promise<UserRow | unde
   return platform(db).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export function findUserByIdForUpdate(db: PlatformDb, id: string): Promise<UserRow | undefined> {
+  return platform(db).selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 export function findUserByEmail(db: PlatformDb, email: string): Promise<UserRow | undefined> {
   return platform(db).selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
 }
@@ -86,6 +90,21 @@ export async function recordLoginSuccess(db: PlatformDb, id: string): Promise<vo
     .set({ failed_login_count: 0, lockout_count: 0, locked_until: null, last_login_at: sql`now()` })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Marks a TOTP step used unless it or a later one already is, in one statement,
+ * so two concurrent logins cannot both spend the same code. False: already spent.
+ */
+export async function claimTotpStep(db: PlatformDb, id: string, step: number): Promise<boolean> {
+  // TOTP replay guard: each step is accepted once
+  const res = await platform(db)
+    .updateTable('users')
+    .set({ mfa_last_used_step: step })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('mfa_last_used_step', 'is', null), eb('mfa_last_used_step', '<', step)]))
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
 }
 
 /** Owners of an organization, locked so that the last one cannot be removed concurrently. */

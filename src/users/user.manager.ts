@@ -128,7 +128,7 @@ export async function updateMe(scope: RequestScope, input: { displayName?: strin
 export async function changePassword(scope: RequestScope, input: { currentPassword: string; newPassword: string }): Promise<UserRow> {
   const me = await getMe(scope);
   if (!(await verifyPassword(me.password_hash, input.currentPassword))) throw new UnauthenticatedError('The current password is wrong');
-  checkPasswordPolicy(input.newPassword, ['input', 'newPassword']);
+  checkPasswordPolicy(input.newPassword, ['newPassword']);
   const passwordHash = await hashPassword(input.newPassword);
   return scope.tenant.transaction(async ({ platform }) => {
     const after = await dao.updateUser(platform, me.id, { password_hash: passwordHash });

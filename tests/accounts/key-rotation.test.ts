@@ -1,0 +1,111 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { newTotpSecret, openTotpSecret, sealTotpSecret } from '../../src/auth/mfa.js';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { rotateKeys } from '../../src/crypto/rotate-keys.js';
+import { revealSecrets, sealConnectionConfig, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
+import { platform } from '../../src/db/database.js';
+import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
+import { createOrganization } from '../../src/organizations/organization.manager.js';
+import { Tenant } from '../../src/tenancy/tenant.js';
+import { insertUser } from '../../src/users/user.dao.js';
+import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+
+const KEYS = { k1: randomBytes(32), k2: randomBytes(32), k3: randomBytes(32) };
+const ring = (...ids: (keyof typeof KEYS)[]) => new Keyring(ids.map((id) => ({ id, key: KEYS[id] })), ids.at(-1)!);
+
+let db: TestDb;
+let orgs: OrganizationRow[];
+const sources: { org: OrganizationRow; id: string; password: string }[] = [];
+const totp: { userId: string; secret: string }[] = [];
+
+/** A postgresql data source whose password is sealed under `keyring`, written straight to the tenant table. */
+async function sealedSource(org: OrganizationRow, keyring: Keyring, password: string): Promise<void> {
+  const tenant = new Tenant(db.db, org).db;
+  const ws = await tenant.insertInto('workspaces').values({ name: `ws ${password}` }).returning('id').executeTakeFirstOrThrow();
+  const id = randomUUID();
+  const config = sealConnectionConfig(keyring, { organizationId: org.id, dataSourceId: id }, 'postgresql', { host: 'h', database: 'd', user: 'u', password });
+  await tenant.insertInto('data_sources').values({ id, workspace_id: ws.id, name: password, source_type: 'postgresql', connection_config: JSON.stringify(config) }).execute();
+  sources.push({ org, id, password });
+}
+
+async function storedKids(): Promise<string[]> {
+  const kids: string[] = [];
+  for (const s of sources) {
+    const row = await new Tenant(db.db, s.org).db.selectFrom('data_sources').select('connection_config').where('id', '=', s.id).executeTakeFirstOrThrow();
+    kids.push((row.connection_config as StoredConnectionConfig).secrets!.kid);
+  }
+  return kids;
+}
+
+/** Every sealed secret in the database, opened with `keyring` alone. */
+async function openAll(keyring: Keyring): Promise<{ passwords: string[]; totp: string[] }> {
+  const passwords: string[] = [];
+  for (const s of sources) {
+    const row = await new Tenant(db.db, s.org).db.selectFrom('data_sources').select('connection_config').where('id', '=', s.id).executeTakeFirstOrThrow();
+    passwords.push(revealSecrets(keyring, { organizationId: s.org.id, dataSourceId: s.id }, row.connection_config as StoredConnectionConfig).password!);
+  }
+  const users = await platform(db.db).selectFrom('users').select(['id', 'mfa_secret_encrypted']).where('id', 'in', totp.map((t) => t.userId)).execute();
+  const opened = totp.map((t) => openTotpSecret(keyring, t.userId, users.find((u) => u.id === t.userId)!.mfa_secret_encrypted!));
+  return { passwords, totp: opened };
+}
+
+const expected = () => ({ passwords: sources.map((s) => s.password), totp: totp.map((t) => t.secret) });
+
+beforeAll(async () => {
+  db = await createTestDb();
+  orgs = [
+    await createOrganization(db, { name: 'Rot A', slug: 'rot-a' }, { actor: SYSTEM_ACTOR }),
+    await createOrganization(db, { name: 'Rot B', slug: 'rot-b' }, { actor: SYSTEM_ACTOR }),
+  ];
+  await sealedSource(orgs[0]!, ring('k1'), 'pw-a-1');
+  await sealedSource(orgs[0]!, ring('k1'), 'pw-a-2');
+  await sealedSource(orgs[1]!, ring('k1'), 'pw-b-1');
+  const user = await insertUser(db.db, { organization_id: orgs[0]!.id, email: 'mfa@rot.test', role: 'admin' });
+  const secret = newTotpSecret();
+  await platform(db.db).updateTable('users').set({ mfa_enabled: true, mfa_secret_encrypted: sealTotpSecret(ring('k1'), user.id, secret) }).where('id', '=', user.id).execute();
+  totp.push({ userId: user.id, secret });
+});
+afterAll(() => db.close());
+
+describe('rotateKeys', () => {
+  it('starts from secrets that only the old key opens', async () => {
+    expect(await storedKids()).toEqual(['k1', 'k1', 'k1']);
+    await expect(openAll(ring('k2'))).rejects.toThrow();
+  });
+
+  it('re-seals every credential and TOTP secret under the current key, in every organization', async () => {
+    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
+
+    expect(await storedKids()).toEqual(['k2', 'k2', 'k2']);
+    expect(await openAll(ring('k2'))).toEqual(expected());
+    await expect(openAll(ring('k1'))).rejects.toThrow();
+  });
+
+  it('leaves what is already current alone when run again', async () => {
+    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
+    expect(await openAll(ring('k2'))).toEqual(expected());
+  });
+});
+
+describe('admin CLI rotate-keys', () => {
+  it('rotates with the KEYRING from the environment and reports the counts', async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      KEYRING: testKeyringJson({ k2: KEYS.k2, k3: KEYS.k3 }),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'datalinx-cli-')),
+    };
+
+    const out = await adminCli(env, 'rotate-keys');
+
+    expect(out).toEqual({ code: 0, stdout: [expect.any(String)], stderr: [] });
+    expect(JSON.parse(out.stdout[0]!)).toEqual({ currentKey: 'k3', dataSources: 3, mfaSecrets: 1 });
+    expect(await storedKids()).toEqual(['k3', 'k3', 'k3']);
+    expect(await openAll(ring('k3'))).toEqual(expected());
+  });
+});
