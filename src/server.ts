@@ -59,6 +59,9 @@ export async function buildServer({ config, services }: ServerDeps) {
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     trustProxy: config.http.trustProxy,
+    // Request logs name the path only: a query string can carry GraphQL variables (a password sent by GET).
+    childLoggerFactory: (parent, bindings, opts) =>
+      parent.child(bindings, { ...opts, serializers: { ...opts.serializers, req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } }),
   });
 
   // Malformed bodies and the like: a GraphQL-shaped error, nothing internal.

@@ -78,6 +78,9 @@ export interface ApolloOptions {
   limits: Config['graphql']['limits'];
 }
 
+/** Drops graphql-js' "Did you mean …?" hints, which name schema members. */
+const withoutSuggestions = (e: GraphQLFormattedError): GraphQLFormattedError => ({ ...e, message: e.message.replace(/ *Did you mean [^?]*\?/g, '') });
+
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     schema,
@@ -86,10 +89,12 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: opts.hideSuggestions ?? false,
-    formatError,
+    // Apollo hides them in validation errors only; variable coercion errors carry them too.
+    formatError: opts.hideSuggestions ? (f, e) => withoutSuggestions(formatError(f, e)) : formatError,
     // Depth and complexity are checked by @pothos/plugin-complexity (limits in the context).
     parseOptions: { maxTokens: opts.limits.tokens },
-    validationRules: [maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true })],
+    // Reported as a validation error (400); thrown, it would end the request as a 500.
+    validationRules: [maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
     // GraphiQL is served by our own routes, from bundled assets.
     plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), ...(opts.plugins ?? [])],
   });

@@ -69,7 +69,12 @@ export async function findOrganizationBySlug(deps: OrganizationDeps, slug: strin
 }
 
 /** Drops the organization's schema and its row (users, audit entries cascade) in one transaction. */
-export async function deleteOrganization(deps: OrganizationDeps, id: string, actor: Actor): Promise<OrganizationRow> {
+export async function deleteOrganization(
+  deps: OrganizationDeps,
+  id: string,
+  actor: Actor,
+  request: { requestId?: string | null; clientAddress?: string | null } = {},
+): Promise<OrganizationRow> {
   if (actor.kind !== 'system' && actor.organizationId !== id) throw new NotFoundError('Organization', id);
   requireRole(actor, 'owner', 'delete the organization');
   return deps.db.transaction().execute(async (trx) => {
@@ -78,7 +83,7 @@ export async function deleteOrganization(deps: OrganizationDeps, id: string, act
     await dropTenantSchema(trx, org.schema_name);
     await dao.deleteOrganization(trx, id);
     // Kept outside the organization (its own entries go with it).
-    await recordAudit(trx, { actor, organizationId: null }, {
+    await recordAudit(trx, { actor, organizationId: null, ...request }, {
       action: 'organization.delete',
       entityType: 'Organization',
       entityId: id,
@@ -117,5 +122,5 @@ export async function deleteOwnOrganization(deps: OrganizationDeps, scope: Reque
   if (confirmSlug !== scope.tenant.organization.slug) {
     throw new ValidationError('confirmSlug must be the organization\'s slug', ['confirmSlug']);
   }
-  return deleteOrganization(deps, scope.tenant.organizationId, scope.actor);
+  return deleteOrganization(deps, scope.tenant.organizationId, scope.actor, scope);
 }

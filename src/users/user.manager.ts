@@ -18,7 +18,7 @@ export function findUsersByIds(scope: RequestScope, ids: readonly string[]): Pro
 }
 
 export async function getMe(scope: RequestScope): Promise<UserRow> {
-  if (scope.actor.kind !== 'user') throw new NotFoundError('User');
+  if (scope.actor.kind !== 'user') throw new ForbiddenError('A service account has no user profile; this needs a signed-in user');
   const [me] = await findUsersByIds(scope, [scope.actor.id]);
   if (!me) throw new NotFoundError('User', scope.actor.id);
   return me;
