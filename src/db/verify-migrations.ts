@@ -15,7 +15,7 @@ export interface Problem {
 const RULES: { pattern: RegExp; message: string }[] = [
   { pattern: /\bdrop\s+(table|schema|view|materialized\s+view|type|function|index|sequence|trigger)\b/i, message: 'drops an object (DROP …): not backward compatible' },
   { pattern: /\bdrop\s+column\b/i, message: 'drops a column (DROP COLUMN): not backward compatible' },
-  { pattern: /\balter\s+table\b[^;]*\bdrop\s+(constraint\s+)?(?!default\b|not\s+null\b)\w+/i, message: 'drops a column or constraint: not backward compatible' },
+  { pattern: /\balter\s+table\b[^;]*\bdrop\s+(constraint\s+)?(?!default\b|not\s+null\b|column\b)\w+/i, message: 'drops a column or constraint: not backward compatible' },
   { pattern: /\brename\b/i, message: 'renames something (RENAME): not backward compatible' },
   { pattern: /\balter\s+(column\s+)?(?!table\b|column\b)\S+\s+(set\s+data\s+)?type\b/i, message: 'changes a column type (ALTER COLUMN … TYPE): not backward compatible' },
   { pattern: /\bset\s+not\s+null\b/i, message: 'adds NOT NULL to an existing column (SET NOT NULL): not backward compatible' },

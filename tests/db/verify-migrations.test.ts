@@ -80,7 +80,7 @@ describe('migrations:verify', () => {
 
   it.each([
     ['DROP TABLE', 'DROP TABLE mappings;', [MSG.drop]],
-    ['DROP COLUMN', 'ALTER TABLE workspaces DROP COLUMN description;', [MSG.dropColumn, MSG.dropColumnOrConstraint]],
+    ['DROP COLUMN', 'ALTER TABLE workspaces DROP COLUMN description;', [MSG.dropColumn]],
     ['DROP without the COLUMN keyword', 'ALTER TABLE workspaces DROP description;', [MSG.dropColumnOrConstraint]],
     ['RENAME', 'ALTER TABLE workspaces RENAME COLUMN name TO title;', [MSG.rename]],
     ['ALTER COLUMN … TYPE', 'ALTER TABLE workspaces ALTER COLUMN name TYPE text;', [MSG.type]],
