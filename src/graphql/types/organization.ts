@@ -14,6 +14,7 @@ OrganizationRef.implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     slug: t.exposeString('slug'),
+    schemaName: t.exposeString('schema_name', { description: 'The PostgreSQL schema holding its tables (org_<slug>).' }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime' }),
     settings: t.field({ type: OrganizationSettingsRef, resolve: (o) => toOrganizationSettings(o.settings) }),
