@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Keyring, Sealed } from '../crypto/keyring.js';
 import type { DataSourceType } from '../db/tables/data-sources.table.js';
-import { ValidationError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 /**
  * Connection settings per source type. Non-secret fields are stored as plain
@@ -85,17 +85,11 @@ export function sealConnectionConfig(
   input: Record<string, unknown>,
   previous?: StoredConnectionConfig | null,
 ): StoredConnectionConfig {
-  const parsed = CONNECTION_SCHEMAS[sourceType].safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['input', 'connectionConfig', sourceType, ...issue.path.map(String)];
-    throw new ValidationError(`${issue.path.join('.') || 'connectionConfig'}: ${issue.message}`, path);
-  }
+  const data = parseInput<Record<string, unknown>>(CONNECTION_SCHEMAS[sourceType], input, ['input', 'connectionConfig', sourceType]);
   const aad = credentialsAad(owner.organizationId, owner.dataSourceId);
   const kept = previous ? openSecrets(keyring, previous, aad) : {};
   const plain: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
-  const data = parsed.data as Record<string, unknown>;
   for (const [key, value] of Object.entries(data)) {
     if (!SECRET_FIELDS[sourceType].includes(key) && value !== undefined && value !== null) plain[toSnake(key)] = value;
   }

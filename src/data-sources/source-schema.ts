@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 /** The cached copy of a source's schema, as stored (snake_case JSON). */
 const StoredColumn = z.object({ name: z.string().min(1).max(255), data_type: z.string().min(1).max(255), nullable: z.boolean() });
@@ -35,7 +35,5 @@ export function fromSourceSchema(schema: SourceSchema): StoredSourceSchema {
       columns: t.columns.map((c) => ({ name: c.name, data_type: c.dataType, nullable: c.nullable })),
     })),
   };
-  const parsed = StoredSourceSchema.safeParse(stored);
-  if (!parsed.success) throw new ValidationError(`schemaCache: ${parsed.error.issues[0]?.message}`, ['input', 'schemaCache']);
-  return parsed.data;
+  return parseInput(StoredSourceSchema, stored, ['input', 'schemaCache']);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StoredCteDefinition, StoredDecorator, StoredFieldMappings } from '../db/tables/mappings.table.js';
-import { ValidationError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 /**
  * The JSONB columns of a mapping as typed API objects and back. The stored
@@ -71,14 +71,7 @@ export type FieldMappingInput = z.input<typeof FieldMappingInput>;
 export type DecoratorInput = z.input<typeof DecoratorInput>;
 export type CteInput = z.input<typeof CteInput>;
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ValidationError(`${[field, ...issue.path].join('.')}: ${issue.message}`, ['input', field, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))]);
-  }
-  return result.data;
-}
+const parse = <T>(schema: z.ZodType<T>, value: unknown, field: string): T => parseInput(schema, value, ['input', field]);
 
 export function toStoredFieldMappings(input: FieldMappingInput[]): StoredFieldMappings {
   const list = parse(FieldMappingsInput, input, 'fieldMappings');

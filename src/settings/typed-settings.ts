@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 /**
  * Settings JSONB columns hold a flat object: the keys the API knows (typed by
@@ -32,16 +33,12 @@ export function splitSettings<S extends z.ZodObject>(schema: S, stored: Record<s
 export function mergeSettings<S extends z.ZodObject>(schema: S, base: Typed<S>, input: TypedInput<S>, path: string[]): Record<string, unknown> {
   const { extra, ...known } = input;
   const given = Object.fromEntries(Object.entries(known).filter(([, v]) => v !== null && v !== undefined));
-  const parsed = schema.partial().safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ValidationError(`${[...path.slice(1), ...issue.path].join('.')}: ${issue.message}`, [...path, ...issue.path.map(String)]);
-  }
+  const parsed = parseInput<Record<string, unknown>>(schema.partial(), given, path);
   const newExtra = extra ?? base.extra;
   const clashes = Object.keys(newExtra).filter((k) => k in schema.shape);
   if (clashes.length) {
     throw new ValidationError(`${path.slice(1).join('.')}.extra may not contain the known keys ${clashes.join(', ')}`, [...path, 'extra']);
   }
   const { extra: _old, ...baseKnown } = base;
-  return { ...newExtra, ...baseKnown, ...parsed.data };
+  return { ...newExtra, ...baseKnown, ...parsed };
 }
