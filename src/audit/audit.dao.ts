@@ -1,5 +1,6 @@
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
+import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import type { AuditLogRow, NewAuditLogRow } from '../db/tables/audit-log.table.js';
 
 export function insertAuditEntry(db: PlatformDb, row: NewAuditLogRow): Promise<AuditLogRow> {
@@ -20,7 +21,7 @@ export interface AuditFilter {
 }
 
 /** An organization's entries, filtered (audit_log_organization_created_idx). */
-export function auditEntriesQuery(db: PlatformDb, organizationId: string, f: AuditFilter) {
+function auditEntriesQuery(db: PlatformDb, organizationId: string, f: AuditFilter) {
   let q = platform(db).selectFrom('audit_log').where('organization_id', '=', organizationId);
   if (f.action != null) q = q.where('action', '=', f.action);
   if (f.entityType != null) q = q.where('entity_type', '=', f.entityType);
@@ -29,4 +30,13 @@ export function auditEntriesQuery(db: PlatformDb, organizationId: string, f: Aud
   if (f.createdAfter != null) q = q.where('created_at', '>', f.createdAfter);
   if (f.createdBefore != null) q = q.where('created_at', '<', f.createdBefore);
   return q;
+}
+
+/** One page of an organization's entries, newest first. */
+export function listAuditEntries(db: PlatformDb, organizationId: string, filter: AuditFilter, args: PageArgs): Promise<Page<AuditLogRow>> {
+  return fetchPage(auditEntriesQuery(db, organizationId, filter).selectAll(), 'audit_log', args);
+}
+
+export function countAuditEntries(db: PlatformDb, organizationId: string, filter: AuditFilter): Promise<number> {
+  return countRows(auditEntriesQuery(db, organizationId, filter));
 }

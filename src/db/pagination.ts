@@ -148,3 +148,9 @@ export async function countByParent(
   for (const r of rows) counts.set(r.parent, r.count);
   return counts;
 }
+
+/** How many rows a filtered query matches (the connections' totalCount). */
+export async function countRows(qb: SelectQueryBuilder<any, any, unknown>): Promise<number> {
+  const row = (await qb.select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow()) as { count: number };
+  return row.count;
+}

@@ -1,5 +1,5 @@
 import type { TenantDb } from '../db/database.js';
-import { countByParent, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type {
   JobStatus,
@@ -50,9 +50,8 @@ export function listPipelineJobs(db: TenantDb, filter: PipelineJobFilter, args: 
   return fetchPage(filtered(db, filter).selectAll(), 'pipeline_jobs', args);
 }
 
-export async function countPipelineJobs(db: TenantDb, filter: PipelineJobFilter): Promise<number> {
-  const r = await filtered(db, filter).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  return Number(r.count);
+export function countPipelineJobs(db: TenantDb, filter: PipelineJobFilter): Promise<number> {
+  return countRows(filtered(db, filter));
 }
 
 export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter, args: PageArgs) {
@@ -80,15 +79,9 @@ export function transitionPipelineJob(
     .executeTakeFirst();
 }
 
-export async function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
+export function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
   // active jobs of a workspace: partial index pipeline_jobs_active_status_idx
-  const r = await db
-    .selectFrom('pipeline_jobs')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('workspace_id', '=', workspaceId)
-    .where('status', 'in', ['pending', 'running'])
-    .executeTakeFirstOrThrow();
-  return Number(r.count);
+  return countRows(filtered(db, { workspaceId }).where('status', 'in', ['pending', 'running']));
 }
 
 export async function deletePipelineJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {

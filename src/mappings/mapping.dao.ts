@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { countByParent, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type {
   MappingRow,
@@ -65,9 +65,8 @@ export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs
   return fetchPage(filtered(db, filter).selectAll(), 'mappings', args);
 }
 
-export async function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
-  const r = await filtered(db, filter).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  return Number(r.count);
+export function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
+  return countRows(filtered(db, filter));
 }
 
 export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
+import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewServiceAccountRow, ServiceAccountKeyRow, ServiceAccountRow } from '../db/tables/service-accounts.table.js';
 
@@ -13,17 +14,16 @@ export function findServiceAccountsByIds(db: PlatformDb, organizationId: string,
   return platform(db).selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where('id', 'in', ids).execute();
 }
 
-export function serviceAccountsQuery(db: PlatformDb, organizationId: string) {
-  return platform(db).selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId);
+const accountsOf = (db: PlatformDb, organizationId: string) =>
+  platform(db).selectFrom('service_accounts').where('organization_id', '=', organizationId);
+
+/** One page of an organization's service accounts, newest first. */
+export function listServiceAccounts(db: PlatformDb, organizationId: string, args: PageArgs): Promise<Page<ServiceAccountRow>> {
+  return fetchPage(accountsOf(db, organizationId).selectAll(), 'service_accounts', args);
 }
 
-export async function countServiceAccounts(db: PlatformDb, organizationId: string): Promise<number> {
-  const r = await platform(db)
-    .selectFrom('service_accounts')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirstOrThrow();
-  return Number(r.count);
+export function countServiceAccounts(db: PlatformDb, organizationId: string): Promise<number> {
+  return countRows(accountsOf(db, organizationId));
 }
 
 export async function revokeServiceAccount(db: PlatformDb, id: string): Promise<ServiceAccountRow | undefined> {

@@ -3,7 +3,7 @@ import { requireRole } from '../auth/actor.js';
 import type { RequestScope } from '../auth/scope.js';
 import { sha256Hex } from '../auth/secrets.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
-import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import type { Page, PageArgs } from '../db/pagination.js';
 import type { ServiceAccountKeyRow, ServiceAccountRow } from '../db/tables/service-accounts.table.js';
 import type { UserRole } from '../db/tables/users.table.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -26,7 +26,7 @@ export function findServiceAccountsByIds(scope: RequestScope, ids: readonly stri
 
 export function listServiceAccounts(scope: RequestScope, args: PageArgs): Promise<Page<ServiceAccountRow>> {
   requireRole(scope.actor, 'admin', 'list service accounts');
-  return fetchPage(dao.serviceAccountsQuery(scope.tenant.root, scope.tenant.organizationId), 'service_accounts', args);
+  return dao.listServiceAccounts(scope.tenant.root, scope.tenant.organizationId, args);
 }
 
 export function countServiceAccounts(scope: RequestScope): Promise<number> {

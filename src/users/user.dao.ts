@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
+import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../db/tables/users.table.js';
 
@@ -37,17 +38,15 @@ export function findUsersByIds(db: PlatformDb, organizationId: string, ids: read
     .execute();
 }
 
-export function usersOfOrganizationQuery(db: PlatformDb, organizationId: string) {
-  return platform(db).selectFrom('users').selectAll().where('organization_id', '=', organizationId);
+const usersOf = (db: PlatformDb, organizationId: string) => platform(db).selectFrom('users').where('organization_id', '=', organizationId);
+
+/** One page of an organization's users, newest first. */
+export function listUsersOfOrganization(db: PlatformDb, organizationId: string, args: PageArgs): Promise<Page<UserRow>> {
+  return fetchPage(usersOf(db, organizationId).selectAll(), 'users', args);
 }
 
 export function countUsersOfOrganization(db: PlatformDb, organizationId: string): Promise<number> {
-  return platform(db)
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirstOrThrow()
-    .then((r) => Number(r.count));
+  return countRows(usersOf(db, organizationId));
 }
 
 export function updateUser(db: PlatformDb, id: string, patch: UserUpdate): Promise<UserRow | undefined> {

@@ -5,7 +5,7 @@ import type { RequestScope } from '../auth/scope.js';
 import { revokeRefreshTokensOfUser } from '../auth/session.dao.js';
 import { checkEmail } from '../auth/session.manager.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
-import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import type { Page, PageArgs } from '../db/pagination.js';
 import type { UserRole, UserRow } from '../db/tables/users.table.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import * as dao from './user.dao.js';
@@ -25,7 +25,7 @@ export async function getMe(scope: RequestScope): Promise<UserRow> {
 }
 
 export function listUsers(scope: RequestScope, args: PageArgs): Promise<Page<UserRow>> {
-  return fetchPage(dao.usersOfOrganizationQuery(scope.tenant.root, scope.tenant.organizationId), 'users', args);
+  return dao.listUsersOfOrganization(scope.tenant.root, scope.tenant.organizationId, args);
 }
 
 export function countUsers(scope: RequestScope): Promise<number> {

@@ -1,5 +1,5 @@
 import type { TenantDb } from '../db/database.js';
-import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewWorkspaceRow, WorkspaceRow, WorkspaceUpdate } from '../db/tables/workspaces.table.js';
 
@@ -28,9 +28,8 @@ export function listWorkspaces(db: TenantDb, args: PageArgs): Promise<Page<Works
   return fetchPage(db.selectFrom('workspaces').selectAll(), 'workspaces', args);
 }
 
-export async function countWorkspaces(db: TenantDb): Promise<number> {
-  const r = await db.selectFrom('workspaces').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  return Number(r.count);
+export function countWorkspaces(db: TenantDb): Promise<number> {
+  return countRows(db.selectFrom('workspaces'));
 }
 
 export function updateWorkspace(db: TenantDb, id: string, patch: WorkspaceUpdate): Promise<WorkspaceRow | undefined> {

@@ -83,7 +83,7 @@ describe('user DAO', () => {
     expect(await users.findUserById(t.db, created.id)).toEqual(created);
     expect(await users.findUserByEmail(t.db, 'ADA@example.com')).toEqual(created);
     expect(await users.countUsersOfOrganization(t.db, org.id)).toBe(1);
-    expect(await users.usersOfOrganizationQuery(t.db, org.id).execute()).toEqual([created]);
+    expect(await users.listUsersOfOrganization(t.db, org.id, { first: 10 })).toEqual({ rows: [created], hasNextPage: false, hasPreviousPage: false });
 
     const loginAt = new Date('2024-05-01T12:00:00Z');
     const updated = await users.updateUser(t.db, created.id, { role: 'owner', last_login_at: loginAt, mfa_last_used_step: 57_000_000 });
