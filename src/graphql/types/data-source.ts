@@ -3,16 +3,14 @@ import * as dataSources from '../../data-sources/data-source.manager.js';
 import { toSourceSchema, type SourceSchema } from '../../data-sources/source-schema.js';
 import { DATA_SOURCE_TYPES, type DataSourceType } from '../../db/tables/data-sources.table.js';
 import type { StoredConnectionConfig } from '../../data-sources/connection-config.js';
+import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { idOf, scopeOf } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
 import { DataSourceRef, WorkspaceRef } from './refs.js';
 
 export const DataSourceTypeEnum = builder.enumType('DataSourceType', {
-  values: Object.fromEntries(DATA_SOURCE_TYPES.map((v) => [v.toUpperCase(), { value: v }])) as Record<
-    Uppercase<DataSourceType>,
-    { value: DataSourceType }
-  >,
+  values: upperCaseEnum(DATA_SOURCE_TYPES),
 });
 
 /** The API view of a stored config (see connectionConfigView); each type exposes its own keys. */

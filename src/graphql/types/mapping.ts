@@ -10,6 +10,7 @@ import {
   type FieldMapping,
   type IdentityResolutionConfig,
 } from '../../mappings/mapping-shapes.js';
+import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
@@ -17,10 +18,7 @@ import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
 export const MappingStatusEnum = builder.enumType('MappingStatus', {
   description: 'draft → active → archived.',
-  values: Object.fromEntries(MAPPING_STATUSES.map((s) => [s.toUpperCase(), { value: s }])) as Record<
-    'DRAFT' | 'ACTIVE' | 'ARCHIVED',
-    { value: (typeof MAPPING_STATUSES)[number] }
-  >,
+  values: upperCaseEnum(MAPPING_STATUSES),
 });
 
 const FieldMappingRef = builder.objectRef<FieldMapping>('FieldMapping').implement({

@@ -3,6 +3,7 @@ import * as organizations from '../../organizations/organization.manager.js';
 import { toOrganizationSettings, WAREHOUSE_TYPES, type OrganizationSettings } from '../../organizations/organization-settings.js';
 import * as users from '../../users/user.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
+import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, scopeOf, toConnection } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
@@ -44,10 +45,7 @@ OrganizationRef.implement({
 });
 
 const WarehouseTypeEnum = builder.enumType('WarehouseType', {
-  values: Object.fromEntries(WAREHOUSE_TYPES.map((w) => [w.toUpperCase(), { value: w }])) as Record<
-    Uppercase<(typeof WAREHOUSE_TYPES)[number]>,
-    { value: (typeof WAREHOUSE_TYPES)[number] }
-  >,
+  values: upperCaseEnum(WAREHOUSE_TYPES),
 });
 
 const OrganizationSettingsRef = builder.objectRef<OrganizationSettings>('OrganizationSettings').implement({

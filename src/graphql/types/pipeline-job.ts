@@ -1,18 +1,16 @@
 import { JOB_STATUSES, JOB_TYPES } from '../../db/tables/pipeline-jobs.table.js';
 import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
+import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
 import { PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
-const upper = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
-
-export const JobTypeEnum = builder.enumType('JobType', { values: upper(JOB_TYPES) });
+export const JobTypeEnum = builder.enumType('JobType', { values: upperCaseEnum(JOB_TYPES) });
 export const JobStatusEnum = builder.enumType('JobStatus', {
   description: 'pending → running → completed | failed; pending or running → cancelled.',
-  values: upper(JOB_STATUSES),
+  values: upperCaseEnum(JOB_STATUSES),
 });
 
 const RunMetadataRef = builder.objectRef<RunMetadata>('RunMetadata').implement({

@@ -1,5 +1,6 @@
 import { USER_ROLES, type UserRow } from '../../db/tables/users.table.js';
 import * as users from '../../users/user.manager.js';
+import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { idOf, scopeOf } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
@@ -7,10 +8,7 @@ import { OrganizationRef, UserRef } from './refs.js';
 
 export const RoleEnum = builder.enumType('Role', {
   description: 'viewer reads; editor changes workspaces, sources, mappings and jobs; admin manages users; owner the organization.',
-  values: Object.fromEntries(USER_ROLES.map((r) => [r.toUpperCase(), { value: r }])) as Record<
-    Uppercase<(typeof USER_ROLES)[number]>,
-    { value: (typeof USER_ROLES)[number] }
-  >,
+  values: upperCaseEnum(USER_ROLES),
 });
 
 UserRef.implement({
