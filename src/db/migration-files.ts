@@ -103,3 +103,10 @@ export function checkChain(files: readonly MigrationFile[]): void {
     expected = f.version;
   }
 }
+
+/** The folder's migrations, checked to form one chain (what the runner and provisioning use). */
+export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
+  const files = await readMigrations(dir);
+  checkChain(files);
+  return files;
+}

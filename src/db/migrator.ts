@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from '../logger.js';
 import { quoteIdent, assertSchemaName } from '../tenancy/tenancy.js';
 import type { PlatformDatabase } from './database.js';
-import { checkChain, readMigrations, type MigrationFile } from './migration-files.js';
+import { loadMigrations, type MigrationFile } from './migration-files.js';
 import * as versions from './schema-version.dao.js';
 
 /** The advisory lock all migration runners (exclusive) and tenant provisioning (shared) take. */
@@ -162,8 +162,7 @@ async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions
  * nothing to do.
  */
 export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateReport> {
-  const files = await readMigrations(opts.dir);
-  checkChain(files);
+  const files = await loadMigrations(opts.dir);
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
@@ -176,8 +175,7 @@ export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateRepo
 
 /** What is pending: one query whatever the number of tenants. */
 export async function migrationStatus(db: Db, dir: string) {
-  const files = await readMigrations(dir);
-  checkChain(files);
+  const files = await loadMigrations(dir);
   if (!(await versions.platformSchemaExists(db))) {
     return { latest: files.at(-1)?.version ?? null, pendingPlatform: files.length, pendingTenant: 0 };
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { createDb, createPool } from './connection.js';
 import type { PlatformDatabase } from './database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js';
-import { checkChain, readMigrations, type MigrationFile } from './migration-files.js';
+import { loadMigrations, type MigrationFile } from './migration-files.js';
 import { migrate } from './migrator.js';
 
 /** The open system database: what managers need, and how to close it. */
@@ -41,8 +41,7 @@ export async function openSystemDb(config: Config, logger: Logger, opts: { migra
     await embedded?.stop();
   };
   try {
-    const migrations = await readMigrations(config.migrations.dir);
-    checkChain(migrations);
+    const migrations = await loadMigrations(config.migrations.dir);
     if (opts.migrate) {
       const report = await migrate(db, { dir: config.migrations.dir, tenantConcurrency: config.migrations.tenantConcurrency, logger });
       logger.info(report, 'database schema is current');
