@@ -44,9 +44,10 @@ const EnvSchema = z.object({
   GRAPHIQL: bool.optional(),
   GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
-  GRAPHQL_MAX_COMPLEXITY: int(1).default(20_000),
+  GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
+  GRAPHQL_JIT: bool.default(true),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -60,6 +61,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       // Off in production unless enabled; on elsewhere unless disabled.
       introspection: env.GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
       graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+      jit: env.GRAPHQL_JIT,
       limits: {
         depth: env.GRAPHQL_MAX_DEPTH,
         aliases: env.GRAPHQL_MAX_ALIASES,

@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { Config } from '../config.js';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
@@ -9,6 +9,7 @@ import { toDomainError } from '../db/pg-errors.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
+import { jitGateway } from './jit-executor.js';
 import { schema } from './schema.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
@@ -76,6 +77,8 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   hideSuggestions?: boolean;
   limits: Config['graphql']['limits'];
+  /** Execute with graphql-jit (GRAPHQL_JIT); graphql-js otherwise. */
+  jit?: boolean;
 }
 
 /** Drops graphql-js' "Did you mean …?" hints, which name schema members. */
@@ -83,7 +86,7 @@ const withoutSuggestions = (e: GraphQLFormattedError): GraphQLFormattedError => 
 
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema,
+    ...(opts.jit ? { gateway: jitGateway(schema) } : { schema }),
     introspection: opts.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -95,7 +98,15 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     parseOptions: { maxTokens: opts.limits.tokens },
     // Reported as a validation error (400); thrown, it would end the request as a 500.
     validationRules: [maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
-    // GraphiQL is served by our own routes, from bundled assets.
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), ...(opts.plugins ?? [])],
+    // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on large reads.
+    stringifyResult: (result) => JSON.stringify(result),
+    plugins: [
+      // GraphiQL is served by our own routes, from bundled assets.
+      ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are used; the plugin's willResolveField hook would wrap every resolver (bench/README.md).
+      ApolloServerPluginCacheControlDisabled(),
+      errorLoggingPlugin(opts.logger),
+      ...(opts.plugins ?? []),
+    ],
   });
 }

@@ -175,7 +175,17 @@ DataSourceRef.implement({
       type: ConnectionConfigUnion,
       resolve: (d) => connectionConfigView(d.source_type, d.connection_config as StoredConnectionConfig) as View,
     }),
-    schemaCache: t.field({ type: SourceSchemaRef, nullable: true, resolve: (d) => toSourceSchema(d.schema_cache) }),
+    schemaCache: t.field({
+      type: SourceSchemaRef,
+      nullable: true,
+      // Lists read data sources without their cached schema; those asking for it share one statement.
+      resolve: async (d, _args, ctx) =>
+        toSourceSchema(
+          d.schema_cache !== undefined
+            ? d.schema_cache
+            : await ctx.loaders.get<string, unknown>('DataSource.schemaCache', null, (ids) => dataSources.schemaCachesByIds(scopeOf(ctx), ids)).load(d.id),
+        ),
+    }),
     lastSchemaRefresh: t.expose('last_schema_refresh', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     isActive: t.exposeBoolean('is_active'),

@@ -1,4 +1,4 @@
-import type { DataSourceRow } from '../../db/tables/data-sources.table.js';
+import type { DataSourceSummary } from '../../db/tables/data-sources.table.js';
 import type { MappingRow } from '../../db/tables/mappings.table.js';
 import type { OrganizationRow } from '../../db/tables/organizations.table.js';
 import type { PipelineJobRow } from '../../db/tables/pipeline-jobs.table.js';
@@ -40,7 +40,7 @@ export const WorkspaceRef = builder.loadableNodeRef('Workspace', {
 });
 
 export const DataSourceRef = builder.loadableNodeRef('DataSource', {
-  id: { resolve: (d: DataSourceRow) => d.id },
+  id: { resolve: (d: DataSourceSummary) => d.id },
   load: (ids: string[], ctx) => dataSources.findDataSourcesByIds(scopeOf(ctx), ids),
   sort: (d) => d.id,
 });
