@@ -144,6 +144,8 @@ export class Harness {
         port: apiPort,
         env: { ...this.apiEnv, ...opts.apiEnv, PORT: String(apiPort) },
         readyPath: '/readyz',
+        // Another checkout's server (e.g. the commit before an optimisation), measured in the same way.
+        cwd: process.env.BENCH_API_DIR,
         nodeArgs: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? [])],
       }),
       BenchProcess.start('floor', 'bench/floor.ts', {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import path from 'node:path';
 
 /** A port nobody listens on right now (the machine is shared). */
 export async function freePort(): Promise<number> {
@@ -34,9 +35,14 @@ export class BenchProcess {
    * Starts `script` under tsx with the probe preloaded and waits until `url`
    * answers `readyPath`. `nodeArgs` adds e.g. --cpu-prof.
    */
-  static async start(name: string, script: string, opts: { port: number; env: NodeJS.ProcessEnv; readyPath: string; nodeArgs?: string[] }): Promise<BenchProcess> {
+  static async start(
+    name: string,
+    script: string,
+    opts: { port: number; env: NodeJS.ProcessEnv; readyPath: string; nodeArgs?: string[]; cwd?: string },
+  ): Promise<BenchProcess> {
     const child = fork(script, [], {
-      execArgv: ['--import', 'tsx', '--import', './bench/probe.ts', ...(opts.nodeArgs ?? [])],
+      cwd: opts.cwd,
+      execArgv: ['--import', 'tsx', '--import', path.resolve('bench/probe.ts'), ...(opts.nodeArgs ?? [])],
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -67,12 +67,15 @@ export async function compare(
   token: string,
   request: GraphQLRequest,
   floor: { name: string; params: unknown[] } | null,
+  seconds?: (connections: number) => number,
 ): Promise<{ rows: Row[]; sql: number }> {
   const { count } = await h.statementsOf(() => h.graphql(token, request));
   const rows: Row[] = [];
   for (const connections of connectionCounts) {
-    const a = await h.load({ label: name, server: 'api', connections, token, body: request });
-    const f = floor ? await h.load({ label: name, server: 'floor', connections, path: `/${floor.name}`, body: { params: floor.params } }) : null;
+    const a = await h.load({ label: name, server: 'api', connections, token, body: request, seconds: seconds?.(connections) });
+    const f = floor
+      ? await h.load({ label: name, server: 'floor', connections, path: `/${floor.name}`, body: { params: floor.params }, seconds: seconds?.(connections) })
+      : null;
     rows.push(row(name, a, f, count));
   }
   return { rows, sql: count };
