@@ -216,6 +216,8 @@ export class Harness {
     path?: string;
     requests?: AutocannonRequest[];
     seconds?: number;
+    /** A fixed number of requests instead of a duration: every response is seen (exact write accounting). */
+    amount?: number;
   }): Promise<LoadResult & Partial<ApiRunStats>> {
     const target = opts.server === 'api' ? this.api : this.floor;
     const run = (duration: number) =>
@@ -223,7 +225,7 @@ export class Harness {
         url: `${target.url}${opts.path ?? '/graphql'}`,
         method: 'POST',
         connections: opts.connections,
-        duration,
+        ...(opts.amount ? { amount: opts.amount } : { duration }),
         timeout: 60,
         headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),

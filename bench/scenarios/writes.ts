@@ -26,10 +26,13 @@ const floorQueries = (s: string) => ({
     select json_build_object('data', json_build_object('updateMapping', coalesce(
       (select json_build_object('__typename', 'UpdateMappingPayload', 'mapping', json_build_object('id', ${gid('Mapping', 'id')}, 'version', version)) from updated),
       (select json_build_object('__typename', 'ConflictError', 'currentVersion', version) from ${s}.mappings where id = $1))))::text`,
-  create: `select json_build_object('data', json_build_object('createPipelineJob', json_build_object('__typename', 'CreatePipelineJobPayload',
-      'pipelineJob', json_build_object('id', ${gid('PipelineJob', 'id')}, 'status', upper(status)))))::text
-    from (insert into ${s}.pipeline_jobs (workspace_id, job_type, created_by) values ($1, 'incremental', $2) returning id, status) j`,
+  create: `with j as (insert into ${s}.pipeline_jobs (workspace_id, job_type, created_by) values ($1, 'incremental', $2) returning id, status)
+    select json_build_object('data', json_build_object('createPipelineJob', json_build_object('__typename', 'CreatePipelineJobPayload',
+      'pipelineJob', json_build_object('id', ${gid('PipelineJob', 'id')}, 'status', upper(status)))))::text from j`,
 });
+
+/** Writes run a fixed number of requests, so every acknowledgment is counted before the check. */
+const AMOUNT = Number(process.env.BENCH_WRITES ?? 1000);
 
 type UpdateResult = { __typename: string; mapping?: { version: number }; currentVersion?: number };
 
@@ -92,8 +95,8 @@ export const writes: Scenario = {
     const { count: updateSql } = await h.statementsOf(() =>
       h.graphql(token, { query: UPDATE_MAPPING, variables: { input: { id: Buffer.from(`Mapping:${seeded.mappingIds[99]}`).toString('base64url'), expectedVersion: 1, targetTable: 'dim_probe' } } }),
     );
-    const a = await h.load({ label: 'updateMapping (20 hot mappings)', server: 'api', connections: 10, token, requests: [api.request] });
-    const f = await h.load({ label: 'updateMapping (20 hot mappings)', server: 'floor', connections: 10, path: '/update', requests: [floor.request] });
+    const a = await h.load({ label: 'updateMapping (20 hot mappings)', server: 'api', connections: 10, token, requests: [api.request], amount: AMOUNT });
+    const f = await h.load({ label: 'updateMapping (20 hot mappings)', server: 'floor', connections: 10, path: '/update', requests: [floor.request], amount: AMOUNT });
     rows.push(row('updateMapping, expected versions, 20 hot mappings', a, f, updateSql));
     const stored = await versions(apiHot);
     const lost = apiHot.filter((id) => stored.get(id)! !== 1 + api.wins.get(id)!);
@@ -113,9 +116,9 @@ export const writes: Scenario = {
         if ((JSON.parse(text) as { data?: { createPipelineJob?: { __typename: string } } }).data?.createPipelineJob?.__typename === 'CreatePipelineJobPayload') created += 1;
       },
     };
-    const c = await h.load({ label: 'createPipelineJob', server: 'api', connections: 10, token, requests: [createRequest] });
+    const c = await h.load({ label: 'createPipelineJob', server: 'api', connections: 10, token, requests: [createRequest], amount: AMOUNT });
     const afterApi = await countJobs();
-    const cf = await h.load({ label: 'createPipelineJob', server: 'floor', connections: 10, path: '/create', body: { params: [workspaceId, seeded.userIds[1]] } });
+    const cf = await h.load({ label: 'createPipelineJob', server: 'floor', connections: 10, path: '/create', body: { params: [workspaceId, seeded.userIds[1]] }, amount: AMOUNT });
     rows.push(row('createPipelineJob', c, cf, createSql));
 
     return {
