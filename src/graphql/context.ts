@@ -1,19 +1,8 @@
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RequestScope } from '../auth/scope.js';
-import type { AccessTokens } from '../auth/jwt.js';
-import type { Keyring } from '../crypto/keyring.js';
-import type { SystemDb } from '../db/system.js';
-import type { Logger } from '../logger.js';
+import type { AppServices, RequestScope } from '../auth/scope.js';
 
-/** Services every request shares. */
-export interface AppServices {
-  system: SystemDb;
-  tokens: AccessTokens;
-  keyring: Keyring;
-  logger: Logger;
-  settings: { allowSignup: boolean; refreshTokenTtlDays: number };
-}
+export type { AppServices };
 
 /**
  * Per-request loaders for relations that are not node lookups (nested

@@ -3,8 +3,9 @@ import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { MappingRow, MappingStatus } from '../db/tables/mappings.table.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
+import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
 import {
   toStoredCtes,
@@ -37,12 +38,7 @@ const audited = (m: MappingRow | undefined) =>
     version: m.version,
   };
 
-function tableName(value: string, field: string): string {
-  const trimmed = value.trim();
-  if (!trimmed) throw new ValidationError(`${field} is required`, ['input', field]);
-  if (trimmed.length > 255) throw new ValidationError(`${field} must be at most 255 characters`, ['input', field]);
-  return trimmed;
-}
+const tableName = (value: string, field: string) => checkName(value, field, ['input', field]);
 
 function toColumns(input: MappingInput) {
   return {
@@ -52,12 +48,6 @@ function toColumns(input: MappingInput) {
     decorators: input.decorators == null ? undefined : toStoredDecorators(input.decorators),
     cte_definitions: input.cteDefinitions == null ? undefined : toStoredCtes(input.cteDefinitions),
   };
-}
-
-export async function getMapping(scope: RequestScope, id: string): Promise<MappingRow> {
-  const row = await dao.findMappingById(scope.tenant.db, id);
-  if (!row) throw new NotFoundError('Mapping', id);
-  return row;
 }
 
 export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): Promise<MappingRow[]> {

@@ -6,7 +6,7 @@ import type { PlatformDatabase } from '../db/database.js';
 import { listOrganizations } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { updateUser, usersWithMfaSecrets } from '../users/user.dao.js';
-import type { Keyring, Sealed } from './keyring.js';
+import type { Keyring, Sealed } from '../crypto/keyring.js';
 
 /**
  * Re-encrypts every sealed secret under the keyring's current key: data source
