@@ -42,9 +42,11 @@ const config = loadConfig();
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
 const system = await openSystemDb(config, logger, { migrate: true });
 
+// Signing keys and the keyring are loaded only by the commands that use them.
+const services = () => createServices(config, logger, system);
+const scope = systemScope({ system }, 'admin-cli');
+
 try {
-  const services = await createServices(config, logger, system);
-  const scope = systemScope(services, 'admin-cli');
   switch (command) {
     case 'create-org': {
       const input = { name: values.name ?? '', slug: values.slug ?? '' };
@@ -52,7 +54,7 @@ try {
       const { organization: org, owner } = ownerEmail
         ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
         : { organization: await organizations.createOrganization(scope, input), owner: null };
-      const invitationToken = owner ? await services.tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
+      const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
       console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
       break;
     }
@@ -68,8 +70,9 @@ try {
       break;
     }
     case 'rotate-keys': {
-      const done = await rotateKeys(system.db, services.keyring);
-      console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
+      const { keyring } = await services();
+      const done = await rotateKeys(system.db, keyring);
+      console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
       break;
     }
     default:

@@ -36,7 +36,14 @@ export interface RequestScope extends CallScope {
   tenant: Tenant;
 }
 
+/**
+ * A CallScope whose work needs only the system database (provisioning and
+ * listing organizations), so the operator's CLI can make it without loading
+ * signing keys or the keyring. Any CallScope is one.
+ */
+export type PlatformScope = Omit<CallScope, 'services'> & { services: Pick<AppServices, 'system'> };
+
 /** A call made by the operator (admin CLI, maintenance jobs), outside any request. */
-export function systemScope(services: AppServices, requestId: string): CallScope & { actor: Actor } {
-  return { services, actor: SYSTEM_ACTOR, requestId, clientAddress: null };
+export function systemScope<S extends Pick<AppServices, 'system'>>(services: S, requestId: string) {
+  return { services, actor: SYSTEM_ACTOR as Actor, requestId, clientAddress: null };
 }

@@ -8,6 +8,7 @@ import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
 import {
+  toStoredContainment,
   toStoredCtes,
   toStoredDecorators,
   toStoredFieldMappings,
@@ -54,12 +55,22 @@ export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): 
   return dao.findMappingsByIds(scope.tenant.db, ids);
 }
 
-export function listMappings(scope: RequestScope, filter: dao.MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  return dao.listMappings(scope.tenant.db, filter, args);
+/** Which mappings to list: `fieldMappingsContain` names a target field and, optionally, its source and transform. */
+export interface MappingSearch extends Omit<dao.MappingFilter, 'fieldMappingsContain'> {
+  fieldMappingsContain?: { targetField: string; source?: string | null; transform?: string | null } | null;
 }
 
-export function countMappings(scope: RequestScope, filter: dao.MappingFilter): Promise<number> {
-  return dao.countMappings(scope.tenant.db, filter);
+const toFilter = ({ fieldMappingsContain, ...rest }: MappingSearch): dao.MappingFilter => ({
+  ...rest,
+  fieldMappingsContain: fieldMappingsContain ? toStoredContainment(fieldMappingsContain) : null,
+});
+
+export function listMappings(scope: RequestScope, search: MappingSearch, args: PageArgs): Promise<Page<MappingRow>> {
+  return dao.listMappings(scope.tenant.db, toFilter(search), args);
+}
+
+export function countMappings(scope: RequestScope, search: MappingSearch): Promise<number> {
+  return dao.countMappings(scope.tenant.db, toFilter(search));
 }
 
 export function mappingPagesByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.MappingFilter, args: PageArgs) {

@@ -1,7 +1,8 @@
 import type { Transaction } from 'kysely';
 import { requireRole } from '../auth/actor.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
-import type { CallScope, RequestScope } from '../auth/scope.js';
+import type { Actor } from '../auth/actor.js';
+import type { PlatformScope, RequestScope } from '../auth/scope.js';
 import { mergeOrganizationSettings, toOrganizationSettings, type OrganizationSettingsInput } from './organization-settings.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
@@ -14,7 +15,7 @@ import { checkEmail, checkName } from '../validation.js';
 import * as dao from './organization.dao.js';
 
 /** Platform work: the actor must be known (the operator's CLI, or a sign-up acting as the system). */
-function platformSource(scope: CallScope) {
+function platformSource(scope: PlatformScope) {
   return { actor: scope.actor ?? { kind: 'system' as const }, requestId: scope.requestId, clientAddress: scope.clientAddress };
 }
 
@@ -25,7 +26,7 @@ function platformSource(scope: CallScope) {
  */
 export async function createOrganizationIn(
   trx: Transaction<PlatformDatabase>,
-  scope: CallScope,
+  scope: PlatformScope,
   input: { name: string; slug: string },
 ): Promise<OrganizationRow> {
   const name = checkName(input.name, 'Organization name', ['name']);
@@ -42,7 +43,7 @@ export async function createOrganizationIn(
 }
 
 /** An organization with its schema, in one transaction. */
-export function createOrganization(scope: CallScope, input: { name: string; slug: string }): Promise<OrganizationRow> {
+export function createOrganization(scope: PlatformScope, input: { name: string; slug: string }): Promise<OrganizationRow> {
   return scope.services.system.db.transaction().execute((trx) => createOrganizationIn(trx, scope, input));
 }
 
@@ -51,7 +52,7 @@ export function createOrganization(scope: CallScope, input: { name: string; slug
  * through an invitation), in one transaction.
  */
 export async function createOrganizationWithOwner(
-  scope: CallScope,
+  scope: PlatformScope,
   input: { name: string; slug: string; owner: { email: string; displayName?: string | null } },
 ): Promise<{ organization: OrganizationRow; owner: UserRow }> {
   const email = checkEmail(input.owner.email, ['owner', 'email']);
@@ -62,18 +63,18 @@ export async function createOrganizationWithOwner(
   });
 }
 
-export function listOrganizations(scope: CallScope): Promise<OrganizationRow[]> {
+export function listOrganizations(scope: PlatformScope): Promise<OrganizationRow[]> {
   return dao.listOrganizations(scope.services.system.db);
 }
 
-export async function findOrganizationBySlug(scope: CallScope, slug: string): Promise<OrganizationRow> {
+export async function findOrganizationBySlug(scope: PlatformScope, slug: string): Promise<OrganizationRow> {
   const org = await dao.findOrganizationBySlug(scope.services.system.db, slug);
   if (!org) throw new NotFoundError('Organization', slug);
   return org;
 }
 
 /** Drops the organization's schema and its row (users, audit entries cascade) in one transaction. */
-export async function deleteOrganization(scope: CallScope & { actor: NonNullable<CallScope['actor']> }, id: string): Promise<OrganizationRow> {
+export async function deleteOrganization(scope: PlatformScope & { actor: Actor }, id: string): Promise<OrganizationRow> {
   const { actor } = scope;
   if (actor.kind !== 'system' && actor.organizationId !== id) throw new NotFoundError('Organization', id);
   requireRole(actor, 'owner', 'delete the organization');

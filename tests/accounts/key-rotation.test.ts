@@ -59,8 +59,8 @@ const expected = () => ({ passwords: sources.map((s) => s.password), totp: totp.
 beforeAll(async () => {
   db = await createTestDb();
   orgs = [
-    await createOrganization(await operatorScope(db), { name: 'Rot A', slug: 'rot-a' }),
-    await createOrganization(await operatorScope(db), { name: 'Rot B', slug: 'rot-b' }),
+    await createOrganization(operatorScope(db), { name: 'Rot A', slug: 'rot-a' }),
+    await createOrganization(operatorScope(db), { name: 'Rot B', slug: 'rot-b' }),
   ];
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-1');
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-2');

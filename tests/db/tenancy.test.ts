@@ -75,7 +75,7 @@ describe('provisioning an organization', () => {
     const org = await seedOrganization(t, 'short-lived');
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
 
-    const deleted = await deleteOrganization(await operatorScope(t), org.id);
+    const deleted = await deleteOrganization(operatorScope(t), org.id);
 
     expect(deleted.id).toBe(org.id);
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(false);

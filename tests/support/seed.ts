@@ -2,16 +2,11 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { randomBytes } from 'node:crypto';
-import { systemScope, type CallScope } from '../../src/auth/scope.js';
-import { loadConfig } from '../../src/config.js';
-import { Keyring } from '../../src/crypto/keyring.js';
+import { systemScope } from '../../src/auth/scope.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
-import { createLogger } from '../../src/logger.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
-import { createServices } from '../../src/services.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { MIGRATIONS_DIR } from './test-db.js';
 
@@ -20,15 +15,12 @@ export interface Provisioning {
   migrations: readonly MigrationFile[];
 }
 
-/** The operator's scope (as the admin CLI has it) over a database, services built by src/services.ts. */
-export async function operatorScope(system: Provisioning): Promise<CallScope & { actor: NonNullable<CallScope['actor']> }> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), KEYRING: Keyring.generate('test-1').json });
-  return systemScope(await createServices(config, createLogger('silent'), system), 'test');
-}
+/** The operator's scope (as the admin CLI has it) over a database. */
+export const operatorScope = (system: Provisioning) => systemScope({ system }, 'test');
 
 /** An organization with its schema, created the way the admin CLI does it. */
 export async function seedOrganization(deps: Provisioning, slug: string, name = `Org ${slug}`): Promise<OrganizationRow> {
-  return createOrganization(await operatorScope(deps), { name, slug });
+  return createOrganization(operatorScope(deps), { name, slug });
 }
 
 /** Several organizations at once, returned in the order of `slugs`. */
