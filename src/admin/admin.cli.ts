@@ -71,7 +71,7 @@ try {
     }
     case 'rotate-keys': {
       const { keyring } = await services();
-      const done = await rotateKeys(system.db, keyring);
+      const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
       console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
       break;
     }

@@ -46,10 +46,6 @@ export class AccessTokens {
     private readonly settings: Config['jwt'],
   ) {}
 
-  static hs256(secret: Uint8Array, settings: Config['jwt']): AccessTokens {
-    return new AccessTokens({ alg: 'HS256', secret }, settings);
-  }
-
   get ttlSeconds(): number {
     return this.settings.accessTtlSeconds;
   }

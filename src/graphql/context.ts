@@ -2,8 +2,6 @@ import DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppServices, RequestScope } from '../auth/scope.js';
 
-export type { AppServices };
-
 /**
  * Per-request loaders for relations that are not node lookups (nested
  * connections, counts). Keyed by relation and arguments, so one request sends

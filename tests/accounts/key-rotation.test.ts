@@ -5,6 +5,7 @@ import path from 'node:path';
 import { newTotpSecret, openTotpSecret, sealTotpSecret } from '../../src/auth/mfa.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { rotateKeys } from '../../src/admin/rotate-keys.js';
+import { systemScope } from '../../src/auth/scope.js';
 import { revealSecrets, sealConnectionConfig, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
 import { platform } from '../../src/db/database.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
@@ -79,7 +80,7 @@ describe('rotateKeys', () => {
   });
 
   it('re-seals every credential and TOTP secret under the current key, in every organization', async () => {
-    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
 
     expect(await storedKids()).toEqual(['k2', 'k2', 'k2']);
     expect(await openAll(ring('k2'))).toEqual(expected());
@@ -87,7 +88,7 @@ describe('rotateKeys', () => {
   });
 
   it('leaves what is already current alone when run again', async () => {
-    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
     expect(await openAll(ring('k2'))).toEqual(expected());
   });
 });
