@@ -19,11 +19,15 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, basePath: (s
 /** The longest name (of an organization, workspace, data source, table …) the API stores. */
 export const MAX_NAME_LENGTH = 255;
 
-/** A required name, trimmed: empty or longer than MAX_NAME_LENGTH is refused, naming `label`. */
+/**
+ * A required name, trimmed: empty or longer than MAX_NAME_LENGTH is refused
+ * with a message that names the field by its path ("input.name: …").
+ */
 export function checkName(value: string, label: string, path: (string | number)[]): string {
   const trimmed = typeof value === 'string' ? value.trim() : '';
-  if (!trimmed) throw new ValidationError(`${label} is required`, path);
-  if (trimmed.length > MAX_NAME_LENGTH) throw new ValidationError(`${label} must be at most ${MAX_NAME_LENGTH} characters`, path);
+  const where = path.join('.');
+  if (!trimmed) throw new ValidationError(`${where}: ${label} is required`, path);
+  if (trimmed.length > MAX_NAME_LENGTH) throw new ValidationError(`${where}: ${label} must be at most ${MAX_NAME_LENGTH} characters`, path);
   return trimmed;
 }
 

@@ -39,7 +39,8 @@ const audited = (m: MappingRow | undefined) =>
     version: m.version,
   };
 
-const tableName = (value: string, field: string) => checkName(value, field, ['input', field]);
+const TABLE_LABELS = { targetTable: 'Target table', sourceTable: 'Source table' } as const;
+const tableName = (value: string, field: keyof typeof TABLE_LABELS) => checkName(value, TABLE_LABELS[field], ['input', field]);
 
 function toColumns(input: MappingInput) {
   return {
