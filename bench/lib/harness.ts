@@ -113,7 +113,7 @@ export class Harness {
       await embedded?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     }, apiEnv);
-    harness.tokens = AccessTokens.hs256(new TextEncoder().encode(apiEnv.JWT_SECRET), config.jwt);
+    harness.tokens = new AccessTokens({ alg: 'HS256', secret: new TextEncoder().encode(apiEnv.JWT_SECRET) }, config.jwt);
     harness.postgresVersion = (await pool.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
     return harness;
   }

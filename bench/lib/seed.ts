@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { systemScope } from '../../src/auth/scope.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import type { MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
@@ -169,7 +169,7 @@ export async function seedOrganization(
   seed = 1,
 ): Promise<SeededOrg> {
   const rng = prng(seed);
-  const org = await createOrganization({ db: deps.db, migrations: deps.migrations }, { name: `Bench ${shape.slug}`, slug: shape.slug }, { actor: SYSTEM_ACTOR });
+  const org = await createOrganization(systemScope({ system: { db: deps.db, migrations: deps.migrations } }, 'bench-seed'), { name: `Bench ${shape.slug}`, slug: shape.slug });
   const schema = `"${org.schema_name}"`;
   const now = Date.now();
   const userIds = await insertRows(

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { parseInput } from '../validation.js';
 
@@ -42,3 +42,23 @@ export function mergeSettings<S extends z.ZodObject>(schema: S, base: Typed<S>, 
   const { extra: _old, ...baseKnown } = base;
   return { ...newExtra, ...baseKnown, ...parsed };
 }
+
+const knownTimeZones = new Map<string, boolean>();
+
+/** Building an Intl.DateTimeFormat costs tens of microseconds, and every settings read checks its zone: remember answers. */
+export function isTimeZone(tz: string): boolean {
+  let valid = knownTimeZones.get(tz);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (knownTimeZones.size < 1000) knownTimeZones.set(tz, valid);
+  }
+  return valid;
+}
+
+/** A settings value naming an IANA time zone. */
+export const timeZone = z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');

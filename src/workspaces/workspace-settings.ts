@@ -1,25 +1,6 @@
 import { z } from 'zod';
 import { JOB_TYPES } from '../db/tables/pipeline-jobs.table.js';
-import { mergeSettings, splitSettings, type Typed, type TypedInput } from '../settings/typed-settings.js';
-
-const knownTimeZones = new Map<string, boolean>();
-
-/** Building an Intl.DateTimeFormat costs tens of microseconds, and every workspace read checks its zone: remember answers. */
-export function isTimeZone(tz: string): boolean {
-  let valid = knownTimeZones.get(tz);
-  if (valid === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      valid = true;
-    } catch {
-      valid = false;
-    }
-    if (knownTimeZones.size < 1000) knownTimeZones.set(tz, valid);
-  }
-  return valid;
-}
-
-export const timeZone = z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+import { mergeSettings, splitSettings, timeZone, type Typed, type TypedInput } from '../settings/typed-settings.js';
 
 /** The workspace settings keys the API knows; anything else is kept under `extra`. */
 export const KnownWorkspaceSettings = z.object({
