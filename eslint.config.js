@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import graphqlPlugin from '@graphql-eslint/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const codeFiles = ['**/*.{js,mjs,cjs,ts,tsx}'];
+const codeFiles = ['**/*.{js,mjs,cjs,jsx,ts,tsx,mts,cts}'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'examples/gql/'] },
