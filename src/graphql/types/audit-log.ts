@@ -7,7 +7,7 @@ import { connectionComplexity, encodeGlobalId, scopeOf, toConnection } from '../
 const AuditEntryRef = builder.objectRef<AuditLogRow>('AuditEntry').implement({
   description: 'One data-changing action: who, what, the fields before and after (secrets redacted), from where. Written in the same transaction as the change.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Local ID of the entry (entries are not nodes).' }),
+    id: t.exposeID('id', { description: 'UUID of the entry (audit entries are not nodes: node(id:) does not fetch them).' }),
     action: t.exposeString('action', {
       description: '<entity>.<verb>, e.g. workspace.create, mapping.update, mapping.setStatus, user.updateRole, auth.login, auth.refresh.',
     }),
