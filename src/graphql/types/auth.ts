@@ -1,10 +1,10 @@
 import type { UserRow } from '../../db/tables/users.table.js';
-import * as mfa from '../../auth/mfa.manager.js';
-import * as sessions from '../../auth/session.manager.js';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../errors.js';
+import * as mfa from '../../sessions/mfa.manager.js';
+import * as sessions from '../../sessions/session.manager.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { scopeOf } from '../relay.js';
+import { callerOf, scopeOf } from '../relay.js';
 import { directErrors, payloadErrors } from './error.js';
 import { UserRef } from './refs.js';
 
@@ -71,8 +71,6 @@ const SignUpInput = builder.inputType('SignUpInput', {
   }),
 });
 
-const source = (ctx: GraphQLContext) => ({ requestId: ctx.requestId, clientAddress: ctx.clientAddress });
-
 /**
  * One credential check per request: aliases cannot multiply password or
  * code guesses beyond what the per-account counters already see.
@@ -98,7 +96,7 @@ builder.mutationFields((t) => ({
       'Creates an organization with you as its owner, and signs you in. No token needed. Errors: ForbiddenError (sign-up is off on this server), ValidationError, ConflictError (slug or email taken).',
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The organization and its owner.' }) },
     errors: payloadErrors('signUp', { name: 'session', description: 'Your new session.' }),
-    resolve: (_root, { input }, ctx) => signedIn(ctx, sessions.signUp(ctx.services, input, source(ctx))),
+    resolve: (_root, { input }, ctx) => signedIn(ctx, sessions.signUp(callerOf(ctx), input)),
   }),
   login: t.field({
     type: LoginPayload,
@@ -111,7 +109,7 @@ builder.mutationFields((t) => ({
     errors: directErrors('login', AUTH_ERRORS),
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return signedIn(ctx, sessions.login(ctx.services, args, source(ctx)));
+      return signedIn(ctx, sessions.login(callerOf(ctx), args));
     },
   }),
   verifyMfa: t.field({
@@ -125,7 +123,7 @@ builder.mutationFields((t) => ({
     errors: payloadErrors('verifyMfa', { name: 'session', description: 'Your new session.' }, AUTH_ERRORS),
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return signedIn(ctx, sessions.verifyMfa(ctx.services, args, source(ctx)));
+      return signedIn(ctx, sessions.verifyMfa(callerOf(ctx), args));
     },
   }),
   refreshToken: t.field({
@@ -134,13 +132,13 @@ builder.mutationFields((t) => ({
       'Trades a refresh token for a new access and refresh token. No access token needed. A refresh token works once; presenting a spent one again ends its whole session. Errors: UnauthenticatedError (unknown, expired, revoked or spent token).',
     args: { refreshToken: t.arg.string({ required: true, description: 'The latest refresh token (dlxr_…) of the session.' }) },
     errors: payloadErrors('refreshToken', { name: 'session', description: 'The session with its new tokens.' }, AUTH_ERRORS),
-    resolve: (_root, args, ctx) => signedIn(ctx, sessions.refreshSession(ctx.services, args.refreshToken, source(ctx))),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.refreshSession(callerOf(ctx), args.refreshToken)),
   }),
   logout: t.boolean({
     description:
       'Ends the session the refresh token belongs to (every refresh token of it); access tokens already issued stay valid until they expire. No access token needed. True when there was such a session.',
     args: { refreshToken: t.arg.string({ required: true, description: 'Any refresh token of the session.' }) },
-    resolve: (_root, args, ctx) => sessions.logout(ctx.services, args.refreshToken, source(ctx)),
+    resolve: (_root, args, ctx) => sessions.logout(callerOf(ctx), args.refreshToken),
   }),
   acceptInvitation: t.field({
     type: SessionRef,
@@ -152,7 +150,7 @@ builder.mutationFields((t) => ({
       displayName: t.arg.string({ description: 'Your name as other members see it; keeps the one set at invitation when left out.' }),
     },
     errors: payloadErrors('acceptInvitation', { name: 'session', description: 'Your new session.' }, AUTH_ERRORS),
-    resolve: (_root, args, ctx) => signedIn(ctx, sessions.acceptInvitation(ctx.services, args, source(ctx))),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.acceptInvitation(callerOf(ctx), args)),
   }),
   enrollMfa: t.field({
     type: MfaEnrollmentRef,
@@ -160,7 +158,7 @@ builder.mutationFields((t) => ({
       'Starts turning on MFA: returns a new TOTP secret (pending until confirmMfa; a second call replaces it). Any signed-in user. Errors: ConflictError (MFA is already on), ForbiddenError (a service account).',
     authScopes: { authenticated: true },
     errors: directErrors('enrollMfa'),
-    resolve: (_root, _args, ctx) => mfa.enrollMfa(scopeOf(ctx), ctx.services.keyring),
+    resolve: (_root, _args, ctx) => mfa.enrollMfa(scopeOf(ctx)),
   }),
   confirmMfa: t.field({
     type: RecoveryCodesRef,
@@ -171,7 +169,7 @@ builder.mutationFields((t) => ({
     errors: directErrors('confirmMfa'),
     resolve: (_root, { code }, ctx) => {
       oneCredentialCheck(ctx);
-      return mfa.confirmMfa(scopeOf(ctx), ctx.services.keyring, code);
+      return mfa.confirmMfa(scopeOf(ctx), code);
     },
   }),
   disableMfa: t.field({
@@ -184,7 +182,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { code }, ctx) => {
       oneCredentialCheck(ctx);
       const scope = scopeOf(ctx);
-      await mfa.disableMfa(scope, ctx.services.keyring, code);
+      await mfa.disableMfa(scope, code);
       return scope.actor.kind === 'user' ? scope.actor.id : Promise.reject(new ForbiddenError());
     },
   }),

@@ -255,7 +255,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateDataSourceInput, required: true, description: 'The new data source.' }) },
     errors: errors('createDataSource', 'The new data source.'),
     resolve: (_root, { input }, ctx) =>
-      dataSources.createDataSource(scopeOf(ctx), ctx.services.keyring, {
+      dataSources.createDataSource(scopeOf(ctx), {
         ...input,
         workspaceId: idOf(input.workspaceId, 'Workspace'),
         schemaCache: toSchemaInput(input.schemaCache),
@@ -269,7 +269,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateDataSourceInput, required: true, description: 'What to change.' }) },
     errors: errors('updateDataSource', 'The data source as changed.'),
     resolve: (_root, { input: { id, ...input } }, ctx) =>
-      dataSources.updateDataSource(scopeOf(ctx), ctx.services.keyring, idOf(id, 'DataSource'), {
+      dataSources.updateDataSource(scopeOf(ctx), idOf(id, 'DataSource'), {
         ...input,
         schemaCache: toSchemaInput(input.schemaCache),
       }),

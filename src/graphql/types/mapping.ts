@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { MAPPING_STATUSES } from '../../db/tables/mappings.table.js';
 import * as mappings from '../../mappings/mapping.manager.js';
 import {
@@ -128,8 +127,6 @@ const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
   }),
 });
 
-const table = z.string().trim().min(1).max(255);
-
 const fieldMappingsRule = '1 to 2000, target fields unique';
 const decoratorsRule = 'at most 50, applied in order';
 const ctesRule = 'at most 100, in the order the query defines them';
@@ -138,8 +135,8 @@ const CreateMappingInput = builder.inputType('CreateMappingInput', {
   description: 'A new mapping; it starts as DRAFT at version 1.',
   fields: (t) => ({
     workspaceId: t.globalID({ required: true, description: 'Global ID of the workspace it belongs to.' }),
-    targetTable: t.string({ required: true, validate: table, description: 'Warehouse table it fills, 1–255 characters after trimming.' }),
-    sourceTable: t.string({ required: true, validate: table, description: 'Source table it reads, e.g. crm.customers; 1–255 characters after trimming.' }),
+    targetTable: t.string({ required: true, description: 'Warehouse table it fills, 1–255 characters after trimming.' }),
+    sourceTable: t.string({ required: true, description: 'Source table it reads, e.g. crm.customers; 1–255 characters after trimming.' }),
     fieldMappings: t.field({ type: [FieldMappingInput], required: true, description: `How each target column is filled: ${fieldMappingsRule}.` }),
     decorators: t.field({ type: [DecoratorInput], description: `Steps applied to the mapped rows: ${decoratorsRule}. Default none.` }),
     cteDefinitions: t.field({ type: [CteDefinitionInput], description: `Common table expressions: ${ctesRule}. Default none.` }),
@@ -151,8 +148,8 @@ const UpdateMappingInput = builder.inputType('UpdateMappingInput', {
   fields: (t) => ({
     id: t.globalID({ required: true, description: 'Global ID of the mapping.' }),
     expectedVersion: t.int({ required: true, description: 'The version the change was made on; a newer stored version is a ConflictError.' }),
-    targetTable: t.string({ validate: table, description: 'New warehouse table, 1–255 characters after trimming.' }),
-    sourceTable: t.string({ validate: table, description: 'New source table, 1–255 characters after trimming.' }),
+    targetTable: t.string({ description: 'New warehouse table, 1–255 characters after trimming.' }),
+    sourceTable: t.string({ description: 'New source table, 1–255 characters after trimming.' }),
     fieldMappings: t.field({ type: [FieldMappingInput], description: `Replaces all field mappings: ${fieldMappingsRule}.` }),
     decorators: t.field({ type: [DecoratorInput], description: `Replaces all decorators: ${decoratorsRule}.` }),
     cteDefinitions: t.field({ type: [CteDefinitionInput], description: `Replaces all CTEs: ${ctesRule}.` }),
@@ -211,20 +208,13 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const scope = scopeOf(ctx);
-        const contain = args.fieldMappingsContain;
         const filter = {
           workspaceId: args.workspaceId ? idOf(args.workspaceId, 'Workspace') : null,
           status: args.status,
           sourceTable: args.sourceTable,
           targetTable: args.targetTable,
           hasTargetField: args.hasTargetField,
-          fieldMappingsContain: contain
-            ? {
-                [contain.targetField]: Object.fromEntries(
-                  Object.entries({ source: contain.source, transform: contain.transform }).filter(([, v]) => v != null),
-                ) as { source: string; transform: string | null },
-              }
-            : null,
+          fieldMappingsContain: args.fieldMappingsContain,
         };
         return toConnection(await mappings.listMappings(scope, filter, args), () => mappings.countMappings(scope, filter));
       },

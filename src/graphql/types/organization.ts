@@ -1,4 +1,3 @@
-import type { OrganizationRow } from '../../db/tables/organizations.table.js';
 import * as organizations from '../../organizations/organization.manager.js';
 import { toOrganizationSettings, WAREHOUSE_TYPES, type OrganizationSettings } from '../../organizations/organization-settings.js';
 import * as users from '../../users/user.manager.js';
@@ -107,7 +106,7 @@ builder.mutationFields((t) => ({
     authScopes: { owner: true },
     args: { confirmSlug: t.arg.string({ required: true, description: "The organization's slug, typed again to confirm." }) },
     errors: payloadErrors('deleteOrganization', { name: 'organization', description: 'The organization as it was before deletion.' }),
-    resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(ctx.services.system, scopeOf(ctx), confirmSlug),
+    resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(scopeOf(ctx), confirmSlug),
   }),
 }));
 
@@ -116,6 +115,6 @@ builder.queryFields((t) => ({
     type: OrganizationRef,
     description: "The caller's organization. Any role.",
     authScopes: { authenticated: true },
-    resolve: (_root, _args, ctx) => scopeOf(ctx).tenant.organization as OrganizationRow,
+    resolve: (_root, _args, ctx) => scopeOf(ctx).tenant.organization,
   }),
 }));

@@ -1,5 +1,6 @@
 import { USER_ROLES, type UserRow } from '../../db/tables/users.table.js';
 import * as users from '../../users/user.manager.js';
+import * as sessions from '../../sessions/session.manager.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { idOf, scopeOf } from '../relay.js';
@@ -84,7 +85,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: InviteUserInput, required: true, description: 'Who to invite.' }) },
     errors: directErrors('inviteUser'),
-    resolve: (_root, { input }, ctx) => users.inviteUser(scopeOf(ctx), ctx.services.tokens, input),
+    resolve: (_root, { input }, ctx) => users.inviteUser(scopeOf(ctx), input),
   }),
   createUser: t.field({
     type: UserRef,
@@ -143,6 +144,6 @@ builder.mutationFields((t) => ({
       newPassword: t.arg.string({ required: true, description: 'The new password: 12 to 128 characters.' }),
     },
     errors: errors('changePassword', 'You, with the new password set.'),
-    resolve: (_root, args, ctx) => users.changePassword(scopeOf(ctx), args),
+    resolve: (_root, args, ctx) => sessions.changePassword(scopeOf(ctx), args),
   }),
 }));

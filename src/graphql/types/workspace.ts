@@ -42,8 +42,8 @@ export const WorkspaceSettingsInput = builder.inputType('WorkspaceSettingsInput'
   fields: (t) => ({
     timezone: t.string({ description: 'IANA time zone such as Europe/Berlin, at most 64 characters.' }),
     defaultJobType: t.field({ type: JobTypeEnum, description: 'Job type for runs that do not choose one.' }),
-    retentionDays: t.int({ validate: z.number().int().min(1).max(3650), description: 'Days of job history to keep, 1–3650.' }),
-    notificationEmails: t.stringList({ validate: z.array(z.email()).max(50), description: 'Valid email addresses, at most 50; replaces the stored list.' }),
+    retentionDays: t.int({ description: 'Days of job history to keep, 1–3650.' }),
+    notificationEmails: t.stringList({ description: 'Valid email addresses, at most 50; replaces the stored list.' }),
     extra: t.field({ type: 'JSONObject', description: 'Other keys, kept as given; replaces the stored ones and may not repeat a typed key.' }),
   }),
 });
@@ -63,7 +63,7 @@ const workspaceFields = (t: InputFields) => ({
 const CreateWorkspaceInput = builder.inputType('CreateWorkspaceInput', {
   description: 'A new workspace; settings not given take the defaults.',
   fields: (t) => ({
-    name: t.string({ required: true, validate: z.string().trim().min(1).max(255), description: 'Display name, 1–255 characters after trimming.' }),
+    name: t.string({ required: true, description: 'Display name, 1–255 characters after trimming.' }),
     ...workspaceFields(t),
   }),
 });
@@ -72,7 +72,7 @@ const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
   description: 'Changes to a workspace; omitted fields stay as they are.',
   fields: (t) => ({
     id: t.globalID({ required: true, description: 'Global ID of the workspace.' }),
-    name: t.string({ validate: z.string().trim().min(1).max(255), description: 'New display name, 1–255 characters after trimming.' }),
+    name: t.string({ description: 'New display name, 1–255 characters after trimming.' }),
     ...workspaceFields(t),
   }),
 });
