@@ -33,10 +33,17 @@ export interface MigrateReport {
 const elapsed = (start: bigint) => Number((process.hrtime.bigint() - start) / 1_000_000n);
 
 /**
- * Applies one tenant section inside the caller's transaction. Tenant files use
- * unqualified names, so the section runs with a transaction-local search_path
- * (SET LOCAL ends with the transaction and never leaks to a pooled session).
+ * Runs tenant DDL inside the caller's transaction. Tenant files use unqualified
+ * names, so they run with a transaction-local search_path (SET LOCAL ends with
+ * the transaction and never leaks to a pooled session).
  */
+export async function runInTenantSchema(trx: Transaction<PlatformDatabase>, schemaName: string, ddl: string): Promise<void> {
+  await sql.raw(`SET LOCAL search_path TO ${quoteIdent(assertSchemaName(schemaName))}`).execute(trx);
+  await sql.raw(ddl).execute(trx);
+  await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
+}
+
+/** Applies one tenant section inside the caller's transaction and records it for the organization. */
 export async function applyTenantSection(
   trx: Transaction<PlatformDatabase>,
   organizationId: string,
@@ -46,27 +53,24 @@ export async function applyTenantSection(
   const body = file.sections.tenant;
   if (!body) return;
   const start = process.hrtime.bigint();
-  await sql.raw(`SET LOCAL search_path TO ${quoteIdent(assertSchemaName(schemaName))}`).execute(trx);
-  await sql.raw(body).execute(trx);
-  await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
-  await versions.recordTenantApplied(trx, {
-    organizationId,
-    version: file.version,
-    checksum: file.checksum,
-    durationMs: elapsed(start),
-  });
+  await runInTenantSchema(trx, schemaName, body);
+  await versions.recordTenantApplied(trx, [
+    { organizationId, version: file.version, checksum: file.checksum, durationMs: elapsed(start) },
+  ]);
 }
 
 /** A scratch schema for proving the tenant chain builds; never a real organization's. */
 export const DRY_RUN_SCHEMA = 'org_migration_check';
 
 /**
- * Builds the whole tenant chain up to a new file in a scratch schema and rolls
- * it back, inside the file's transaction: a tenant section that cannot apply
- * is refused before it is recorded, even when no organization exists yet
- * (otherwise every later sign-up would replay the broken file).
+ * Builds the tenant chain of `files` in a scratch schema, runs `work` while it
+ * exists (the search_path starts with it), and rolls the schema back.
  */
-async function dryRunTenantChain(trx: Transaction<PlatformDatabase>, files: MigrationFile[]): Promise<void> {
+export async function withScratchTenantChain<T>(
+  trx: Transaction<PlatformDatabase>,
+  files: readonly MigrationFile[],
+  work: (schema: string) => Promise<T>,
+): Promise<T> {
   await sql.raw('SAVEPOINT tenant_dry_run').execute(trx);
   try {
     await sql.raw(`CREATE SCHEMA ${quoteIdent(DRY_RUN_SCHEMA)}`).execute(trx);
@@ -79,10 +83,21 @@ async function dryRunTenantChain(trx: Transaction<PlatformDatabase>, files: Migr
         throw new MigrationError(`${f.fileName}: the tenant section does not apply: ${(err as Error).message}`);
       }
     }
+    return await work(DRY_RUN_SCHEMA);
   } finally {
     await sql.raw('ROLLBACK TO SAVEPOINT tenant_dry_run').execute(trx);
+    await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
   }
 }
+
+/**
+ * Proves the whole tenant chain up to a new file builds, inside the file's
+ * transaction: a tenant section that cannot apply is refused before it is
+ * recorded, even when no organization exists yet (otherwise every later
+ * sign-up would replay the broken file).
+ */
+const dryRunTenantChain = (trx: Transaction<PlatformDatabase>, files: MigrationFile[]) =>
+  withScratchTenantChain(trx, files, async () => undefined);
 
 /** Refuses to go on when an applied file changed or disappeared. */
 function verifyApplied(files: MigrationFile[], applied: { version: string; file_name: string; checksum: string }[]) {

@@ -8,7 +8,7 @@ import {
   platformTables,
   withoutAllowedDrops,
 } from './cross-schema.js';
-import { checkChain, compareVersions, MigrationFileError, parseMigration, type MigrationFile } from './migration-files.js';
+import { checkChain, compareVersions, MigrationFileError, parseMigration, TENANT_SNAPSHOT_FILE, type MigrationFile } from './migration-files.js';
 
 export interface Problem {
   file: string;
@@ -136,6 +136,7 @@ export async function verifyMigrations(dir: string): Promise<Problem[]> {
   const files: MigrationFile[] = [];
   const texts = new Map<string, string>();
   for (const name of (await readdir(dir)).sort()) {
+    if (name === TENANT_SNAPSHOT_FILE) continue;
     if (!name.endsWith('.sql')) {
       problems.push({ file: name, message: 'is not a .sql file; the migrations folder holds only migrations' });
       continue;

@@ -7,6 +7,7 @@ import { mergeOrganizationSettings, toOrganizationSettings, type OrganizationSet
 import type { PlatformDatabase } from '../db/database.js';
 import type { MigrationFile } from '../db/migration-files.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
+import type { TenantSnapshot } from '../db/tenant-snapshot.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { createTenantSchema, dropTenantSchema } from '../tenancy/provision.js';
 import { schemaNameForSlug, validateSlug } from '../tenancy/tenancy.js';
@@ -15,6 +16,8 @@ import * as dao from './organization.dao.js';
 export interface OrganizationDeps {
   db: Kysely<PlatformDatabase>;
   migrations: readonly MigrationFile[];
+  /** New schemas are built from it when present (src/db/tenant-snapshot.ts); otherwise the tenant sections are replayed. */
+  tenantSnapshot?: TenantSnapshot | null;
 }
 
 export function validateOrganizationName(name: string, path: (string | number)[] = ['name']): string {
@@ -40,7 +43,7 @@ export async function createOrganization(
   const schemaName = schemaNameForSlug(slug);
   return deps.db.transaction().execute(async (trx) => {
     const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaName });
-    await createTenantSchema(trx, org, deps.migrations);
+    await createTenantSchema(trx, org, deps.migrations, deps.tenantSnapshot);
     await inTransaction?.(trx, org);
     await recordAudit(trx, { ...source, organizationId: org.id }, {
       action: 'organization.create',
