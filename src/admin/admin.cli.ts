@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { runCommand } from '../cli.js';
 import { SYSTEM_ACTOR } from '../auth/actor.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
 import { checkEmail } from '../auth/session.manager.js';
 import { loadConfig } from '../config.js';
 import { rotateKeys } from '../crypto/rotate-keys.js';
 import { openSystemDb } from '../db/system.js';
-import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
 import { createServices } from '../services.js';
@@ -19,73 +19,72 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
   generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE`;
 
-const [command, ...rest] = process.argv.slice(2);
-const { values } = parseArgs({
-  args: rest,
-  options: {
-    name: { type: 'string' },
-    slug: { type: 'string' },
-    'owner-email': { type: 'string' },
-    'owner-name': { type: 'string' },
-    alg: { type: 'string' },
-    kid: { type: 'string' },
-  },
-  strict: true,
-});
+const OPTIONS = {
+  name: { type: 'string' },
+  slug: { type: 'string' },
+  'owner-email': { type: 'string' },
+  'owner-name': { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+} as const;
 
-if (command === 'generate-jwt-key') {
-  const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
-  console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
-  process.exit(0);
-}
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
 
-const config = loadConfig();
-// Output goes to stdout; the log to stderr.
-const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-const system = await openSystemDb(config, logger, { migrate: true });
-const source = { actor: SYSTEM_ACTOR, requestId: 'admin-cli', clientAddress: null };
-
-try {
-  switch (command) {
-    case 'create-org': {
-      const ownerEmail = values['owner-email'] ? checkEmail(values['owner-email'], ['owner-email']) : null;
-      let ownerId: string | null = null;
-      const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source, async (trx, created) => {
-        if (!ownerEmail) return;
-        const owner = await insertUser(trx, { organization_id: created.id, email: ownerEmail, display_name: values['owner-name'] ?? null, role: 'owner' });
-        ownerId = owner.id;
-      });
-      const invitationToken = ownerId
-        ? await (await createServices(config, logger, system)).tokens.signInvitation({ sub: ownerId, org: org.id })
-        : undefined;
-      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail, invitationToken }));
-      break;
-    }
-    case 'list-orgs':
-      for (const org of await organizations.listOrganizations(system)) {
-        console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
-      }
-      break;
-    case 'delete-org': {
-      const org = await organizations.findOrganizationBySlug(system, values.slug ?? '');
-      await organizations.deleteOrganization(system, org.id, SYSTEM_ACTOR);
-      console.log(`deleted ${org.slug}`);
-      break;
-    }
-    case 'rotate-keys': {
-      const services = await createServices(config, logger, system);
-      const done = await rotateKeys(system.db, services.keyring);
-      console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
-      break;
-    }
-    default:
-      console.error(USAGE);
-      process.exitCode = 2;
+  if (command === 'generate-jwt-key') {
+    const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
+    console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
+    return 0;
   }
-} catch (err) {
-  if (!(err instanceof DomainError)) throw err;
-  console.error(`error: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await system.close();
+  if (!['create-org', 'list-orgs', 'delete-org', 'rotate-keys'].includes(command ?? '')) {
+    console.error(USAGE);
+    return 2;
+  }
+
+  const config = loadConfig();
+  // Output goes to stdout; the log to stderr.
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+  const system = await openSystemDb(config, logger, { migrate: true });
+  const source = { actor: SYSTEM_ACTOR, requestId: 'admin-cli', clientAddress: null };
+  try {
+    switch (command) {
+      case 'create-org': {
+        const ownerEmail = values['owner-email'] ? checkEmail(values['owner-email'], ['owner-email']) : null;
+        let ownerId: string | null = null;
+        const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source, async (trx, created) => {
+          if (!ownerEmail) return;
+          const owner = await insertUser(trx, { organization_id: created.id, email: ownerEmail, display_name: values['owner-name'] ?? null, role: 'owner' });
+          ownerId = owner.id;
+        });
+        const invitationToken = ownerId
+          ? await (await createServices(config, logger, system)).tokens.signInvitation({ sub: ownerId, org: org.id })
+          : undefined;
+        console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail, invitationToken }));
+        break;
+      }
+      case 'list-orgs':
+        for (const org of await organizations.listOrganizations(system)) {
+          console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
+        }
+        break;
+      case 'delete-org': {
+        const org = await organizations.findOrganizationBySlug(system, values.slug ?? '');
+        await organizations.deleteOrganization(system, org.id, SYSTEM_ACTOR);
+        console.log(`deleted ${org.slug}`);
+        break;
+      }
+      case 'rotate-keys': {
+        const services = await createServices(config, logger, system);
+        const done = await rotateKeys(system.db, services.keyring);
+        console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
+        break;
+      }
+    }
+    return 0;
+  } finally {
+    await system.close();
+  }
 }
+
+await runCommand(main);

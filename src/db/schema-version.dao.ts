@@ -46,6 +46,11 @@ export async function recordTenantApplied(
     .execute();
 }
 
+export async function countOrganizations(db: Db): Promise<number> {
+  const row = await db.withSchema(PLATFORM_SCHEMA).selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Organizations that have not yet had the tenant section of `version` applied. */
 export function tenantsPendingFor(db: Db, version: string): Promise<{ id: string; schema_name: string }[]> {
   return db
