@@ -39,6 +39,7 @@ import { insertUser, recordLoginSuccess } from '../src/users/user.dao.js';
 import { removeUser } from '../src/users/user.manager.js';
 import { insertWorkspace } from '../src/workspaces/workspace.dao.js';
 import { openScratchDatabase } from '../scripts/scratch-database.js';
+import { serverCpuMs } from './server-cpu.js';
 
 const { values: args } = parseArgs({
   options: { orgs: { type: 'string', default: '1000' }, out: { type: 'string', default: 'bench/results' } },
@@ -121,6 +122,7 @@ async function main() {
       return { org, ownerId };
     };
     const runStart = process.hrtime.bigint();
+    const cpuStart = { node: process.cpuUsage(), server: await serverCpuMs(scratch.dataDir) };
     for (let i = 0; i < ORGS; i++) {
       const [{ org, ownerId }, elapsed] = await timed(() => provision(`org-${i}`));
       provisioning.push(elapsed);
@@ -132,6 +134,13 @@ async function main() {
       }
     }
     const provisioningSeconds = round(ms(runStart) / 1000);
+    const nodeCpu = process.cpuUsage(cpuStart.node);
+    const serverCpuEnd = await serverCpuMs(scratch.dataDir);
+    // The work one organization costs, whatever the wait for a core on a shared machine.
+    const cpuPerOrg = {
+      postgresMs: cpuStart.server === null || serverCpuEnd === null ? null : round((serverCpuEnd - cpuStart.server) / ORGS, 2),
+      nodeMs: round((nodeCpu.user + nodeCpu.system) / 1000 / ORGS, 2),
+    };
     const buckets = [];
     for (let from = 0; from < ORGS; from += bucketSize) {
       buckets.push({ from: from + 1, to: Math.min(ORGS, from + bucketSize), ...stats(provisioning.slice(from, from + bucketSize)) });
@@ -252,7 +261,7 @@ async function main() {
         database: scratch.where,
         maxLocksPerTransaction: Number(maxLocks),
       },
-      provisioning: { ...stats(provisioning), seconds: provisioningSeconds, bucketSize, buckets },
+      provisioning: { ...stats(provisioning), seconds: provisioningSeconds, cpuPerOrg, bucketSize, buckets },
       concurrentProvisioning: { workers: 4, orgs: CONCURRENT, seconds: round(concurrentMs / 1000, 2), ...stats(concurrentLatencies), loginsDuring: stats(loginsDuring) },
       login: stats(logins),
       userUpdate: stats(userUpdates),
@@ -286,7 +295,7 @@ type Results = Record<string, unknown> & {
   orgs: number;
   startedAt: string;
   machine: { cores: number; cpu: string; memoryGiB: number; loadAverage: { start: number[]; end: number[] }; node: string; postgres: string; database: string; maxLocksPerTransaction: number };
-  provisioning: ReturnType<typeof stats> & { seconds: number; bucketSize: number; buckets: (ReturnType<typeof stats> & { from: number; to: number })[] };
+  provisioning: ReturnType<typeof stats> & { seconds: number; cpuPerOrg: { postgresMs: number | null; nodeMs: number }; bucketSize: number; buckets: (ReturnType<typeof stats> & { from: number; to: number })[] };
   concurrentProvisioning: ReturnType<typeof stats> & { workers: number; orgs: number; seconds: number; loginsDuring: ReturnType<typeof stats> };
   login: ReturnType<typeof stats>;
   userUpdate: ReturnType<typeof stats>;
@@ -319,6 +328,7 @@ function markdown(r: Results): string {
     row('deleteOrganization', r.deleteOrganization),
     '',
     `Sequential provisioning of ${r.orgs} organizations took ${r.provisioning.seconds} s; ${r.concurrentProvisioning.orgs} more with ${r.concurrentProvisioning.workers} workers took ${r.concurrentProvisioning.seconds} s.`,
+    `CPU time per organization (the work itself, without waiting for a core): PostgreSQL ${r.provisioning.cpuPerOrg.postgresMs ?? 'n/a'} ms, Node ${r.provisioning.cpuPerOrg.nodeMs} ms.`,
     '',
     `## Provisioning per ${r.provisioning.bucketSize} organizations (ms)`,
     '',

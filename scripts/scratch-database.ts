@@ -9,6 +9,8 @@ export interface ScratchDatabase {
   url: string;
   /** "embedded PostgreSQL" or the external server's host. */
   where: string;
+  /** The embedded server's data directory (null for an external server). */
+  dataDir: string | null;
   drop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function openScratchDatabase(opts: { port?: number; postgresFlags?:
     return {
       url: url.toString(),
       where: url.host,
+      dataDir: null,
       drop: async () => {
         const client = new pg.Client({ connectionString: external });
         await client.connect();
@@ -44,6 +47,7 @@ export async function openScratchDatabase(opts: { port?: number; postgresFlags?:
   return {
     url: server.connectionString(),
     where: 'embedded PostgreSQL',
+    dataDir: path.join(dir, 'pg'),
     drop: async () => {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
