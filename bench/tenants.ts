@@ -19,9 +19,8 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { SYSTEM_ACTOR } from '../src/auth/actor.js';
+import { systemScope, type CallScope } from '../src/auth/scope.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { login } from '../src/auth/session.manager.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, createPool } from '../src/db/connection.js';
 import type { PlatformDatabase } from '../src/db/database.js';
@@ -32,8 +31,9 @@ import type { OrganizationRow } from '../src/db/tables/organizations.table.js';
 import { loadTenantSnapshot } from '../src/db/tenant-snapshot.js';
 import { insertPipelineJob } from '../src/jobs/pipeline-job.dao.js';
 import { createLogger } from '../src/logger.js';
-import { createOrganization, deleteOrganization } from '../src/organizations/organization.manager.js';
+import { createOrganizationIn, deleteOrganization } from '../src/organizations/organization.manager.js';
 import { createServices } from '../src/services.js';
+import { login } from '../src/sessions/session.manager.js';
 import { Tenant } from '../src/tenancy/tenant.js';
 import { insertUser, recordLoginSuccess } from '../src/users/user.dao.js';
 import { removeUser } from '../src/users/user.manager.js';
@@ -114,13 +114,13 @@ async function main() {
     const provisioning: number[] = [];
     const orgs: OrganizationRow[] = [];
     const owners: string[] = [];
-    const provision = async (slug: string) => {
-      let ownerId = '';
-      const org = await createOrganization(system, { name: `Org ${slug}`, slug }, { actor: SYSTEM_ACTOR, requestId: 'bench' }, async (trx, created) => {
-        ownerId = (await insertUser(trx, { organization_id: created.id, email: `owner@${slug}.test`, role: 'owner', password_hash: passwordHash })).id;
+    const operator = systemScope({ system }, 'bench');
+    const provision = (slug: string) =>
+      db.transaction().execute(async (trx) => {
+        const org = await createOrganizationIn(trx, operator, { name: `Org ${slug}`, slug });
+        const owner = await insertUser(trx, { organization_id: org.id, email: `owner@${slug}.test`, role: 'owner', password_hash: passwordHash });
+        return { org, ownerId: owner.id };
       });
-      return { org, ownerId };
-    };
     const runStart = process.hrtime.bigint();
     const cpuStart = { node: process.cpuUsage(), server: await serverCpuMs(scratch.dataDir) };
     for (let i = 0; i < ORGS; i++) {
@@ -150,6 +150,7 @@ async function main() {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'tenants-bench-')) });
     tempDirs.push(config.dataDir);
     const services = await createServices(config, createLogger('silent'), system);
+    const anonymous: CallScope = { services, actor: null, requestId: 'bench', clientAddress: null };
     const CONCURRENT = 200;
     let next = 0;
     const concurrentLatencies: number[] = [];
@@ -165,7 +166,7 @@ async function main() {
       const loginLoop = (async () => {
         for (let i = 0; !provisioningDone; i++) {
           const email = `owner@org-${(i * 7919) % ORGS}.test`;
-          loginsDuring.push((await timed(() => login(services, { email, password: PASSWORD }, { requestId: 'bench', clientAddress: null })))[1]);
+          loginsDuring.push((await timed(() => login(anonymous, { email, password: PASSWORD })))[1]);
         }
       })();
       await Promise.all(workers);
@@ -178,7 +179,7 @@ async function main() {
     const logins: number[] = [];
     for (let i = 0; i < 50; i++) {
       const email = `owner@org-${(i * 104729) % ORGS}.test`;
-      logins.push((await timed(() => login(services, { email, password: PASSWORD }, { requestId: 'bench', clientAddress: null })))[1]);
+      logins.push((await timed(() => login(anonymous, { email, password: PASSWORD })))[1]);
     }
     const userUpdates: number[] = [];
     for (let i = 0; i < 1000; i++) userUpdates.push((await timed(() => recordLoginSuccess(db, owners[(i * 7919) % ORGS]!)))[1]);
@@ -214,6 +215,7 @@ async function main() {
     const workspace = await insertWorkspace(tenant.db, { name: 'W' });
     for (let i = 0; i < 10; i++) await insertPipelineJob(tenant.db, { workspace_id: workspace.id, job_type: 'incremental', created_by: member.id });
     const ownerScope = {
+      services,
       actor: { kind: 'user' as const, id: owners[Math.floor(ORGS / 2)]!, organizationId: victim.id, role: 'owner' as const },
       tenant,
       requestId: 'bench',
@@ -221,7 +223,7 @@ async function main() {
     };
     const [, removeUserMs] = await timed(() => removeUser(ownerScope, member.id));
     const deletions: number[] = [];
-    for (const org of orgs.slice(0, 5)) deletions.push((await timed(() => deleteOrganization(system, org.id, SYSTEM_ACTOR)))[1]);
+    for (const org of orgs.slice(0, 5)) deletions.push((await timed(() => deleteOrganization(operator, org.id)))[1]);
     const cliEnv = { ...process.env, DATABASE_URL: scratch.url, MIGRATIONS_DIR: dir, LOG_LEVEL: 'error', DB_POOL_MIN: '0' };
     const [, deleteOrgCliMs] = await timed(() =>
       run(process.execPath, ['--import', 'tsx', 'src/admin/admin.cli.ts', 'delete-org', '--slug', orgs[5]!.slug], { env: cliEnv }),

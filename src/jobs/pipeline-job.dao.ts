@@ -79,18 +79,3 @@ export function transitionPipelineJob(
     .executeTakeFirst();
 }
 
-export function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  // active jobs of a workspace: partial index pipeline_jobs_active_status_idx
-  return countRows(filtered(db, { workspaceId }).where('status', 'in', ['pending', 'running']));
-}
-
-export async function deletePipelineJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  const res = await db.deleteFrom('pipeline_jobs').where('workspace_id', '=', workspaceId).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}
-
-/** Forgets a removed user as the creator of this organization's jobs (there is no foreign key to do it). */
-export async function clearCreatedBy(db: TenantDb, userId: string): Promise<number> {
-  const res = await db.updateTable('pipeline_jobs').set({ created_by: null }).where('created_by', '=', userId).executeTakeFirst();
-  return Number(res.numUpdatedRows);
-}

@@ -1,16 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { systemScope } from '../../src/auth/scope.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { login } from '../../src/auth/session.manager.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb, createPool } from '../../src/db/connection.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import { findPipelineJobById, insertPipelineJob } from '../../src/jobs/pipeline-job.dao.js';
 import { createLogger } from '../../src/logger.js';
-import { createOrganization, deleteOrganization } from '../../src/organizations/organization.manager.js';
+import { createOrganization, createOrganizationIn, deleteOrganization } from '../../src/organizations/organization.manager.js';
 import { createServices } from '../../src/services.js';
+import { login } from '../../src/sessions/session.manager.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { removeUser } from '../../src/users/user.manager.js';
@@ -135,8 +135,12 @@ describe('removing a user and deleting an organization', () => {
     const others = await otherTenantRelations(org.schema_name);
     recording.commits.length = 0;
 
+    const services = await createServices(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEYRING: testKeyringJson() }), createLogger('silent'), {
+      ...t,
+      db: recording.db,
+    });
     await removeUser(
-      { actor: { kind: 'user', id: owner.id, organizationId: org.id, role: 'owner' }, tenant, requestId: 'test', clientAddress: null },
+      { services, actor: { kind: 'user', id: owner.id, organizationId: org.id, role: 'owner' }, tenant, requestId: 'test', clientAddress: null },
       member.id,
     );
 
@@ -151,7 +155,7 @@ describe('removing a user and deleting an organization', () => {
     const others = await otherTenantRelations(org.schema_name);
     recording.commits.length = 0;
 
-    await deleteOrganization({ db: recording.db, migrations: t.migrations }, org.id, SYSTEM_ACTOR);
+    await deleteOrganization(systemScope({ system: { ...t, db: recording.db } }, 'test'), org.id);
 
     const locks = recording.commits.flat();
     expect(locks.length).toBeGreaterThan(0);
@@ -179,15 +183,16 @@ describe('provisioning and logins', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let opened!: () => void;
     const isOpen = new Promise<void>((resolve) => (opened = resolve));
-    const slow = createOrganization(t, { name: 'Slow', slug: 'slow-org' }, { actor: SYSTEM_ACTOR }, async () => {
+    const slow = t.db.transaction().execute(async (trx) => {
+      await createOrganizationIn(trx, systemScope({ system: t }, 'test'), { name: 'Slow', slug: 'slow-org' });
       opened();
       await held;
     });
     try {
       await isOpen;
       const [signedIn, created] = await Promise.all([
-        login(services, { email: 'ada@member.test', password: PASSWORD }, { requestId: 'test', clientAddress: null }),
-        createOrganization({ db: other, migrations: t.migrations, tenantSnapshot: t.tenantSnapshot }, { name: 'Quick', slug: 'quick-org' }, { actor: SYSTEM_ACTOR }),
+        login({ services, actor: null, requestId: 'test', clientAddress: null }, { email: 'ada@member.test', password: PASSWORD }),
+        createOrganization(systemScope({ system: { ...t, db: other } }, 'test'), { name: 'Quick', slug: 'quick-org' }),
       ]);
       expect(signedIn.kind).toBe('signedIn');
       expect(created.slug).toBe('quick-org');
