@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../auth/actor.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
+import { exportOrgCommand, importOrgCommand, PASSPHRASE_ENV } from '../backup/backup.commands.js';
 import { checkEmail } from '../auth/session.manager.js';
 import { loadConfig } from '../config.js';
 import { rotateKeys } from '../crypto/rotate-keys.js';
@@ -17,7 +18,9 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   list-orgs
   delete-org --slug acme-corp
   rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
-  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE`;
+  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE
+  export-org --slug acme --out acme.dlx [--encrypt]   one organization to a file (passphrase from ${PASSPHRASE_ENV} or the terminal)
+  import-org --in acme.dlx [--slug acme-restored]     recreate it from such a file, in one transaction`;
 
 const [command, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
@@ -29,6 +32,9 @@ const { values } = parseArgs({
     'owner-name': { type: 'string' },
     alg: { type: 'string' },
     kid: { type: 'string' },
+    out: { type: 'string' },
+    in: { type: 'string' },
+    encrypt: { type: 'boolean' },
   },
   strict: true,
 });
@@ -78,6 +84,12 @@ try {
       console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
       break;
     }
+    case 'export-org':
+      await exportOrgCommand(system, values);
+      break;
+    case 'import-org':
+      await importOrgCommand(system, values);
+      break;
     default:
       console.error(USAGE);
       process.exitCode = 2;
