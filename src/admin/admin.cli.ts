@@ -9,6 +9,8 @@ import { openSystemDb } from '../db/system.js';
 import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
+import { explainCommand } from '../operations/explain.command.js';
+import { assertExplainAllowed } from '../operations/explain.js';
 import { createServices } from '../services.js';
 import { insertUser } from '../users/user.dao.js';
 
@@ -20,7 +22,9 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
   generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE
   export-org --slug acme --out acme.dlx [--encrypt]   one organization to a file (passphrase from ${PASSPHRASE_ENV} or the terminal)
-  import-org --in acme.dlx [--slug acme-restored]     recreate it from such a file, in one transaction`;
+  import-org --in acme.dlx [--slug acme-restored]     recreate it from such a file, in one transaction
+  explain --org acme --operation file.graphql [--variables '{…}'] [--json] [--force-production]
+                 run a query as the organization's owner and print each SQL statement with its EXPLAIN (ANALYZE, BUFFERS)`;
 
 const [command, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
@@ -35,6 +39,12 @@ const { values } = parseArgs({
     out: { type: 'string' },
     in: { type: 'string' },
     encrypt: { type: 'boolean' },
+    org: { type: 'string' },
+    operation: { type: 'string' },
+    variables: { type: 'string' },
+    json: { type: 'boolean' },
+    'force-production': { type: 'boolean' },
+    'large-table-rows': { type: 'string' },
   },
   strict: true,
 });
@@ -46,6 +56,14 @@ if (command === 'generate-jwt-key') {
 }
 
 const config = loadConfig();
+if (command === 'explain') {
+  try {
+    assertExplainAllowed(config, values['force-production']);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
 // Output goes to stdout; the log to stderr.
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
 const system = await openSystemDb(config, logger, { migrate: true });
@@ -89,6 +107,9 @@ try {
       break;
     case 'import-org':
       await importOrgCommand(system, values);
+      break;
+    case 'explain':
+      await explainCommand({ config, logger, system }, values);
       break;
     default:
       console.error(USAGE);

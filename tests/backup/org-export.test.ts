@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { decryptingStream, encryptingStream } from '../../src/backup/archive-crypto.js';
-import { ArchiveError, ArchiveWriter, readArchive, type ArchiveManifest } from '../../src/backup/archive-format.js';
+import { ArchiveError, ArchiveWriter, type ArchiveManifest } from '../../src/backup/archive-format.js';
 import { PLATFORM_TABLES, PLATFORM_TABLES_NOT_EXPORTED } from '../../src/backup/backup.dao.js';
 import { exportOrganization, exportOrganizationToFile } from '../../src/backup/export-org.js';
 import { importOrganization, openArchive } from '../../src/backup/import-org.js';
@@ -47,12 +47,6 @@ async function orgRows(db: Kysely<PlatformDatabase>, orgId: string): Promise<Rec
   const { rows } = await sql<{ version: string }>`select version from datalinx_platform.tenant_schema_version where organization_id = ${orgId} order by version`.execute(db);
   out.tenant_schema_version = rows.map((r) => r.version);
   return out;
-}
-
-async function manifestOf(bytes: Buffer): Promise<ArchiveManifest> {
-  let manifest: ArchiveManifest | undefined;
-  for await (const event of readArchive(Readable.from([bytes]))) if (event.kind === 'manifest') manifest = event.manifest;
-  return manifest!;
 }
 
 const rowsOf = (manifest: ArchiveManifest, table: string) => manifest.tables.find((t) => t.table === table)?.rows;
