@@ -4,6 +4,7 @@ import { generateKeyPairJwk } from '../auth/jwt.js';
 import { exportOrgCommand, importOrgCommand, PASSPHRASE_ENV } from '../backup/backup.commands.js';
 import { checkEmail } from '../auth/session.manager.js';
 import { loadConfig } from '../config.js';
+import { loadKeyring } from '../crypto/keyring.js';
 import { rotateKeys } from '../crypto/rotate-keys.js';
 import { openSystemDb } from '../db/system.js';
 import { DomainError } from '../errors.js';
@@ -106,7 +107,7 @@ try {
       await exportOrgCommand(system, values);
       break;
     case 'import-org':
-      await importOrgCommand(system, values);
+      await importOrgCommand(system, await loadKeyring({ keyringJson: config.keyring.json, keyringFile: config.keyring.file, dataDir: config.dataDir, isProduction: config.isProduction }, logger), values);
       break;
     case 'explain':
       await explainCommand({ config, logger, system }, values);

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import type { Keyring } from '../crypto/keyring.js';
 import type { SystemDb } from '../db/system.js';
 import { checkPassphrase } from './archive-crypto.js';
 import { ArchiveError } from './archive-format.js';
@@ -40,16 +41,25 @@ export async function exportOrgCommand(system: SystemDb, args: { slug?: string; 
   }));
 }
 
-/** `import-org --in acme.dlx [--slug acme-restored]`. */
-export async function importOrgCommand(system: SystemDb, args: { in?: string; slug?: string }): Promise<void> {
+/**
+ * `import-org --in acme.dlx [--slug acme-restored]`. Warns when this server's
+ * keyring lacks a key the file's sealed secrets need: they stay sealed until
+ * that key is added to KEYRING.
+ */
+export async function importOrgCommand(system: SystemDb, keyring: Keyring, args: { in?: string; slug?: string }): Promise<void> {
   if (!args.in) throw new ArchiveError('import-org needs --in');
   const input = await openArchive(args.in, () => askPassphrase('Passphrase of the export: '));
   const result = await importOrganization(system, input, { slug: args.slug });
+  const missingKeyIds = result.manifest.keyIds.filter((id) => !keyring.has(id));
+  if (missingKeyIds.length) {
+    console.error(`warning: this keyring lacks ${missingKeyIds.join(', ')}; the organization's credentials open once KEYRING has them`);
+  }
   console.log(JSON.stringify({
     organization: result.organization,
     schemaVersion: result.manifest.schemaVersion,
     migratedFrom: result.migratedFrom,
     keyIdsNeeded: result.manifest.keyIds,
+    missingKeyIds,
     rows: result.manifest.tables.reduce((n, t) => n + t.rows, 0),
   }));
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
-import { adminCli } from '../support/accounts-seed.js';
+import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
 import { snapshot } from '../support/security-fixtures.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import type { TestServer } from '../support/test-server.js';
@@ -12,7 +12,7 @@ import type { TestServer } from '../support/test-server.js';
 let db: TestDb;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'datalinx-export-cli-'));
 const PASSPHRASE = 'a passphrase for the cli';
-const cli = (...args: string[]) => adminCli({ DATABASE_URL: db.url, DATA_DIR: dir, DATALINX_EXPORT_PASSPHRASE: PASSPHRASE }, ...args);
+const cli = (...args: string[]) => adminCli({ DATABASE_URL: db.url, DATA_DIR: dir, DATALINX_EXPORT_PASSPHRASE: PASSPHRASE, KEYRING: testKeyringJson() }, ...args);
 
 beforeAll(async () => {
   db = await createTestDb();

@@ -211,9 +211,10 @@ describe('export-org / import-org', () => {
   });
 
   it('takes one snapshot: rows a concurrent writer commits during the export are not in the file', async () => {
-    const tenant = tenantDb(server.db.db, 'org_acme_restored');
-    const workspacesBefore = (await tenant.selectFrom('workspaces').select('id').execute()).length;
-    const auditBefore = (await orgRows(server.db.db, world.org.id)).audit_log!.length;
+    const snap = await seedWorld(server, 'snapshot-org');
+    const tenant = tenantDb(server.db.db, snap.org.schema_name);
+    await newWorkspace(server, snap.callers.owner.token);
+    const auditBefore = (await orgRows(server.db.db, snap.org.id)).audit_log!.length;
     let wrote = false;
     const chunks: Buffer[] = [];
     // The first write (the header) happens inside the snapshot, before any table is read;
@@ -224,16 +225,16 @@ describe('export-org / import-org', () => {
         if (wrote) return done();
         wrote = true;
         server.db.db.transaction().execute(async (trx) => {
-          await tenantDb(trx, 'org_acme_restored').insertInto('workspaces').values({ name: 'written during export' }).execute();
-          await trx.withSchema('datalinx_platform').insertInto('audit_log').values({ organization_id: world.org.id, actor_type: 'system', action: 'workspace.create', entity_type: 'Workspace', changes: '{}' }).execute();
+          await tenantDb(trx, snap.org.schema_name).insertInto('workspaces').values({ name: 'written during export' }).execute();
+          await trx.withSchema('datalinx_platform').insertInto('audit_log').values({ organization_id: snap.org.id, actor_type: 'system', action: 'workspace.create', entity_type: 'Workspace', changes: '{}' }).execute();
         }).then(() => done(), done);
       },
     });
-    const manifest = await exportOrganization(server.db.pool, 'acme-restored', out);
+    const manifest = await exportOrganization(server.db.pool, 'snapshot-org', out);
 
     expect(wrote).toBe(true);
-    expect(await tenant.selectFrom('workspaces').select('id').execute()).toHaveLength(workspacesBefore + 1);
-    expect(rowsOf(manifest, 'workspaces')).toBe(workspacesBefore);
+    expect(await tenant.selectFrom('workspaces').select('id').execute()).toHaveLength(2);
+    expect(rowsOf(manifest, 'workspaces')).toBe(1);
     expect(rowsOf(manifest, 'audit_log')).toBe(auditBefore);
     expect(Buffer.concat(chunks).includes('written during export')).toBe(false);
   });
