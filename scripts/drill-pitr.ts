@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
-import { SYSTEM_ACTOR } from '../src/auth/actor.js';
+import { systemScope } from '../src/auth/scope.js';
 import { createDb, createPool } from '../src/db/connection.js';
 import type { PlatformDatabase } from '../src/db/database.js';
 import { loadMigrations } from '../src/db/migration-files.js';
@@ -159,11 +159,11 @@ async function drill(tmp: string, owner: { uid: number; gid: number } | null): P
     let conn = open(primary.port);
     const migrations = await loadMigrations(MIGRATIONS_DIR);
     await migrate(conn.db, { dir: MIGRATIONS_DIR });
-    const deps = { db: conn.db, migrations };
+    const deps = systemScope({ system: { db: conn.db, migrations } }, 'drill-pitr');
 
     step = 'seed';
-    const acme = await organizations.createOrganization(deps, { name: 'Drill Acme', slug: 'drill-acme' }, { actor: SYSTEM_ACTOR });
-    const keep = await organizations.createOrganization(deps, { name: 'Drill Keep', slug: 'drill-keep' }, { actor: SYSTEM_ACTOR });
+    const acme = await organizations.createOrganization(deps, { name: 'Drill Acme', slug: 'drill-acme' });
+    const keep = await organizations.createOrganization(deps, { name: 'Drill Keep', slug: 'drill-keep' });
     const ws = await insertWorkspace(new Tenant(conn.db, acme).db, { name: 'Sales' });
     await addMappings(conn.db, acme, ws.id, 0, 20);
     await insertWorkspace(new Tenant(conn.db, keep).db, { name: 'Ops' });
@@ -182,7 +182,7 @@ async function drill(tmp: string, owner: { uid: number; gid: number } | null): P
     await sleep(1100);
 
     step = 'destructive change';
-    await organizations.deleteOrganization(deps, acme.id, SYSTEM_ACTOR);
+    await organizations.deleteOrganization(deps, acme.id);
     const gone = await organizations.findOrganizationBySlug(deps, 'drill-acme').then(() => false, () => true);
     if (!gone) throw new Error('drill-acme is still there after its deletion');
     say('organization drill-acme deleted through the application (schema dropped, rows gone)');
@@ -220,14 +220,14 @@ async function drill(tmp: string, owner: { uid: number; gid: number } | null): P
     say(`recovered the base backup plus archived WAL to ${target} on port ${restored.port}`);
 
     step = 'verify';
-    const back = await organizations.findOrganizationBySlug({ db: conn.db, migrations }, 'drill-acme');
+    const back = await organizations.findOrganizationBySlug(systemScope({ system: { db: conn.db, migrations } }, 'drill-pitr'), 'drill-acme');
     if (back.id !== acme.id) throw new Error('drill-acme came back with another id');
     const tenant = new Tenant(conn.db, back);
     const found = { workspaces: await countWorkspaces(tenant.db), mappings: await countMappings(tenant.db, {}) };
     if (found.workspaces !== expected.workspaces || found.mappings !== expected.mappings) {
       throw new Error(`drill-acme is back with ${found.workspaces} workspaces and ${found.mappings} mappings, expected ${expected.workspaces} and ${expected.mappings}`);
     }
-    await organizations.findOrganizationBySlug({ db: conn.db, migrations }, 'drill-keep');
+    await organizations.findOrganizationBySlug(systemScope({ system: { db: conn.db, migrations } }, 'drill-pitr'), 'drill-keep');
     await conn.close();
     say(`drill-acme is back with its ${found.workspaces} workspaces and ${found.mappings} mappings (${expected.mappings - 20} of them made after the base backup)`);
   } finally {

@@ -104,7 +104,7 @@ export async function explainOperation(opts: ExplainOptions): Promise<ExplainRep
       clientAddress: null,
       logger: opts.logger as unknown as GraphQLContext['logger'],
       services,
-      scope: { actor: { kind: 'user', id: owner.id, organizationId: org.id, role: owner.role }, tenant: new Tenant(db, org), requestId, clientAddress: null },
+      scope: { services, actor: { kind: 'user', id: owner.id, organizationId: org.id, role: owner.role }, tenant: new Tenant(db, org), requestId, clientAddress: null },
       loaders: new RequestLoaders(),
       credentialChecks: 0,
       limits: { depth: opts.config.graphql.limits.depth, complexity: opts.config.graphql.limits.complexity },

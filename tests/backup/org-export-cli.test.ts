@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
 import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
 import { snapshot } from '../support/security-fixtures.js';
+import { operatorScope } from '../support/seed.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import type { TestServer } from '../support/test-server.js';
 
@@ -16,7 +16,7 @@ const cli = (...args: string[]) => adminCli({ DATABASE_URL: db.url, DATA_DIR: di
 
 beforeAll(async () => {
   db = await createTestDb();
-  await organizations.createOrganization(db, { name: 'Acme', slug: 'acme-cli' }, { actor: SYSTEM_ACTOR });
+  await organizations.createOrganization(operatorScope(db), { name: 'Acme', slug: 'acme-cli' });
 });
 afterAll(() => db.close());
 
@@ -28,8 +28,8 @@ describe('export-org / import-org on the command line', () => {
     expect(JSON.parse(exported.stdout[0]!)).toMatchObject({ encrypted: true, organization: { slug: 'acme-cli' }, rows: { 'platform.organizations': 1, 'platform.audit_log': 1 } });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
-    const org = await organizations.findOrganizationBySlug(db, 'acme-cli');
-    await organizations.deleteOrganization(db, org.id, SYSTEM_ACTOR);
+    const org = await organizations.findOrganizationBySlug(operatorScope(db), 'acme-cli');
+    await organizations.deleteOrganization(operatorScope(db), org.id);
     const before = await snapshot({ db } as unknown as TestServer);
     const bytes = await readFile(file);
     const cut = path.join(dir, 'cut.dlx');

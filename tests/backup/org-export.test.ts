@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { decryptingStream, encryptingStream } from '../../src/backup/archive-crypto.js';
 import { ArchiveError, ArchiveWriter, type ArchiveManifest } from '../../src/backup/archive-format.js';
 import { PLATFORM_TABLES, PLATFORM_TABLES_NOT_EXPORTED } from '../../src/backup/backup.dao.js';
@@ -17,7 +16,7 @@ import * as organizations from '../../src/organizations/organization.manager.js'
 import { tenantDb } from '../../src/tenancy/tenancy.js';
 import { insertMappings, insertWorkspaces } from '../support/graphql-seed.js';
 import { localId, newDataSource, newJob, newMapping, newWorkspace, PASSWORD, POSTGRES_CONFIG, seedWorld, setPassword, snapshot, login, type World } from '../support/security-fixtures.js';
-import { copyMigrations, rejection } from '../support/seed.js';
+import { copyMigrations, operatorScope, rejection } from '../support/seed.js';
 import { createTestDb, MIGRATIONS_DIR, type TestDb } from '../support/test-db.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -31,7 +30,7 @@ const asServer = (db: TestDb) => ({ db }) as unknown as TestServer;
 
 /** Every row an organization owns, as JSON, platform and tenant, with the slug and schema name left out. */
 async function orgRows(db: Kysely<PlatformDatabase>, orgId: string): Promise<Record<string, unknown[]>> {
-  const org = await organizations.getOrganization({ db, migrations: [] }, orgId);
+  const org = (await organizations.listOrganizations(operatorScope({ db, migrations: [] }))).find((o) => o.id === orgId)!;
   const out: Record<string, unknown[]> = {};
   for (const { table, where } of PLATFORM_TABLES) {
     const condition = sql.raw(where.replaceAll('$org', `'${orgId}'::uuid`));
@@ -87,7 +86,7 @@ describe('export-org / import-org', () => {
     expect(rowsOf(manifest, 'mappings')).toBe(1);
     expect(manifest.tables.map((t) => t.table)).not.toContain('refresh_tokens');
 
-    await organizations.deleteOrganization(server.db, world.org.id, SYSTEM_ACTOR);
+    await organizations.deleteOrganization(operatorScope(server.db), world.org.id);
     const result = await importOrganization(server.db, await openArchive(file, async () => ''), { slug: 'acme-restored' });
 
     expect(result.organization).toEqual({ id: world.org.id, slug: 'acme-restored', schemaName: 'org_acme_restored' });
@@ -190,7 +189,7 @@ describe('export-org / import-org', () => {
       const kept = files.filter((f) => compareVersions(f.version, '1.0.2') <= 0);
       for (const f of files.filter((f) => compareVersions(f.version, '1.0.2') > 0)) await rm(path.join(olderDir, f.fileName));
       await migrate(older.db, { dir: olderDir });
-      const org = await organizations.createOrganization({ db: older.db, migrations: kept }, { name: 'Old', slug: 'old-org' }, { actor: SYSTEM_ACTOR });
+      const org = await organizations.createOrganization(operatorScope({ db: older.db, migrations: kept }), { name: 'Old', slug: 'old-org' });
       await insertWorkspaces(tenantDb(older.db, org.schema_name), 2);
       const chunks: Buffer[] = [];
       const manifest = await exportOrganization(older.pool, 'old-org', new Writable({ write: (c, _e, done) => (chunks.push(c as Buffer), done()) }));
@@ -240,7 +239,7 @@ describe('export-org / import-org', () => {
   });
 
   it('exports and imports 10,000 mappings', async () => {
-    const big = await organizations.createOrganization(server.db, { name: 'Big', slug: 'big-org' }, { actor: SYSTEM_ACTOR });
+    const big = await organizations.createOrganization(operatorScope(server.db), { name: 'Big', slug: 'big-org' });
     const tenant = tenantDb(server.db.db, big.schema_name);
     await insertMappings(tenant, await insertWorkspaces(tenant, 10), 1000);
     const file = nextFile();
