@@ -97,5 +97,5 @@ describe('explain', () => {
       'explain', '--org', 'explain-org', '--operation', 'examples/operations/workspace-dashboard.graphql',
     );
     expect(out).toEqual({ code: 1, stdout: [], stderr: ['error: explain re-runs every statement with EXPLAIN ANALYZE; it refuses to run with NODE_ENV=production unless given --force-production'] });
-  });
+  }, 120_000);
 });
