@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { runCommand } from '../cli.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
 import { exportOrgCommand, importOrgCommand, PASSPHRASE_ENV } from '../backup/backup.commands.js';
 import { systemScope } from '../auth/scope.js';
 import { loadConfig } from '../config.js';
 import { loadKeyring } from '../crypto/keyring.js';
 import { openSystemDb } from '../db/system.js';
-import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
 import { explainCommand } from '../operations/explain.command.js';
@@ -25,98 +25,94 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   explain --org acme --operation file.graphql [--variables '{…}'] [--json] [--force-production]
                  run a query as the organization's owner and print each SQL statement with its EXPLAIN (ANALYZE, BUFFERS)`;
 
-const [command, ...rest] = process.argv.slice(2);
-const { values } = parseArgs({
-  args: rest,
-  options: {
-    name: { type: 'string' },
-    slug: { type: 'string' },
-    'owner-email': { type: 'string' },
-    'owner-name': { type: 'string' },
-    alg: { type: 'string' },
-    kid: { type: 'string' },
-    out: { type: 'string' },
-    in: { type: 'string' },
-    encrypt: { type: 'boolean' },
-    org: { type: 'string' },
-    operation: { type: 'string' },
-    variables: { type: 'string' },
-    json: { type: 'boolean' },
-    'force-production': { type: 'boolean' },
-    'large-table-rows': { type: 'string' },
-  },
-  strict: true,
-});
+const OPTIONS = {
+  name: { type: 'string' },
+  slug: { type: 'string' },
+  'owner-email': { type: 'string' },
+  'owner-name': { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+  out: { type: 'string' },
+  in: { type: 'string' },
+  encrypt: { type: 'boolean' },
+  org: { type: 'string' },
+  operation: { type: 'string' },
+  variables: { type: 'string' },
+  json: { type: 'boolean' },
+  'force-production': { type: 'boolean' },
+  'large-table-rows': { type: 'string' },
+} as const;
+const COMMANDS = ['create-org', 'list-orgs', 'delete-org', 'rotate-keys', 'export-org', 'import-org', 'explain'];
 
-if (command === 'generate-jwt-key') {
-  const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
-  console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
-  process.exit(0);
-}
+/** Exit code 0 done, 1 failed (one line on stderr, from runCommand), 2 usage. */
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
 
-const config = loadConfig();
-if (command === 'explain') {
+  if (command === 'generate-jwt-key') {
+    const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
+    console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
+    return 0;
+  }
+  if (!COMMANDS.includes(command ?? '')) {
+    console.error(USAGE);
+    return 2;
+  }
+
+  const config = loadConfig();
+  // Refused before anything connects.
+  if (command === 'explain') assertExplainAllowed(config, values['force-production']);
+  // Output goes to stdout; the log to stderr.
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+  const system = await openSystemDb(config, logger, { migrate: true });
+
+  // Signing keys and the keyring are loaded only by the commands that use them.
+  const services = () => createServices(config, logger, system);
+  const scope = systemScope({ system }, 'admin-cli');
+
   try {
-    assertExplainAllowed(config, values['force-production']);
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    process.exit(1);
-  }
-}
-// Output goes to stdout; the log to stderr.
-const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-const system = await openSystemDb(config, logger, { migrate: true });
-
-// Signing keys and the keyring are loaded only by the commands that use them.
-const services = () => createServices(config, logger, system);
-const scope = systemScope({ system }, 'admin-cli');
-
-try {
-  switch (command) {
-    case 'create-org': {
-      const input = { name: values.name ?? '', slug: values.slug ?? '' };
-      const ownerEmail = values['owner-email'];
-      const { organization: org, owner } = ownerEmail
-        ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
-        : { organization: await organizations.createOrganization(scope, input), owner: null };
-      const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
-      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
-      break;
-    }
-    case 'list-orgs':
-      for (const org of await organizations.listOrganizations(scope)) {
-        console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
+    switch (command) {
+      case 'create-org': {
+        const input = { name: values.name ?? '', slug: values.slug ?? '' };
+        const ownerEmail = values['owner-email'];
+        const { organization: org, owner } = ownerEmail
+          ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
+          : { organization: await organizations.createOrganization(scope, input), owner: null };
+        const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
+        console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
+        break;
       }
-      break;
-    case 'delete-org': {
-      const org = await organizations.findOrganizationBySlug(scope, values.slug ?? '');
-      await organizations.deleteOrganization(scope, org.id);
-      console.log(`deleted ${org.slug}`);
-      break;
+      case 'list-orgs':
+        for (const org of await organizations.listOrganizations(scope)) {
+          console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
+        }
+        break;
+      case 'delete-org': {
+        const org = await organizations.findOrganizationBySlug(scope, values.slug ?? '');
+        await organizations.deleteOrganization(scope, org.id);
+        console.log(`deleted ${org.slug}`);
+        break;
+      }
+      case 'rotate-keys': {
+        const { keyring } = await services();
+        const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
+        console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
+        break;
+      }
+      case 'export-org':
+        await exportOrgCommand(system, values);
+        break;
+      case 'import-org':
+        await importOrgCommand(system, await loadKeyring(config, logger), values);
+        break;
+      case 'explain':
+        await explainCommand({ config, logger, system }, values);
+        break;
     }
-    case 'rotate-keys': {
-      const { keyring } = await services();
-      const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
-      console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
-      break;
-    }
-    case 'export-org':
-      await exportOrgCommand(system, values);
-      break;
-    case 'import-org':
-      await importOrgCommand(system, await loadKeyring(config, logger), values);
-      break;
-    case 'explain':
-      await explainCommand({ config, logger, system }, values);
-      break;
-    default:
-      console.error(USAGE);
-      process.exitCode = 2;
+    return 0;
+  } finally {
+    await system.close();
   }
-} catch (err) {
-  if (!(err instanceof DomainError)) throw err;
-  console.error(`error: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await system.close();
 }
+
+await runCommand(main);
