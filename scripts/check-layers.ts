@@ -25,10 +25,12 @@ const LAYERS: readonly (readonly string[])[] = [
   ['organizations', 'data-sources', 'mappings', 'jobs'],
   // sign-up, login, refresh, MFA, authenticating a request
   ['sessions'],
+  // organization export and import
+  ['backup'],
   // the GraphQL schema and GraphiQL page
   ['graphql', 'graphiql'],
   // composition root, HTTP server, operator tools
-  ['services', 'server', 'admin'],
+  ['services', 'server', 'admin', 'operations'],
   ['main'],
 ];
 

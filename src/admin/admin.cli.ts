@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from '../cli.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
+import { exportOrgCommand, importOrgCommand, PASSPHRASE_ENV } from '../backup/backup.commands.js';
 import { systemScope } from '../auth/scope.js';
 import { loadConfig } from '../config.js';
+import { loadKeyring } from '../crypto/keyring.js';
 import { openSystemDb } from '../db/system.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
+import { explainCommand } from '../operations/explain.command.js';
+import { assertExplainAllowed } from '../operations/explain.js';
 import { createServices } from '../services.js';
 import { rotateKeys } from './rotate-keys.js';
 
@@ -15,7 +19,11 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   list-orgs
   delete-org --slug acme-corp
   rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
-  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE`;
+  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE
+  export-org --slug acme --out acme.dlx [--encrypt]   one organization to a file (passphrase from ${PASSPHRASE_ENV} or the terminal)
+  import-org --in acme.dlx [--slug acme-restored]     recreate it from such a file, in one transaction
+  explain --org acme --operation file.graphql [--variables '{…}'] [--json] [--force-production]
+                 run a query as the organization's owner and print each SQL statement with its EXPLAIN (ANALYZE, BUFFERS)`;
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -24,8 +32,17 @@ const OPTIONS = {
   'owner-name': { type: 'string' },
   alg: { type: 'string' },
   kid: { type: 'string' },
+  out: { type: 'string' },
+  in: { type: 'string' },
+  encrypt: { type: 'boolean' },
+  org: { type: 'string' },
+  operation: { type: 'string' },
+  variables: { type: 'string' },
+  json: { type: 'boolean' },
+  'force-production': { type: 'boolean' },
+  'large-table-rows': { type: 'string' },
 } as const;
-const COMMANDS = ['create-org', 'list-orgs', 'delete-org', 'rotate-keys'];
+const COMMANDS = ['create-org', 'list-orgs', 'delete-org', 'rotate-keys', 'export-org', 'import-org', 'explain'];
 
 /** Exit code 0 done, 1 failed (one line on stderr, from runCommand), 2 usage. */
 async function main(): Promise<number> {
@@ -43,6 +60,8 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfig();
+  // Refused before anything connects.
+  if (command === 'explain') assertExplainAllowed(config, values['force-production']);
   // Output goes to stdout; the log to stderr.
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
   const system = await openSystemDb(config, logger, { migrate: true });
@@ -80,6 +99,15 @@ async function main(): Promise<number> {
         console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
         break;
       }
+      case 'export-org':
+        await exportOrgCommand(system, values);
+        break;
+      case 'import-org':
+        await importOrgCommand(system, await loadKeyring(config, logger), values);
+        break;
+      case 'explain':
+        await explainCommand({ config, logger, system }, values);
+        break;
     }
     return 0;
   } finally {

@@ -35,3 +35,14 @@ export function createPool(connectionString: string, settings: PoolSettings, log
 export function createDb(pool: pg.Pool): Kysely<PlatformDatabase> {
   return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/**
+ * A Kysely over one checked-out client: typed queries and the driver's own
+ * calls (COPY streams) share one session, so one transaction, one snapshot.
+ * Destroying it leaves the client to its owner, who releases it.
+ */
+export function singleClientDb(client: pg.PoolClient): Kysely<PlatformDatabase> {
+  const session = { query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args), release: () => {} };
+  const pool = { connect: async () => session, end: async () => {}, options: {} };
+  return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool: pool as never }) });
+}

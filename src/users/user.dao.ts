@@ -130,3 +130,8 @@ export function usersWithMfaSecrets(db: PlatformDb): Promise<UserRow[]> {
     .where((eb) => eb.or([eb('mfa_secret_encrypted', 'is not', null), eb('mfa_pending_secret_encrypted', 'is not', null)]))
     .execute();
 }
+
+/** The organization's longest-standing owner. */
+export function findOwner(db: PlatformDb, organizationId: string): Promise<UserRow | undefined> {
+  return usersOf(db, organizationId).selectAll().where('role', '=', 'owner').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+}
