@@ -4,9 +4,9 @@ import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { authenticate } from './auth/authentication.js';
 import type { Config } from './config.js';
-import { UnauthenticatedError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
+import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
 import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
 
 export interface ServerDeps {
@@ -22,6 +22,21 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 /**
+ * What a failure while authenticating becomes: a bad credential is a 401; a
+ * typed error keeps its code; anything else (the database failing) is logged
+ * and answered like every other unexpected error, with the request id.
+ */
+function authenticationFailure(err: unknown, requestId: string, logger: FastifyBaseLogger): GraphQLError {
+  const classified = classifyError(err);
+  if (classified.kind === 'domain') {
+    const { message, code } = classified.error;
+    return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf(code) } } });
+  }
+  logger.error({ requestId, err: classified.kind === 'unexpected' ? classified.error : err }, 'unexpected error while authenticating');
+  return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId, http: { status: 500 } } });
+}
+
+/**
  * The per-request context: authenticates the caller (401 on a bad credential)
  * and gives the request its own loaders and limits.
  */
@@ -30,14 +45,13 @@ export async function createContext(
   services: AppServices,
   request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger },
 ): Promise<GraphQLContext> {
+  const { requestId, clientAddress } = request;
   let auth;
   try {
     auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
   } catch (err) {
-    if (!(err instanceof UnauthenticatedError)) throw err;
-    throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+    throw authenticationFailure(err, requestId, request.logger);
   }
-  const { requestId, clientAddress } = request;
   return {
     requestId,
     clientAddress,
@@ -79,6 +93,11 @@ export async function buildServer({ config, services }: ServerDeps) {
       .code(status)
       .header('x-request-id', request.id)
       .send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }] });
+  });
+
+  // Every answer names its request, whatever route or failure produced it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -17,6 +17,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isUuid } from '../validation.js';
 
 export const MIN_SECRET_BYTES = 32;
 
@@ -107,7 +108,8 @@ export class AccessTokens {
         audience,
         requiredClaims: ['sub', 'exp', 'iat', 'nbf'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') throw new UnauthenticatedError('Invalid token');
+      // Signed by us, but still checked: an id that is not a UUID must not reach SQL.
+      if (!isUuid(payload.sub) || !isUuid(payload.org)) throw new UnauthenticatedError('Invalid token');
       return { sub: payload.sub, org: payload.org };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');

@@ -85,40 +85,47 @@ export async function signUp(
 
 /**
  * Password login. Wrong password, unknown email and a locked account all get
- * the same answer after the same work; failures count per account and lock it
- * for a growing time past the threshold. MFA users get a challenge instead.
+ * the same answer after the same work. Each attempt on an account is counted
+ * before its password is checked (users.claimLoginAttempt), so parallel
+ * guesses cannot outrun the lockout, and a right password is refused when
+ * the account got locked while it was being checked. MFA users get a
+ * challenge instead of tokens.
  */
 export async function login(deps: AppServices, input: { email: string; password: string }, source: RequestSource): Promise<LoginResult> {
   const db = deps.system.db;
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   const user = email ? await users.findUserByEmail(db, email) : undefined;
+  const attempt = user ? await users.claimLoginAttempt(db, user.id) : undefined;
   const ok = await verifyPassword(user?.password_hash, input.password ?? '');
-  if (!user) throw new UnauthenticatedError(INVALID_CREDENTIALS);
-  if (user.locked_until && user.locked_until > new Date()) {
-    deps.logger.warn({ userId: user.id, lockedUntil: user.locked_until, requestId: source.requestId }, 'login refused: account locked');
+  if (!user || !attempt) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+  const lockLog = { userId: user.id, requestId: source.requestId, clientAddress: source.clientAddress };
+  if (attempt.refused) {
+    if (attempt.lockedUntil) deps.logger.warn({ ...lockLog, lockedUntil: attempt.lockedUntil }, 'account locked: too many sign-in attempts');
+    else deps.logger.warn(lockLog, 'login refused: account locked');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);
   }
   if (!ok) {
-    const state = await users.recordLoginFailure(db, user.id);
-    if (state?.locked_until && state.locked_until > new Date()) {
-      deps.logger.warn(
-        { userId: user.id, lockedUntil: state.locked_until, lockouts: state.lockout_count, requestId: source.requestId, clientAddress: source.clientAddress },
-        'account locked after repeated failed logins',
-      );
-    }
+    const lockedUntil = await users.recordLoginFailure(db, user.id);
+    if (lockedUntil) deps.logger.warn({ ...lockLog, lockedUntil }, 'account locked after repeated failed logins');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);
   }
   if (user.mfa_enabled) {
+    if (!(await users.recordLoginPassed(db, user.id, { keepCounting: true }))) throw new UnauthenticatedError(INVALID_CREDENTIALS);
     const challenge = randomToken('dlxm_');
     const expiresAt = new Date(Date.now() + MFA_CHALLENGE_TTL_MS);
     await sessions.insertMfaChallenge(db, { user_id: user.id, token_hash: sha256Hex(challenge), expires_at: expiresAt });
     return { kind: 'mfaRequired', challenge, expiresAt };
   }
-  return db.transaction().execute(async (trx) => {
-    await users.recordLoginSuccess(trx, user.id);
+  const signedIn = await db.transaction().execute(async (trx) => {
+    if (!(await users.recordLoginPassed(trx, user.id, { keepCounting: false }))) return undefined;
     await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id });
-    return { kind: 'signedIn' as const, ...(await issueTokens(deps, trx, user)) };
+    return issueTokens(deps, trx, user);
   });
+  if (!signedIn) {
+    deps.logger.warn(lockLog, 'login refused: account locked while the password was checked');
+    throw new UnauthenticatedError(INVALID_CREDENTIALS);
+  }
+  return { kind: 'signedIn', ...signedIn };
 }
 
 /** Completes an MFA login with a TOTP code (each accepted once) or an unused recovery code. */

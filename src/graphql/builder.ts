@@ -5,6 +5,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
 import { hasRole } from '../auth/actor.js';
 import { ForbiddenError, QueryLimitError, UnauthenticatedError, ValidationError } from '../errors.js';
@@ -24,6 +25,12 @@ export interface SchemaTypes {
   DefaultNodeNullability: false;
 }
 
+/** Whether a global id's type is one `node(id:)` can load (an object type implementing Node). */
+function isNodeTypename(schema: GraphQLSchema, typename: string): boolean {
+  const type = schema.getType(typename);
+  return isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node');
+}
+
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
@@ -40,8 +47,21 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     cursorType: 'String',
     edgesFieldOptions: { nullable: false, complexity: { field: 1, multiplier: 1 } },
     nodeFieldOptions: { nullable: false },
-    nodeQueryOptions: { authScopes: { authenticated: true }, nullable: true },
-    nodesQueryOptions: { authScopes: { authenticated: true } },
+    // An id of a type that is not a Node (AuditEntry, ServiceAccountKey) is not found: null, like a missing one.
+    nodeQueryOptions: {
+      authScopes: { authenticated: true },
+      nullable: true,
+      resolve: (_root, args, _ctx, info, resolveNode) => (isNodeTypename(info.schema, args.id.typename) ? resolveNode(args.id) : null),
+    },
+    nodesQueryOptions: {
+      authScopes: { authenticated: true },
+      resolve: (_root, args, _ctx, info, resolveNodes) => {
+        // Pothos' resolveNodes reads args.ids, so the filtered list replaces it there too.
+        const ids = args.ids.map((id) => (isNodeTypename(info.schema, id.typename) ? id : null)) as typeof args.ids;
+        args.ids = ids;
+        return resolveNodes(ids);
+      },
+    },
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalId,
   },

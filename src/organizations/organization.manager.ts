@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { RequestScope } from '../auth/scope.js';
 import { mergeOrganizationSettings, toOrganizationSettings, type OrganizationSettingsInput } from './organization-settings.js';
@@ -104,7 +105,9 @@ export async function updateOrganization(
     const before = await dao.findOrganizationById(platform, scope.tenant.organizationId);
     if (!before) throw new NotFoundError('Organization', scope.tenant.organizationId);
     const settings = input.settings ? mergeOrganizationSettings(toOrganizationSettings(before.settings), input.settings) : undefined;
-    const after = await dao.updateOrganization(platform, before.id, { name, settings });
+    const changes = changedColumns(before, { name, settings });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateOrganization(platform, before.id, changes);
     await recordAudit(platform, auditSource(scope), {
       action: 'organization.update',
       entityType: 'Organization',
