@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import autocannon from 'autocannon';
 import { AccessTokens } from '../src/auth/jwt.js';
+import { issueTokens } from '../src/auth/session.manager.js';
 import { SYSTEM_ACTOR } from '../src/auth/actor.js';
 import { loadConfig } from '../src/config.js';
 import { Keyring } from '../src/crypto/keyring.js';
@@ -67,7 +68,7 @@ async function main() {
       logger,
       settings: { allowSignup: false, refreshTokenTtlDays: 30 },
     };
-    const token = await services.tokens.sign({ sub: user.id, org: org.id });
+    const { accessToken: token } = await issueTokens(services, system.db, user);
 
     const fastify = await buildServer({ config, services });
     await fastify.listen({ host: '127.0.0.1', port: 0 });

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
+import { withinTokenBudget } from './graphql/request-rules.js';
 import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
 
 export interface ServerDeps {
@@ -60,7 +61,9 @@ export async function createContext(
     scope: auth ? { ...auth, requestId, clientAddress } : null,
     loaders: new RequestLoaders(),
     credentialChecks: 0,
-    limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
+    limits: auth
+      ? { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity }
+      : { depth: config.graphql.anonymousLimits.depth, complexity: config.graphql.anonymousLimits.complexity, breadth: config.graphql.anonymousLimits.fields },
   };
 }
 
@@ -141,6 +144,20 @@ export async function buildServer({ config, services }: ServerDeps) {
         .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
     }, config.graphql.limits.timeoutMs);
     reply.raw.once('close', () => clearTimeout(timer));
+  });
+
+  // Without credentials, a document longer than the anonymous budget is refused
+  // before it is parsed: sign-in and sign-up need little, so a large
+  // anonymous query is only ever amplification.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH || request.headers.authorization) return;
+    const source = request.method === 'GET' ? request.query : request.body;
+    const query = source && typeof source === 'object' ? (source as { query?: unknown }).query : undefined;
+    const max = config.graphql.anonymousLimits.tokens;
+    if (typeof query !== 'string' || withinTokenBudget(query, max)) return;
+    return reply.code(400).send({
+      errors: [{ message: `A request without credentials may have at most ${max} tokens; sign in for more`, extensions: { code: 'QUERY_LIMIT' } }],
+    });
   });
 
   const apollo = createApollo({

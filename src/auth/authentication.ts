@@ -5,7 +5,7 @@ import { findOrganizationById } from '../organizations/organization.dao.js';
 import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
 import { API_KEY_PATTERN } from '../service-accounts/service-account.manager.js';
 import { Tenant } from '../tenancy/tenant.js';
-import { findUserById } from '../users/user.dao.js';
+import { findUserOfOpenSession } from './session.dao.js';
 import type { Actor } from './actor.js';
 import type { AccessTokens } from './jwt.js';
 import { safeEqualHex, sha256Hex } from './secrets.js';
@@ -43,7 +43,7 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   const credential = match[1]!;
   if (credential.startsWith('dlx_')) return authenticateApiKey(deps, credential);
   const claims = await deps.tokens.verify(credential);
-  const [user, org] = await Promise.all([findUserById(deps.db, claims.sub), findOrganizationById(deps.db, claims.org)]);
+  const [user, org] = await Promise.all([findUserOfOpenSession(deps.db, claims.sub, claims.sid), findOrganizationById(deps.db, claims.org)]);
   if (!user || !org || user.organization_id !== org.id) throw new UnauthenticatedError('Invalid token');
   return {
     actor: { kind: 'user', id: user.id, organizationId: org.id, role: user.role },

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import type { MfaChallengeRow, RefreshTokenRow } from '../db/tables/sessions.table.js';
+import type { UserRow } from '../db/tables/users.table.js';
 
 export function insertRefreshToken(
   db: PlatformDb,
@@ -17,6 +18,30 @@ export function findRefreshTokenForUpdate(db: PlatformDb, tokenHash: string): Pr
 
 export async function markRefreshTokenUsed(db: PlatformDb, id: string): Promise<void> {
   await platform(db).updateTable('refresh_tokens').set({ used_at: sql`now()` }).where('id', '=', id).execute();
+}
+
+/**
+ * The user an access token names, provided its session (refresh-token
+ * family) is still open — some token of the family not revoked. One
+ * statement per request: logout, a password change or a reused refresh token
+ * end the access tokens of the session at once.
+ */
+export function findUserOfOpenSession(db: PlatformDb, userId: string, familyId: string): Promise<UserRow | undefined> {
+  // access token check: the user, if the session is open
+  return platform(db)
+    .selectFrom('users')
+    .selectAll('users')
+    .where('users.id', '=', userId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_tokens')
+          .select('refresh_tokens.id')
+          .where('refresh_tokens.family_id', '=', familyId)
+          .where('refresh_tokens.user_id', '=', userId)
+          .where('refresh_tokens.revoked_at', 'is', null),
+      ),
+    )
+    .executeTakeFirst();
 }
 
 export async function revokeRefreshFamily(db: PlatformDb, familyId: string): Promise<number> {

@@ -40,8 +40,12 @@ export function checkEmail(email: string, path = ['email']): string {
   return parsed.data.toLowerCase();
 }
 
-/** Issues an access token and a refresh token of a new (or the given) family. */
-async function issueTokens(deps: AppServices, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
+/**
+ * Issues an access token and a refresh token of a new (or the given) family;
+ * the access token names the family (its session), so revoking the family
+ * ends both at once.
+ */
+export async function issueTokens(deps: AppServices, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
   const refreshToken = randomToken('dlxr_');
   await sessions.insertRefreshToken(db, {
     user_id: user.id,
@@ -49,7 +53,7 @@ async function issueTokens(deps: AppServices, db: Parameters<typeof sessions.ins
     token_hash: sha256Hex(refreshToken),
     expires_at: new Date(Date.now() + deps.settings.refreshTokenTtlDays * 86_400_000),
   });
-  const accessToken = await deps.tokens.sign({ sub: user.id, org: user.organization_id! });
+  const accessToken = await deps.tokens.sign({ sub: user.id, org: user.organization_id!, sid: familyId });
   return { accessToken, refreshToken, expiresIn: deps.tokens.ttlSeconds, user };
 }
 

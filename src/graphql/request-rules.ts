@@ -1,4 +1,4 @@
-import { GraphQLError, type ValidationRule } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationRule } from 'graphql';
 
 /**
  * Refuses an operation whose type the schema does not define (today:
@@ -13,3 +13,18 @@ export const knownOperationTypesRule: ValidationRule = (context) => ({
     }
   },
 });
+
+/**
+ * Whether a document has at most `max` tokens (comments not counted, as in
+ * graphql-js' maxTokens). Lexing stops past the budget, so a refusal costs
+ * little; a lexing error is left for the parser to report.
+ */
+export function withinTokenBudget(query: string, max: number): boolean {
+  const lexer = new Lexer(new Source(query));
+  try {
+    for (let n = 0; n <= max; n++) if (lexer.advance().kind === TokenKind.EOF) return true;
+  } catch {
+    return true;
+  }
+  return false;
+}
