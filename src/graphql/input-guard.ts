@@ -53,7 +53,7 @@ function checkValue(value: unknown, path: Path, budget: { values: number }): voi
 /** The argument path of a literal inside the document, e.g. ['input', 'settings', 'extra', 'a']. */
 function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[], index: number | string | undefined, parent: unknown): Path {
   const path: Path = [];
-  for (const a of ancestors) {
+  for (const a of [...ancestors, parent as ASTNode]) {
     if (Array.isArray(a)) continue;
     const node = a as ASTNode;
     if (node.kind === Kind.ARGUMENT || node.kind === Kind.OBJECT_FIELD) path.push(node.name.value);
