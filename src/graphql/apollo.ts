@@ -6,7 +6,6 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { errorLoggingPlugin, formatError } from './error-policy.js';
-import { inputGuardPlugin } from './input-guard.js';
 import { knownOperationTypesRule } from './request-rules.js';
 import { schema } from './schema.js';
 
@@ -39,6 +38,6 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     persistedQueries: false,
     validationRules: [knownOperationTypesRule, maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
     // GraphiQL is served by our own routes, from bundled assets.
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), inputGuardPlugin(), ...(opts.plugins ?? [])],
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), ...(opts.plugins ?? [])],
   });
 }

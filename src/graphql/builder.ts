@@ -10,6 +10,7 @@ import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scal
 import { hasRole } from '../auth/actor.js';
 import { ForbiddenError, QueryLimitError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
+import InputGuardPlugin from './input-guard.js';
 import { decodeGlobalId, encodeGlobalId } from './relay.js';
 
 export interface SchemaTypes {
@@ -35,12 +36,13 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * Plugin order matters: the first wraps the rest. Complexity limits are
- * checked outermost; the errors plugin wraps scope-auth so that a refused
- * mutation returns a typed ForbiddenError; validation maps zod issues to our
+ * checked outermost; the errors plugin wraps the input guard (text PostgreSQL
+ * can store, bounded JSON) and scope-auth, so that refused input or a refused
+ * mutation returns a typed ValidationError or ForbiddenError; validation maps zod issues to our
  * ValidationError with its path.
  */
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [ComplexityPlugin, ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ValidationPlugin, DataloaderPlugin],
+  plugins: [ComplexityPlugin, ErrorsPlugin, InputGuardPlugin, ScopeAuthPlugin, RelayPlugin, ValidationPlugin, DataloaderPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

@@ -1,21 +1,15 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode } from 'graphql';
-import type { GraphQLContext } from './context.js';
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
+import type { GraphQLFieldResolver } from 'graphql';
+import { ValidationError } from '../errors.js';
 
 /**
- * Limits of what one request may send as input, free-form JSON included
+ * Limits of what one field's arguments may hold, free-form JSON included
  * (workspace `settings.extra`, a generic decorator's `config` …): nesting
- * counted from the variable or argument, values counted over the request.
+ * counted from the argument, and values in all.
  */
 export const INPUT_LIMITS = { depth: 32, values: 10_000 } as const;
 
 type Path = (string | number)[];
-
-/** A refused input: VALIDATION (HTTP 400) with where it is, before anything runs. */
-function refuse(message: string, path: Path, nodes?: ASTNode): GraphQLError {
-  const where = path.length ? `${path.join('.')}: ` : '';
-  return new GraphQLError(`${where}${message}`, { nodes, extensions: { code: 'VALIDATION', path, http: { status: 400 } } });
-}
 
 /**
  * Text PostgreSQL can store: well-formed Unicode (no lone UTF-16 surrogate,
@@ -27,18 +21,20 @@ export function isStorableText(text: string): boolean {
 
 const TEXT_MESSAGE = 'text must be well-formed Unicode without NUL characters';
 
+const refuse = (message: string, path: Path) => new ValidationError(`${path.join('.')}: ${message}`, path);
+
 /**
- * Checks one variable's value: every string (object keys too) storable, at
- * most INPUT_LIMITS.depth levels deep. The walk stops at the limit, so a
- * 50,000-level body cannot overflow the stack here or later in JSON.stringify.
+ * Checks one argument value: every string (object keys too) storable, at most
+ * INPUT_LIMITS.depth levels deep. The walk stops at the limit, so a
+ * 50,000-level body overflows neither this nor a later JSON.stringify.
  */
 function checkValue(value: unknown, path: Path, budget: { values: number }): void {
-  if (--budget.values < 0) throw refuse(`the request has more than ${INPUT_LIMITS.values} input values`, path);
+  if (--budget.values < 0) throw refuse(`more than ${INPUT_LIMITS.values} input values`, path);
   if (typeof value === 'string') {
     if (!isStorableText(value)) throw refuse(TEXT_MESSAGE, path);
     return;
   }
-  if (value === null || typeof value !== 'object') return;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return;
   if (path.length > INPUT_LIMITS.depth) throw refuse(`input is nested more than ${INPUT_LIMITS.depth} levels deep`, path);
   if (Array.isArray(value)) {
     value.forEach((item, i) => checkValue(item, [...path, i], budget));
@@ -50,53 +46,40 @@ function checkValue(value: unknown, path: Path, budget: { values: number }): voi
   }
 }
 
-/** The argument path of a literal inside the document, e.g. ['input', 'settings', 'extra', 'a']. */
-function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[], index: number | string | undefined, parent: unknown): Path {
-  const path: Path = [];
-  for (const a of [...ancestors, parent as ASTNode]) {
-    if (Array.isArray(a)) continue;
-    const node = a as ASTNode;
-    if (node.kind === Kind.ARGUMENT || node.kind === Kind.OBJECT_FIELD) path.push(node.name.value);
-  }
-  if (Array.isArray(parent) && typeof index === 'number') path.push(index);
-  return path;
-}
-
-/** Checks the document's string literals (arguments and variable defaults) and their nesting. */
-function checkLiterals(document: DocumentNode): void {
-  let depth = 0;
-  const nest = {
-    enter(node: ASTNode) {
-      if (++depth > INPUT_LIMITS.depth) throw refuse(`input is nested more than ${INPUT_LIMITS.depth} levels deep`, [], node);
-    },
-    leave() {
-      depth--;
-    },
-  };
-  visit(document, {
-    ObjectValue: nest,
-    ListValue: nest,
-    StringValue(node, key, parent, _path, ancestors) {
-      if (!isStorableText(node.value)) throw refuse(TEXT_MESSAGE, literalPath(ancestors, key as number | string | undefined, parent), node);
-    },
-  });
+/** Checks a field's (coerced) arguments; a problem is a ValidationError with its path, e.g. ['input', 'settings', 'extra', 'a']. */
+export function checkArguments(args: Record<string, unknown>): void {
+  const budget = { values: INPUT_LIMITS.values };
+  for (const [name, value] of Object.entries(args)) checkValue(value, [name], budget);
 }
 
 /**
  * Input that could never be stored is refused at the edge, for every field
- * alike: the variables and the document's literals are checked once per
- * request, before execution.
+ * alike, before its resolver (and validation, authorization) runs. Thrown
+ * inside the errors plugin, it is a mutation's typed ValidationError and a
+ * query's VALIDATION error.
  */
-export function inputGuardPlugin(): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          checkLiterals(document);
-          const budget = { values: INPUT_LIMITS.values };
-          for (const [name, value] of Object.entries(request.variables ?? {})) checkValue(value, [name], budget);
-        },
-      };
-    },
-  };
+export class InputGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(
+    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    if (Object.keys(fieldConfig.args).length === 0) return resolver;
+    return (parent, args, context, info) => {
+      checkArguments(args as Record<string, unknown>);
+      return resolver(parent, args, context, info);
+    };
+  }
 }
+
+SchemaBuilder.registerPlugin('inputGuard', InputGuardPlugin);
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Pothos' plugin registry
+  export namespace PothosSchemaTypes {
+    export interface Plugins<Types extends SchemaTypes> {
+      inputGuard: InputGuardPlugin<Types>;
+    }
+  }
+}
+
+export default 'inputGuard' as const;

@@ -179,12 +179,14 @@ describe('what a client never sees', () => {
 
   it('a NUL character is refused as a typed ValidationError, and nothing is written', async () => {
     const res = await server.gql(
-      'mutation($n: String!) { createWorkspace(input: { name: $n }) { __typename ... on Error { message code } } }',
+      'mutation($n: String!) { createWorkspace(input: { name: $n }) { __typename ... on Error { message code } ... on ValidationError { path } } }',
       { n: 'nul\u0000' },
       org.users.editor.token,
     );
     expect(res.body).toEqual({
-      data: { createWorkspace: { __typename: 'ValidationError', message: 'Text contains characters that cannot be stored (such as NUL)', code: 'VALIDATION' } },
+      data: {
+        createWorkspace: { __typename: 'ValidationError', message: 'input.name: text must be well-formed Unicode without NUL characters', code: 'VALIDATION', path: ['input', 'name'] },
+      },
     });
     expect(await tenantDbOf(server, org).selectFrom('workspaces').select('name').where('name', 'like', 'nul%').execute()).toEqual([]);
   });

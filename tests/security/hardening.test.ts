@@ -55,11 +55,20 @@ const codes = (a: Answer) => (a.body.errors ?? []).map((e) => e.extensions?.code
 const logged = () => logLines.map((l) => JSON.parse(l) as { level: number; msg: string; requestId?: string; reqId?: string; err?: { stack?: string } });
 const errorLinesOf = (requestId: string | null) => logged().filter((l) => l.level >= 50 && (l.requestId === requestId || l.reqId === requestId));
 
-/** A refused input: HTTP 400, code VALIDATION, the path of the bad value, nothing written. */
+/**
+ * A refused input, with the path of the bad value and nothing written: a
+ * mutation answers its typed ValidationError, a query a VALIDATION error.
+ */
 function expectRefusedInput(a: Answer, path: unknown[]) {
-  expect({ status: a.status, codes: codes(a), path: a.body.errors?.[0]?.extensions?.path }).toEqual({ status: 400, codes: ['VALIDATION'], path });
+  const typed = Object.values(a.body.data ?? {})[0] as { __typename?: string; code?: string; path?: unknown[] } | null | undefined;
+  const refusal = typed?.__typename
+    ? { status: a.status, typename: typed.__typename, code: typed.code, path: typed.path }
+    : { status: a.status, typename: 'ValidationError', code: a.body.errors?.[0]?.extensions?.code, path: a.body.errors?.[0]?.extensions?.path };
+  expect(refusal).toEqual({ status: 200, typename: 'ValidationError', code: 'VALIDATION', path });
   expect(errorLinesOf(a.requestId)).toEqual([]);
 }
+
+const REFUSED_FIELDS = '__typename ... on Error { message code } ... on ValidationError { path }';
 
 const nested = (levels: number, leaf: unknown = 1): unknown => {
   let v = leaf;
@@ -71,36 +80,36 @@ const nested = (levels: number, leaf: unknown = 1): unknown => {
 const deepBody = (query: string, input: (deep: string) => string, levels: number) =>
   `{"query":${JSON.stringify(query)},"variables":{"i":${input(`${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`)}}}`;
 
-const CREATE_WORKSPACE = 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { __typename ... on Error { message code } } }';
+const CREATE_WORKSPACE = `mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { ${REFUSED_FIELDS} } }`;
 
 describe('text PostgreSQL cannot store (lone surrogates, NUL) is refused at the edge with its path', () => {
   it('in free-form JSON: workspace settings.extra', async () => {
     const mark = await auditMark(server);
-    expectRefusedInput(await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'x', settings: { extra: { a: '\ud800' } } } } }, editor()), ['i', 'settings', 'extra', 'a']);
+    expectRefusedInput(await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'x', settings: { extra: { a: '\ud800' } } } } }, editor()), ['input', 'settings', 'extra', 'a']);
     expect(await auditRowsSince(server, mark)).toEqual([]);
   });
 
   it('in a key of free-form JSON', async () => {
-    expectRefusedInput(await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'x', settings: { extra: { 'k\u0000': 1 } } } } }, editor()), ['i', 'settings', 'extra']);
+    expectRefusedInput(await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'x', settings: { extra: { 'k\u0000': 1 } } } } }, editor()), ['input', 'settings', 'extra']);
   });
 
   it('in a filter: mappings(fieldMappingsContain:)', async () => {
     const q = 'query($f: FieldMappingContainsInput) { mappings(fieldMappingsContain: $f) { totalCount } }';
-    expectRefusedInput(await post({ query: q, variables: { f: { targetField: '\ud800' } } }, editor()), ['f', 'targetField']);
+    expectRefusedInput(await post({ query: q, variables: { f: { targetField: '\ud800' } } }, editor()), ['fieldMappingsContain', 'targetField']);
   });
 
   it('in signUp organizationName (anonymous)', async () => {
-    const q = 'mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }';
+    const q = `mutation($i: SignUpInput!) { signUp(input: $i) { ${REFUSED_FIELDS} } }`;
     const input = { organizationName: '\ud800', slug: unique('s'), email: `${unique('e')}@x.test`, password: 'a long passphrase' };
-    expectRefusedInput(await post({ query: q, variables: { i: input } }), ['i', 'organizationName']);
+    expectRefusedInput(await post({ query: q, variables: { i: input } }), ['input', 'organizationName']);
   });
 
   it('in a Snowflake account', async () => {
     const workspaceId = await newWorkspace(server, editor());
-    const q = 'mutation($i: CreateDataSourceInput!) { createDataSource(input: $i) { __typename } }';
+    const q = `mutation($i: CreateDataSourceInput!) { createDataSource(input: $i) { ${REFUSED_FIELDS} } }`;
     const snowflake = { account: 'ab\udc00', database: 'd', warehouse: 'w', user: 'u', password: 'p' };
     expectRefusedInput(await post({ query: q, variables: { i: { workspaceId, name: 'sf', connectionConfig: { snowflake } } } }, editor()), [
-      'i',
+      'input',
       'connectionConfig',
       'snowflake',
       'account',
@@ -108,7 +117,7 @@ describe('text PostgreSQL cannot store (lone surrogates, NUL) is refused at the 
   });
 
   it('in a literal of the document (a NUL written as \\u0000)', async () => {
-    const a = await post({ query: 'mutation { createWorkspace(input: { name: "a\\u0000b" }) { __typename } }' }, editor());
+    const a = await post({ query: `mutation { createWorkspace(input: { name: "a\\u0000b" }) { ${REFUSED_FIELDS} } }` }, editor());
     expectRefusedInput(a, ['input', 'name']);
   });
 
@@ -123,34 +132,37 @@ describe('text PostgreSQL cannot store (lone surrogates, NUL) is refused at the 
 describe('free-form JSON is bounded in depth and size', () => {
   it('5,000 levels in settings.extra are a ValidationError, not a stack overflow', async () => {
     const a = await post(deepBody(CREATE_WORKSPACE, (deep) => `{"name":"deep","settings":{"extra":${deep}}}`, 5000), editor());
-    expect({ status: a.status, codes: codes(a) }).toEqual({ status: 400, codes: ['VALIDATION'] });
-    expect(a.body.errors![0]!.message).toMatch(/nested more than 32 levels/);
+    expect(a.body.data).toEqual({ createWorkspace: expect.objectContaining({ __typename: 'ValidationError', message: expect.stringMatching(/nested more than 32 levels/) }) });
   });
 
   it('5,000 levels in a generic decorator config', async () => {
     const workspaceId = await newWorkspace(server, editor());
-    const q = 'mutation($i: CreateMappingInput!) { createMapping(input: $i) { __typename } }';
+    const q = `mutation($i: CreateMappingInput!) { createMapping(input: $i) { ${REFUSED_FIELDS} } }`;
     const input = (deep: string) =>
       `{"workspaceId":"${workspaceId}","sourceTable":"s","targetTable":"t","fieldMappings":[{"targetField":"a","source":"b"}],"decorators":[{"generic":{"type":"x","config":${deep}}}]}`;
     const a = await post(deepBody(q, input, 5000), editor());
-    expect({ status: a.status, codes: codes(a) }).toEqual({ status: 400, codes: ['VALIDATION'] });
+    expect(a.body.data).toEqual({ createMapping: expect.objectContaining({ __typename: 'ValidationError', code: 'VALIDATION' }) });
   });
 
   it('50,000 levels of arrays in a body are refused the same way', async () => {
     const body = `{"query":${JSON.stringify(CREATE_WORKSPACE)},"variables":{"i":{"name":"x","settings":{"extra":{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}}}}}`;
     const a = await post(body, editor());
-    expect({ status: a.status, codes: codes(a) }).toEqual({ status: 400, codes: ['VALIDATION'] });
+    expect(a.body.data).toEqual({ createWorkspace: expect.objectContaining({ __typename: 'ValidationError', code: 'VALIDATION' }) });
   });
 
   it('more than 10,000 values in one request are refused', async () => {
     const extra = Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, 0]));
     const a = await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'wide', settings: { extra } } } }, editor());
-    expect({ status: a.status, codes: codes(a), message: a.body.errors?.[0]?.message }).toEqual({ status: 400, codes: ['VALIDATION'], message: expect.stringMatching(/more than 10000 input values/) });
+    expect(a.body.data).toEqual({ createWorkspace: expect.objectContaining({ __typename: 'ValidationError', message: expect.stringMatching(/more than 10000 input values/) }) });
   });
 
   it('a reasonable settings.extra still goes through', async () => {
     const a = await post({ query: CREATE_WORKSPACE, variables: { i: { name: 'fine', settings: { extra: nested(20, 'é😀') } } } }, editor());
     expect(a.body).toEqual({ data: { createWorkspace: { __typename: 'CreateWorkspacePayload' } } });
+    // a query's refusal is a VALIDATION error with the path
+    const q = 'query($t: String) { mappings(hasTargetField: $t) { totalCount } }';
+    const refused = await post({ query: q, variables: { t: 'x\u0000' } }, editor());
+    expect(refused.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'VALIDATION', path: ['hasTargetField'] }]);
   });
 });
 
