@@ -13,6 +13,8 @@ import { safeEqualHex, sha256Hex } from './secrets.js';
 export interface Authenticated {
   actor: Extract<Actor, { kind: 'user' | 'service_account' }>;
   tenant: Tenant;
+  /** The session a user's access token belongs to. */
+  sessionId?: string;
 }
 
 type Deps = { db: Kysely<PlatformDatabase>; tokens: AccessTokens };
@@ -48,5 +50,6 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   return {
     actor: { kind: 'user', id: user.id, organizationId: org.id, role: user.role },
     tenant: new Tenant(deps.db, org),
+    sessionId: claims.sid,
   };
 }

@@ -7,4 +7,6 @@ export interface RequestScope {
   tenant: Tenant;
   requestId: string;
   clientAddress: string | null;
+  /** The sign-in session of a user's access token (none for service accounts and the CLI). */
+  sessionId?: string;
 }

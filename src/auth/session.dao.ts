@@ -54,8 +54,11 @@ export async function revokeRefreshFamily(db: PlatformDb, familyId: string): Pro
   return Number(res.numUpdatedRows);
 }
 
-export async function revokeRefreshTokensOfUser(db: PlatformDb, userId: string): Promise<void> {
-  await platform(db).updateTable('refresh_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+/** Ends every session of a user, but the one named in `except` (the caller's own). */
+export async function revokeRefreshTokensOfUser(db: PlatformDb, userId: string, except?: string): Promise<void> {
+  let query = platform(db).updateTable('refresh_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  if (except) query = query.where('family_id', '!=', except);
+  await query.execute();
 }
 
 export function insertMfaChallenge(db: PlatformDb, row: { user_id: string; token_hash: string; expires_at: Date }): Promise<MfaChallengeRow> {

@@ -120,11 +120,18 @@ export async function login(deps: AppServices, input: { email: string; password:
     await sessions.insertMfaChallenge(db, { user_id: user.id, token_hash: sha256Hex(challenge), expires_at: expiresAt });
     return { kind: 'mfaRequired', challenge, expiresAt };
   }
-  const signedIn = await db.transaction().execute(async (trx) => {
-    if (!(await users.recordLoginPassed(trx, user.id, { keepCounting: false }))) return undefined;
-    await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id });
-    return issueTokens(deps, trx, user);
-  });
+  const signedIn = await db
+    .transaction()
+    .execute(async (trx) => {
+      if (!(await users.recordLoginPassed(trx, user.id, { keepCounting: false }))) return undefined;
+      await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id });
+      return issueTokens(deps, trx, user);
+    })
+    .catch(async (err: unknown) => {
+      // Our failure, not a guess: the attempt is given back, so nothing of it remains.
+      await users.recordLoginPassed(db, user.id, { keepCounting: true }).catch(() => undefined);
+      throw err;
+    });
   if (!signedIn) {
     deps.logger.warn(lockLog, 'login refused: account locked while the password was checked');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);

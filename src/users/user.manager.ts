@@ -137,7 +137,7 @@ export async function changePassword(scope: RequestScope, input: { currentPasswo
   const passwordHash = await hashPassword(input.newPassword);
   return scope.tenant.transaction(async ({ platform }) => {
     const after = await dao.updateUser(platform, me.id, { password_hash: passwordHash });
-    await revokeRefreshTokensOfUser(platform, me.id);
+    await revokeRefreshTokensOfUser(platform, me.id, scope.sessionId);
     await recordAudit(platform, auditSource(scope), { action: 'user.changePassword', entityType: 'User', entityId: me.id, after: { password: 'changed' } });
     return after!;
   });
