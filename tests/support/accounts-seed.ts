@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig } from '../../src/config.js';
 import type { UserRow } from '../../src/db/tables/users.table.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import type { AppServices } from '../../src/auth/scope.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';

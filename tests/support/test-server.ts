@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { AccessTokens } from '../../src/auth/jwt.js';
+import { systemScope, type AppServices } from '../../src/auth/scope.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
-import { issueTokens } from '../../src/auth/session.manager.js';
+import { issueTokens } from '../../src/sessions/session.manager.js';
 import { createLogger } from '../../src/logger.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { buildServer, type Server } from '../../src/server.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import { createServices } from '../../src/services.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -36,17 +35,18 @@ export interface TestServer {
  */
 export async function startTestServer(env: Record<string, string> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
   const db = await createTestDb();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), PORT: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    KEYRING: Keyring.generate('test-1').json,
+    PORT: '0',
+    ...env,
+  });
   const logger = opts.logLines
     ? createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config.logLevel);
-  const services: AppServices = {
-    system: db,
-    tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),
-    keyring: Keyring.generate('test-1').keyring,
-    logger,
-    settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },
-  };
+  const services = await createServices(config, logger, db);
   const app = await buildServer({ config, services });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -82,14 +82,14 @@ export interface SeededOrg {
 
 /** An access token of a real session of the user (access tokens die with their session). */
 export async function sessionToken(server: Pick<TestServer, 'services' | 'db'>, user: UserRow): Promise<string> {
-  return (await issueTokens(server.services, server.db.db, user)).accessToken;
+  return (await issueTokens(systemScope(server.services, 'test'), server.db.db, user)).accessToken;
 }
 
 let orgCounter = 0;
 
 /** An organization with one user of each role and a token for each. */
 export async function seedOrganization(server: TestServer, slug = `org-${process.pid}-${++orgCounter}`): Promise<SeededOrg> {
-  const org = await organizations.createOrganization(server.db, { name: `Org ${slug}`, slug }, { actor: SYSTEM_ACTOR });
+  const org = await organizations.createOrganization(systemScope(server.services, 'test'), { name: `Org ${slug}`, slug });
   const users = {} as SeededOrg['users'];
   for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
     const email = `${role}@${slug}.test`;
