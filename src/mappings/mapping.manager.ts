@@ -116,8 +116,9 @@ export async function updateMapping(scope: RequestScope, id: string, expectedVer
     if (!before) throw new NotFoundError('Mapping', id);
     if (before.status === 'archived') throw new ConflictError('An archived mapping cannot be changed', { currentStatus: before.status });
     const changes = changedColumns(before, columns);
-    const after = isUnchanged(changes) ? (before.version === expectedVersion ? before : undefined) : await dao.updateMappingAtVersion(tenant, id, expectedVersion, changes);
-    if (after === before) return before;
+    // Nothing to change: the mapping as it is (at a stale version, the same conflict as any update).
+    if (isUnchanged(changes) && before.version === expectedVersion) return before;
+    const after = isUnchanged(changes) ? undefined : await dao.updateMappingAtVersion(tenant, id, expectedVersion, changes);
     if (!after) {
       const current = await dao.findMappingById(tenant, id);
       throw new ConflictError(
