@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: measures the GraphQL server over real HTTP with autocannon,
+ * `npm run bench:fastify`: measures the GraphQL server over real HTTP with autocannon,
  * on a real (embedded) PostgreSQL, to defend the HTTP integration choice:
  * the same schema, context and database served by Apollo on Fastify (what
  * `npm start` runs) and by Apollo's standalone server (node:http).
  *
  * BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 20) tune the runs.
- * Results are printed and written to bench/results/ (git-ignored).
+ * Results are printed and written to bench/results/http-integration-<date>.json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile, chmod } from 'node:fs/promises';

@@ -166,6 +166,7 @@ export async function buildServer({ config, services }: ServerDeps) {
     introspection: config.graphql.introspection,
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
+    jit: config.graphql.jit,
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();

@@ -1,11 +1,12 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { Config } from '../config.js';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { errorLoggingPlugin, formatError } from './error-policy.js';
+import { jitGateway } from './jit-executor.js';
 import { knownOperationTypesRule } from './request-rules.js';
 import { schema } from './schema.js';
 
@@ -15,6 +16,8 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   hideSuggestions?: boolean;
   limits: Config['graphql']['limits'];
+  /** Execute with graphql-jit (GRAPHQL_JIT); graphql-js otherwise. */
+  jit?: boolean;
 }
 
 /** Drops graphql-js' "Did you mean …?" hints, which name schema members. */
@@ -22,7 +25,7 @@ const withoutSuggestions = (e: GraphQLFormattedError): GraphQLFormattedError => 
 
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema,
+    ...(opts.jit ? { gateway: jitGateway(schema) } : { schema }),
     introspection: opts.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -37,7 +40,15 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // cache would be memory any anonymous caller could fill.
     persistedQueries: false,
     validationRules: [knownOperationTypesRule, maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
-    // GraphiQL is served by our own routes, from bundled assets.
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), ...(opts.plugins ?? [])],
+    // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on large reads.
+    stringifyResult: (result) => JSON.stringify(result),
+    plugins: [
+      // GraphiQL is served by our own routes, from bundled assets.
+      ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are used; the plugin's willResolveField hook would wrap every resolver (bench/README.md).
+      ApolloServerPluginCacheControlDisabled(),
+      errorLoggingPlugin(opts.logger),
+      ...(opts.plugins ?? []),
+    ],
   });
 }

@@ -12,8 +12,7 @@ const JOBS = 10;
 const MAX_STATEMENTS = 10;
 
 beforeAll(async () => {
-  // The full tree (50 × (20 + 10) rows) costs about 8,800 complexity points, above the default 5,000.
-  server = await startTestServer({ GRAPHQL_MAX_COMPLEXITY: '20000' });
+  server = await startTestServer();
   org = await seedOrganization(server);
   const db = tenantDbOf(server, org);
   workspaceIds = await insertWorkspaces(db, WORKSPACES);
