@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import autocannon from 'autocannon';
 import { systemScope } from '../src/auth/scope.js';
+import { issueTokens } from '../src/sessions/session.manager.js';
 import { loadConfig } from '../src/config.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { createDb, createPool } from '../src/db/connection.js';
@@ -66,7 +67,7 @@ async function main() {
         await insertMapping(tenant.db, { workspace_id: ws.id, source_table: `src_${m}`, target_table: `dim_${m}`, field_mappings: { id: { source: 'id', transform: null } } });
       }
     }
-    const token = await services.tokens.sign({ sub: user.id, org: org.id });
+    const { accessToken: token } = await issueTokens(systemScope(services, 'bench'), db, user);
 
     const fastify = await buildServer({ config, services });
     await fastify.listen({ host: '127.0.0.1', port: 0 });

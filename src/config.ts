@@ -49,6 +49,11 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
+  // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
+  GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
+  GRAPHQL_ANON_MAX_FIELDS: int(1).default(100),
+  GRAPHQL_ANON_MAX_DEPTH: int(1, 100).default(8),
+  GRAPHQL_ANON_MAX_COMPLEXITY: int(1).default(200),
   GRAPHQL_JIT: bool.default(true),
 });
 
@@ -70,6 +75,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         complexity: env.GRAPHQL_MAX_COMPLEXITY,
         tokens: env.GRAPHQL_MAX_TOKENS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
+      },
+      anonymousLimits: {
+        tokens: env.GRAPHQL_ANON_MAX_TOKENS,
+        fields: env.GRAPHQL_ANON_MAX_FIELDS,
+        depth: env.GRAPHQL_ANON_MAX_DEPTH,
+        complexity: env.GRAPHQL_ANON_MAX_COMPLEXITY,
       },
     },
     logLevel: env.LOG_LEVEL,

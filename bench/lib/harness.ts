@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,8 @@ import autocannon from 'autocannon';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { AccessTokens } from '../../src/auth/jwt.js';
+import { randomToken, sha256Hex } from '../../src/auth/secrets.js';
+import { insertRefreshToken } from '../../src/sessions/session.dao.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb, createPool } from '../../src/db/connection.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
@@ -130,8 +132,12 @@ export class Harness {
     return seeded;
   }
 
+  /** An access token of a fresh session of the user (access tokens are valid only while their session is open). */
   async token(org: SeededOrg, user = 1): Promise<string> {
-    return this.tokens.sign({ sub: org.userIds[user]!, org: org.org.id });
+    const userId = org.userIds[user]!;
+    const familyId = randomUUID();
+    await insertRefreshToken(this.db, { user_id: userId, family_id: familyId, token_hash: sha256Hex(randomToken('dlxr_')), expires_at: new Date(Date.now() + 86_400_000) });
+    return this.tokens.sign({ sub: userId, org: org.org.id, sid: familyId });
   }
 
   /** Starts (or restarts, when the floor's queries changed) both servers. */

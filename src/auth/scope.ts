@@ -34,6 +34,8 @@ export interface CallScope {
   actor: Actor | null;
   requestId: string | null;
   clientAddress: string | null;
+  /** The sign-in session of a user's access token (none for service accounts and the CLI). */
+  sessionId?: string;
 }
 
 /** A call by a signed-in user or service account (or the system) inside one organization. */

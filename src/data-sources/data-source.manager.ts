@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
@@ -104,12 +105,9 @@ export async function updateDataSource(scope: RequestScope, id: string, input: D
       connectionConfig = sealConnectionConfig(scope.services.keyring, owner, type, config, before.connection_config as StoredConnectionConfig);
     }
     const schemaCache = input.schemaCache ? fromSourceSchema(input.schemaCache) : undefined;
-    const after = await dao.updateDataSource(tenant, id, {
-      name: input.name == null ? undefined : checkSourceName(input.name),
-      connection_config: connectionConfig,
-      schema_cache: schemaCache,
-      last_schema_refresh: schemaCache ? new Date() : undefined,
-    });
+    const changes = changedColumns(before, { name: input.name == null ? undefined : checkSourceName(input.name), connection_config: connectionConfig, schema_cache: schemaCache });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateDataSource(tenant, id, { ...changes, last_schema_refresh: changes.schema_cache ? new Date() : undefined });
     await recordAudit(platform, auditSource(scope), { action: 'dataSource.update', entityType: 'DataSource', entityId: id, before: audited(before), after: audited(after) });
     return after!;
   });

@@ -27,6 +27,13 @@ const CONSTRAINT_MESSAGES: Record<string, () => DomainError> = {
   users_organization_id_fkey: () => new NotFoundError('Organization'),
 };
 
+const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
+  '22003': 'A number is out of range',
+  '22007': 'A date or time is not valid',
+  '22008': 'A date or time is out of range',
+  '22P02': 'A value is not valid for its field',
+};
+
 /**
  * Turns a driver error raised by a constraint into a domain error; anything
  * else is rethrown untouched (and later masked for the client).
@@ -50,7 +57,9 @@ export function toDomainError(err: unknown): unknown {
     case '22001':
       return new ValidationError('A value is invalid or too long');
     default:
-      return err;
+      // Any other data exception (class 22: a date or number out of range,
+      // text PostgreSQL cannot read …) is about a value the client sent.
+      return err.code!.startsWith('22') ? new ValidationError(DATA_EXCEPTION_MESSAGES[err.code!] ?? 'A value cannot be stored as given') : err;
   }
 }
 

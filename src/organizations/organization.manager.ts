@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Actor } from '../auth/actor.js';
 import type { PlatformScope, RequestScope } from '../auth/scope.js';
@@ -105,7 +106,9 @@ export async function updateOrganization(
     const before = await dao.findOrganizationById(platform, scope.tenant.organizationId);
     if (!before) throw new NotFoundError('Organization', scope.tenant.organizationId);
     const settings = input.settings ? mergeOrganizationSettings(toOrganizationSettings(before.settings), input.settings) : undefined;
-    const after = await dao.updateOrganization(platform, before.id, { name, settings });
+    const changes = changedColumns(before, { name, settings });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateOrganization(platform, before.id, changes);
     await recordAudit(platform, auditSource(scope), {
       action: 'organization.update',
       entityType: 'Organization',

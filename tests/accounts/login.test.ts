@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { INVALID_CREDENTIALS } from '../../src/sessions/session.manager.js';
 import { platform } from '../../src/db/database.js';
 import { ERROR_FIELDS, login, PASSWORD, SESSION_FIELDS, setPassword, userRow, type LoginResult } from '../support/accounts-seed.js';
+import { insertUser } from '../../src/users/user.dao.js';
 import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -145,5 +146,37 @@ describe('login', () => {
     );
 
     expect(res.body.data).toEqual({ a: { __typename: 'UnauthenticatedError' }, b: { __typename: 'ValidationError' } });
+  });
+});
+
+describe('login under parallel guesses', () => {
+  /** A member of its own, so the counters start at zero. */
+  async function freshMember(): Promise<{ id: string; email: string }> {
+    const email = `burst-${Math.random().toString(36).slice(2)}@${org.slug}.test`;
+    const user = await insertUser(server.db.db, { organization_id: org.id, email, role: 'viewer' });
+    await setPassword(server, user.id);
+    return { id: user.id, email };
+  }
+
+  it('counts every one of 4 simultaneous failures', async () => {
+    const { id, email } = await freshMember();
+
+    await Promise.all([1, 2, 3, 4].map(() => login(server, email, 'wrong password!!')));
+
+    expect(await lockOf(id)).toMatchObject({ failures: 4, lockouts: 0, lockedUntil: null });
+  });
+
+  it('20 simultaneous logins, 19 wrong and the right one: the account locks and all 20 are refused', async () => {
+    const { id, email } = await freshMember();
+    const passwords = Array.from({ length: 20 }, (_, i) => (i === 10 ? PASSWORD : `wrong password ${i}!!`));
+
+    const results = await Promise.all(passwords.map((p) => login(server, email, p)));
+
+    expect(results).toEqual(passwords.map(() => REFUSED));
+    const lock = await lockOf(id);
+    expect(lock.lockouts).toBe(1);
+    expect(lock.lockedUntil!.getTime()).toBeGreaterThan(lock.now.getTime());
+    // Once locked, the right password is refused too, until the lock passes.
+    expect(await login(server, email, PASSWORD)).toEqual(REFUSED);
   });
 });

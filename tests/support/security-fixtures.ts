@@ -6,7 +6,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import type { UserRole } from '../../src/db/tables/users.table.js';
 import { schema } from '../../src/graphql/schema.js';
 import { insertUser } from '../../src/users/user.dao.js';
-import { seedOrganization, type GraphQLResponse, type SeededOrg, type TestServer } from './test-server.js';
+import { seedOrganization, sessionToken, type GraphQLResponse, type SeededOrg, type TestServer } from './test-server.js';
 
 /**
  * Helpers of the security suite (tests/security): callers of every kind, the
@@ -117,7 +117,7 @@ export async function newUser(server: TestServer, org: SeededOrg, role: UserRole
     display_name: 'New user',
     password_hash: password ? await hashPassword(password) : null,
   });
-  return { id: user.id, globalId: globalId('User', user.id), email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
+  return { id: user.id, globalId: globalId('User', user.id), email, token: await sessionToken(server, user) };
 }
 
 export async function setPassword(server: TestServer, userId: string, password: string): Promise<void> {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { systemScope, type AppServices } from '../../src/auth/scope.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
-import type { UserRole } from '../../src/db/tables/users.table.js';
+import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
+import { issueTokens } from '../../src/sessions/session.manager.js';
 import { createLogger } from '../../src/logger.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
 import { insertUser } from '../../src/users/user.dao.js';
@@ -79,6 +80,11 @@ export interface SeededOrg {
   users: Record<UserRole, { id: string; email: string; token: string }>;
 }
 
+/** An access token of a real session of the user (access tokens die with their session). */
+export async function sessionToken(server: Pick<TestServer, 'services' | 'db'>, user: UserRow): Promise<string> {
+  return (await issueTokens(systemScope(server.services, 'test'), server.db.db, user)).accessToken;
+}
+
 let orgCounter = 0;
 
 /** An organization with one user of each role and a token for each. */
@@ -88,7 +94,7 @@ export async function seedOrganization(server: TestServer, slug = `org-${process
   for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
     const email = `${role}@${slug}.test`;
     const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
-    users[role] = { id: user.id, email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
+    users[role] = { id: user.id, email, token: await sessionToken(server, user) };
   }
   return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
 }
