@@ -50,7 +50,7 @@ async function main() {
   const db = createDb(pool);
   try {
     await migrate(db, { dir: 'migrations' });
-    const system = { db, pool, migrations: await readMigrations('migrations'), embedded: null, close: async () => {} };
+    const system = { db, pool, url: pg.connectionString(), migrations: await readMigrations('migrations'), embedded: null, close: async () => {} };
     const org = await createOrganization(system, { name: 'Bench', slug: 'bench-org' }, { actor: SYSTEM_ACTOR });
     const user = await insertUser(db, { organization_id: org.id, email: 'bench@example.com', role: 'viewer' });
     const tenant = new Tenant(db, org);

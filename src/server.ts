@@ -1,17 +1,24 @@
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { sql } from 'kysely';
 import { authenticate } from './auth/authentication.js';
 import type { Config } from './config.js';
-import { UnauthenticatedError } from './errors.js';
+import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
+import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
+import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
+import { serviceUnavailablePlugin, unavailableGraphQLError } from './graphql/service-unavailable.plugin.js';
+import { ServerLifecycle } from './lifecycle.js';
+import { metricsRoute, type Metrics } from './metrics/metrics.js';
 
 export interface ServerDeps {
   config: Config;
   services: AppServices;
+  /** Shared with main's shutdown; a fresh one when not given (tests). */
+  lifecycle?: ServerLifecycle;
+  metrics?: Metrics | null;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -34,6 +41,9 @@ export async function createContext(
   try {
     auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
   } catch (err) {
+    if (err instanceof ServiceUnavailableError || isUnavailableError(err)) {
+      throw unavailableGraphQLError(request.requestId, config.database.retryAfterSeconds);
+    }
     if (!(err instanceof UnauthenticatedError)) throw err;
     throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
   }
@@ -51,7 +61,7 @@ export async function createContext(
 }
 
 /** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
-export async function buildServer({ config, services }: ServerDeps) {
+export async function buildServer({ config, services, lifecycle = new ServerLifecycle(), metrics = null }: ServerDeps) {
   const { logger, system } = services;
   const app = Fastify({
     loggerInstance: logger,
@@ -63,6 +73,29 @@ export async function buildServer({ config, services }: ServerDeps) {
     childLoggerFactory: (parent, bindings, opts) =>
       parent.child(bindings, { ...opts, serializers: { ...opts.serializers, req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } }),
   });
+
+  // Every request's database work is scoped (src/db/work-scope.ts), so a timed-out
+  // request, or one still running when the shutdown grace period ends, can be cancelled.
+  app.addHook('onRequest', (request, reply, done) => {
+    const scope = new DbWorkScope();
+    lifecycle.inFlight.add(scope);
+    reply.raw.once('close', () => lifecycle.inFlight.delete(scope));
+    if (request.url.split('?')[0] === GRAPHQL_PATH) {
+      const timer = setTimeout(() => {
+        void abandonScope(scope);
+        if (reply.sent) return;
+        request.log.warn({ requestId: request.id }, 'GraphQL request timed out; its statements are cancelled');
+        void reply
+          .code(503)
+          .header('x-request-id', request.id)
+          .header('retry-after', String(config.database.retryAfterSeconds))
+          .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
+      }, config.graphql.limits.timeoutMs);
+      reply.raw.once('close', () => clearTimeout(timer));
+    }
+    runInScope(scope, done);
+  });
+  if (metrics) app.addHook('onResponse', metrics.onResponse);
 
   // Malformed bodies and the like: a GraphQL-shaped error, nothing internal.
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -83,14 +116,17 @@ export async function buildServer({ config, services }: ServerDeps) {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.tokens.jwks()));
+  // Readiness answers within a second whatever the pool does: its probe has a connection of its own.
+  const databaseReachable = createDatabaseProbe(system.url, 1000);
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await sql`select 1`.execute(system.db);
-      return { status: 'ready', database: 'reachable' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
-    }
+    if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
+    if (await databaseReachable()) return { status: 'ready', database: 'reachable' };
+    return reply.code(503).header('retry-after', String(config.database.retryAfterSeconds)).send({ status: 'unavailable', database: 'unreachable' });
   });
+  // Metrics on the API port unless METRICS_PORT moves them; in production only behind METRICS_TOKEN.
+  if (metrics && config.metrics.port === undefined && (config.metrics.token || !config.isProduction)) {
+    await app.register(metricsRoute(metrics, config.metrics.token));
+  }
 
   if (config.graphql.graphiql) {
     const assets = await loadGraphiqlAssets();
@@ -109,29 +145,16 @@ export async function buildServer({ config, services }: ServerDeps) {
     });
   }
 
-  // A request that runs past the limit gets a 503; the statement timeout
-  // (DB_STATEMENT_TIMEOUT_MS) ends its database work.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
-    const timer = setTimeout(() => {
-      if (reply.sent) return;
-      request.log.warn({ requestId: request.id }, 'GraphQL request timed out');
-      void reply
-        .code(503)
-        .header('x-request-id', request.id)
-        .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
-    }, config.graphql.limits.timeoutMs);
-    reply.raw.once('close', () => clearTimeout(timer));
-  });
-
   const apollo = createApollo({
     logger,
     introspection: config.graphql.introspection,
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
-    plugins: [fastifyApolloDrainPlugin(app)],
+    plugins: [serviceUnavailablePlugin(config.database.retryAfterSeconds), ...(metrics ? [metrics.apolloPlugin] : [])],
   });
   await apollo.start();
+  // Fastify's close waits for in-flight requests (src/lifecycle.ts); Apollo stops after them.
+  app.addHook('onClose', async () => apollo.stop());
   await app.register(fastifyApollo(apollo), {
     path: GRAPHQL_PATH,
     context: async (request) =>

@@ -21,7 +21,7 @@ describe('configuration', () => {
       max: 20,
       maxUses: 50_000,
       idleTimeoutMillis: 300_000,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: 5_000,
       statementTimeoutMillis: 30_000,
     });
     expect(config.database.url).toBeUndefined();
