@@ -57,6 +57,18 @@ export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecyc
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  const httpRequests = new Counter({
+    name: 'datalinx_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const operations = new Counter({
+    name: 'datalinx_graphql_operations_total',
+    help: 'GraphQL operations by name, type and outcome',
+    labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
+    registers: [registry],
+  });
   const operationDuration = new Histogram({
     name: 'datalinx_graphql_operation_duration_seconds',
     help: 'GraphQL operations by name, type and outcome (success, client_error, server_error, unavailable)',
@@ -149,7 +161,9 @@ export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecyc
           const codes = formatted.map((e) => String(e.extensions?.code ?? 'UNKNOWN'));
           for (const code of codes) errors.inc({ code });
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          operationDuration.observe({ operation_name: operationLabel(name, resolved), operation_type: type, outcome: outcomeOf(codes) }, seconds);
+          const labels = { operation_name: operationLabel(name, resolved), operation_type: type, outcome: outcomeOf(codes) };
+          operations.inc(labels);
+          operationDuration.observe(labels, seconds);
         },
       };
     },
@@ -157,7 +171,9 @@ export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecyc
 
   const onResponse = async (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
   };
 
   return { registry, apolloPlugin, onResponse };
