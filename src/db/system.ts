@@ -37,12 +37,16 @@ async function checkReachable(pool: pg.Pool, url: string): Promise<void> {
   }
 }
 
-/** Applies migrations over DATABASE_DIRECT_URL when set: their advisory lock needs a session a pooler does not share. */
+/**
+ * Applies pending migrations. With DATABASE_DIRECT_URL set (DATABASE_URL being a
+ * transaction-mode pooler), the session-level advisory lock is held on a direct
+ * connection; the migration's transactions go through the pool as usual.
+ */
 async function migrateAtStart(config: Config, logger: Logger, db: Kysely<PlatformDatabase>, url: string) {
   const directUrl = config.database.directUrl ?? url;
-  const direct = directUrl === url ? null : createDb(createPool(directUrl, { ...config.database.pool, min: 0, max: 2 }, logger), logger);
+  const direct = directUrl === url ? null : createDb(createPool(directUrl, { ...config.database.pool, min: 0, max: 1 }, logger), logger);
   try {
-    const report = await migrate(direct ?? db, { dir: config.migrations.dir, tenantConcurrency: config.migrations.tenantConcurrency, logger });
+    const report = await migrate(db, { dir: config.migrations.dir, tenantConcurrency: config.migrations.tenantConcurrency, logger, lockDb: direct ?? undefined });
     logger.info(report, 'database schema is current');
   } finally {
     await direct?.destroy();
