@@ -32,8 +32,8 @@ const services = await createServices(config, logger, system).catch(async (err: 
   return stopWith(err);
 });
 const lifecycle = new ServerLifecycle();
-const metrics = config.metrics.enabled ? createMetrics({ system, lifecycle }) : null;
-const app = await buildServer({ config, services, lifecycle, metrics });
+const metrics = config.metrics.enabled ? createMetrics({ database: system, lifecycle }) : null;
+const app = await buildServer({ config, services, database: system, lifecycle, metrics });
 const metricsApp = metrics && config.metrics.port !== undefined ? await buildMetricsServer(metrics, logger, config.metrics.token) : null;
 
 let stopping = false;

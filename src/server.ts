@@ -1,21 +1,25 @@
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { authenticate } from './auth/authentication.js';
 import type { Config } from './config.js';
 import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
 import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
 import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
-import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
+import type { AppServices } from './auth/scope.js';
+import type { SystemDb } from './db/system.js';
+import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
 import { serviceUnavailablePlugin, unavailableGraphQLError } from './graphql/service-unavailable.plugin.js';
 import { ServerLifecycle } from './lifecycle.js';
 import { metricsRoute, type Metrics } from './metrics/metrics.js';
+import { authenticate } from './sessions/authentication.js';
 
 export interface ServerDeps {
   config: Config;
   services: AppServices;
+  /** Where the pool connects: readiness probes open connections of their own there. */
+  database: Pick<SystemDb, 'url'>;
   /** Shared with main's shutdown; a fresh one when not given (tests). */
   lifecycle?: ServerLifecycle;
   metrics?: Metrics | null;
@@ -53,7 +57,7 @@ export async function createContext(
     clientAddress,
     logger: request.logger,
     services,
-    scope: auth ? { ...auth, requestId, clientAddress } : null,
+    scope: auth ? { ...auth, services, requestId, clientAddress } : null,
     loaders: new RequestLoaders(),
     credentialChecks: 0,
     limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
@@ -61,8 +65,8 @@ export async function createContext(
 }
 
 /** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
-export async function buildServer({ config, services, lifecycle = new ServerLifecycle(), metrics = null }: ServerDeps) {
-  const { logger, system } = services;
+export async function buildServer({ config, services, database, lifecycle = new ServerLifecycle(), metrics = null }: ServerDeps) {
+  const { logger } = services;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
@@ -117,7 +121,7 @@ export async function buildServer({ config, services, lifecycle = new ServerLife
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.tokens.jwks()));
   // Readiness answers within a second whatever the pool does: its probe has a connection of its own.
-  const databaseReachable = createDatabaseProbe(system.url, 1000);
+  const databaseReachable = createDatabaseProbe(database.url, 1000);
   app.get('/readyz', async (_req, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
     if (await databaseReachable()) return { status: 'ready', database: 'reachable' };

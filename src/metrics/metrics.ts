@@ -46,7 +46,7 @@ export function outcomeOf(codes: readonly string[]): Outcome {
  * (at most MAX_OPERATION_NAMES of them; anonymous and unparsed operations
  * collapse to "anonymous" / "invalid"). No organization name or id is a label.
  */
-export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecycle }) {
+export function createMetrics(deps: { database: Pick<SystemDb, 'url' | 'pool'>; lifecycle: ServerLifecycle }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
@@ -82,7 +82,7 @@ export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecyc
     labelNames: ['code'] as const,
     registers: [registry],
   });
-  const { pool } = deps.system;
+  const { pool } = deps.database;
   new Gauge({
     name: 'datalinx_db_pool_connections',
     help: 'Database pool connections: total, idle, and requests waiting for one',
@@ -108,7 +108,7 @@ export function createMetrics(deps: { system: SystemDb; lifecycle: ServerLifecyc
   const databaseFacts = () => {
     if (!facts || Date.now() - factsAt > DATABASE_FACTS_TTL_MS) {
       factsAt = Date.now();
-      facts = readDatabaseFacts(deps.system.url);
+      facts = readDatabaseFacts(deps.database.url);
     }
     return facts;
   };

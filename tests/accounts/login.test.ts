@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { INVALID_CREDENTIALS } from '../../src/auth/session.manager.js';
+import { INVALID_CREDENTIALS } from '../../src/sessions/session.manager.js';
 import { platform } from '../../src/db/database.js';
 import { ERROR_FIELDS, login, PASSWORD, SESSION_FIELDS, setPassword, userRow, type LoginResult } from '../support/accounts-seed.js';
 import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';

@@ -1,12 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, nextMigrationName, rejection, schemaExists, seedOrganization } from '../support/seed.js';
+import { columnsOf, copyMigrations, nextMigrationName, rejection, schemaExists, seedOrganization, operatorScope } from '../support/seed.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
@@ -76,7 +75,7 @@ describe('provisioning an organization', () => {
     const org = await seedOrganization(t, 'short-lived');
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
 
-    const deleted = await deleteOrganization(t, org.id, SYSTEM_ACTOR);
+    const deleted = await deleteOrganization(operatorScope(t), org.id);
 
     expect(deleted.id).toBe(org.id);
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(false);

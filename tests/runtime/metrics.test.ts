@@ -84,7 +84,7 @@ describe('exposure', () => {
   });
 
   it('on METRICS_PORT: a listener of its own that serves nothing of the API', async () => {
-    const metricsApp = await buildMetricsServer(createMetrics({ system: server.db, lifecycle: server.lifecycle }), createLogger('silent'));
+    const metricsApp = await buildMetricsServer(createMetrics({ database: server.db, lifecycle: server.lifecycle }), createLogger('silent'));
     await metricsApp.listen({ host: '127.0.0.1', port: 0 });
     try {
       const address = metricsApp.server.address() as { port: number };

@@ -49,7 +49,7 @@ describeIfBouncer('through PgBouncer in transaction mode', () => {
     for (let i = 0; i < 3; i++) {
       const config = loadConfig(env());
       const system = await openSystemDb(config, logger, { migrate: i === 0 });
-      const app = await buildServer({ config, services: await createServices(config, logger, system) });
+      const app = await buildServer({ config, services: await createServices(config, logger, system), database: system });
       await app.listen({ host: '127.0.0.1', port: 0 });
       apis.push({ system, app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
     }

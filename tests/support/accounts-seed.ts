@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig } from '../../src/config.js';
 import type { UserRow } from '../../src/db/tables/users.table.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import type { AppServices } from '../../src/auth/scope.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
@@ -109,7 +109,7 @@ export async function startConfiguredServer(env: Record<string, string>): Promis
   const db = await createTestDb();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', KEYRING: testKeyringJson(), ...env });
   const services = await createServices(config, createLogger('silent'), db);
-  const app = await buildServer({ config, services });
+  const app = await buildServer({ config, services, database: db });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -2,7 +2,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
+import { systemScope } from '../../src/auth/scope.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
@@ -15,9 +15,12 @@ export interface Provisioning {
   migrations: readonly MigrationFile[];
 }
 
+/** The operator's scope (as the admin CLI has it) over a database. */
+export const operatorScope = (system: Provisioning) => systemScope({ system }, 'test');
+
 /** An organization with its schema, created the way the admin CLI does it. */
 export async function seedOrganization(deps: Provisioning, slug: string, name = `Org ${slug}`): Promise<OrganizationRow> {
-  return createOrganization(deps, { name, slug }, { actor: SYSTEM_ACTOR, requestId: 'test' });
+  return createOrganization(operatorScope(deps), { name, slug });
 }
 
 /** Several organizations at once, returned in the order of `slugs`. */

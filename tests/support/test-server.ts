@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { AccessTokens } from '../../src/auth/jwt.js';
+import { systemScope, type AppServices } from '../../src/auth/scope.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import type { UserRole } from '../../src/db/tables/users.table.js';
 import { createLogger } from '../../src/logger.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { buildServer, type Server } from '../../src/server.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import { createServices } from '../../src/services.js';
 import { createTestDb, type TestDb } from './test-db.js';
 import type { PoolSettings } from '../../src/db/connection.js';
 import { ServerLifecycle } from '../../src/lifecycle.js';
@@ -42,20 +41,21 @@ export async function startTestServer(
   opts: { logLines?: string[]; pool?: Partial<PoolSettings>; metrics?: boolean } = {},
 ): Promise<TestServer> {
   const db = await createTestDb({ pool: opts.pool });
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), PORT: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    KEYRING: Keyring.generate('test-1').json,
+    PORT: '0',
+    ...env,
+  });
   const logger = opts.logLines
     ? createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config.logLevel);
-  const services: AppServices = {
-    system: db,
-    tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),
-    keyring: Keyring.generate('test-1').keyring,
-    logger,
-    settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },
-  };
+  const services = await createServices(config, logger, db);
   const lifecycle = new ServerLifecycle();
-  const metrics = opts.metrics ? createMetrics({ system: db, lifecycle }) : null;
-  const app = await buildServer({ config, services, lifecycle, metrics });
+  const metrics = opts.metrics ? createMetrics({ database: db, lifecycle }) : null;
+  const app = await buildServer({ config, services, database: db, lifecycle, metrics });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -93,7 +93,7 @@ let orgCounter = 0;
 
 /** An organization with one user of each role and a token for each. */
 export async function seedOrganization(server: TestServer, slug = `org-${process.pid}-${++orgCounter}`): Promise<SeededOrg> {
-  const org = await organizations.createOrganization(server.db, { name: `Org ${slug}`, slug }, { actor: SYSTEM_ACTOR });
+  const org = await organizations.createOrganization(systemScope(server.services, 'test'), { name: `Org ${slug}`, slug });
   const users = {} as SeededOrg['users'];
   for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
     const email = `${role}@${slug}.test`;
