@@ -121,10 +121,11 @@ export async function buildServer({ config, services, database, lifecycle = new 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.tokens.jwks()));
   // Readiness answers within a second whatever the pool does: its probe has a connection of its own.
-  const databaseReachable = createDatabaseProbe(database.url, 1000);
+  const probe = createDatabaseProbe(database.url, 1000);
+  app.addHook('onClose', () => probe.close());
   app.get('/readyz', async (_req, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    if (await databaseReachable()) return { status: 'ready', database: 'reachable' };
+    if (await probe.check()) return { status: 'ready', database: 'reachable' };
     return reply.code(503).header('retry-after', String(config.database.retryAfterSeconds)).send({ status: 'unavailable', database: 'unreachable' });
   });
   // Metrics on the API port unless METRICS_PORT moves them; in production only behind METRICS_TOKEN.

@@ -42,27 +42,51 @@ export function unavailableFor(err: unknown): ServiceUnavailableError {
 }
 
 /**
- * Runs `fn` on a connection of its own, opened for it and closed after, all
- * within `timeoutMs`: never queues behind a full pool. Resolves null when the
- * database does not answer in time or fails.
+ * Readiness: does the database answer `select 1` within `timeoutMs`? The probe
+ * keeps one connection of its own (never the pool's, so a full pool cannot
+ * make it queue); a failed or slow one is dropped, and the check is retried
+ * once on a fresh connection in the time left, so a restarted database reads
+ * as back at the first probe. Concurrent probes share one attempt.
  */
-export async function withShortConnection<T>(connectionString: string, timeoutMs: number, fn: (client: pg.Client) => Promise<T>): Promise<T | null> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'datalinx-probe' });
-  client.on('error', () => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-  const work = client.connect().then(() => fn(client)).catch(() => null);
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-    void client.end().catch(() => undefined);
-  }
-}
-
-/** Readiness: can a fresh connection run `select 1` within `timeoutMs`? Concurrent probes share one attempt. */
-export function createDatabaseProbe(connectionString: string, timeoutMs = 1000): () => Promise<boolean> {
+export function createDatabaseProbe(connectionString: string, timeoutMs = 1000): { check(): Promise<boolean>; close(): Promise<void> } {
+  let client: pg.Client | null = null;
   let inFlight: Promise<boolean> | null = null;
-  const attempt = async () => (await withShortConnection(connectionString, timeoutMs, (c) => c.query('select 1').then(() => true))) === true;
-  return () => (inFlight ??= attempt().finally(() => (inFlight = null)));
+  const drop = () => {
+    void client?.end().catch(() => undefined);
+    client = null;
+  };
+  const within = <T>(work: Promise<T>, ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('probe timed out')), ms)));
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  };
+  const selectOne = async (deadline: number) => {
+    if (!client) {
+      const fresh = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, application_name: 'datalinx-readiness' });
+      fresh.on('error', () => (client === fresh ? drop() : undefined));
+      client = fresh;
+      await within(fresh.connect(), deadline - Date.now());
+    }
+    await within(client.query('select 1'), deadline - Date.now());
+  };
+  const attempt = async () => {
+    const deadline = Date.now() + timeoutMs;
+    const reused = client !== null;
+    try {
+      await selectOne(deadline);
+      return true;
+    } catch {
+      drop();
+      if (!reused || Date.now() >= deadline) return false;
+      return selectOne(deadline).then(() => true, () => (drop(), false));
+    }
+  };
+  return {
+    check: () => (inFlight ??= attempt().finally(() => (inFlight = null))),
+    async close() {
+      await inFlight?.catch(() => undefined);
+      await client?.end().catch(() => undefined);
+      client = null;
+    },
+  };
 }
