@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** Bottom first. The README's "Architecture" section describes the same layers. */
+/** Bottom first. ARCHITECTURE.md ("Layers") describes the same layers. */
 const LAYERS: readonly (readonly string[])[] = [
   // primitives: no knowledge of the database or of requests
-  ['errors', 'validation', 'config', 'logger', 'settings', 'crypto'],
+  ['errors', 'validation', 'config', 'logger', 'settings', 'crypto', 'cli'],
   // Kysely connection, table types, pagination, migrations, database availability
   ['db'],
   // the process's life: draining, in-flight requests' database work

@@ -18,7 +18,9 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: int(1, 65535).default(54329),
   DB_POOL_MIN: int(0, 1000).default(5),
   DB_POOL_MAX: int(1, 1000).default(20),
-  DB_MAX_USES: int(0).default(50_000),
+  // Each tenant schema a connection touches stays in its backend's catalog caches (README: Operators).
+  DB_MAX_USES: int(0).default(2_000),
+  DB_MAX_LIFETIME_SECONDS: int(0).default(3_600),
   DB_IDLE_TIMEOUT_MS: int(0).default(300_000),
   DB_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
@@ -95,6 +97,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         min: env.DB_POOL_MIN,
         max: env.DB_POOL_MAX,
         maxUses: env.DB_MAX_USES,
+        maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
         idleTimeoutMillis: env.DB_IDLE_TIMEOUT_MS,
         connectionTimeoutMillis: env.DB_CONNECT_TIMEOUT_MS,
         statementTimeoutMillis: env.DB_STATEMENT_TIMEOUT_MS,

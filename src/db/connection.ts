@@ -10,7 +10,8 @@ import { currentScope } from './work-scope.js';
 // int8 (bigint, count(*)) as a JS number: our counts and steps stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
-export type PoolSettings = Config['database']['pool'];
+/** Lifetime is optional for tools and tests, whose connections live briefly anyway. */
+export type PoolSettings = Omit<Config['database']['pool'], 'maxLifetimeSeconds'> & { maxLifetimeSeconds?: number };
 
 /** One warning a second at most: an outage makes every request fail the same way. */
 function throttledWarn(logger: Logger | undefined, message: string) {
@@ -45,6 +46,7 @@ export function createPool(connectionString: string, settings: PoolSettings, log
     min: settings.min,
     max: settings.max,
     maxUses: settings.maxUses,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
     idleTimeoutMillis: settings.idleTimeoutMillis,
     connectionTimeoutMillis: settings.connectionTimeoutMillis,
     statement_timeout: settings.statementTimeoutMillis || undefined,

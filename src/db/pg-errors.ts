@@ -18,14 +18,13 @@ const CONSTRAINT_MESSAGES: Record<string, () => DomainError> = {
   service_accounts_org_name_key: () => new ConflictError('A service account with this name already exists', { field: 'name' }),
   users_role_fkey: () => new ValidationError('Unknown role', ['role']),
   service_accounts_role_fkey: () => new ValidationError('Unknown role', ['role']),
-  data_sources_source_type_fkey: () => new ValidationError('Unknown source type', ['sourceType']),
-  mappings_status_fkey: () => new ValidationError('Unknown mapping status', ['status']),
-  pipeline_jobs_job_type_fkey: () => new ValidationError('Unknown job type', ['jobType']),
-  pipeline_jobs_status_fkey: () => new ValidationError('Unknown job status', ['status']),
+  data_sources_source_type_check: () => new ValidationError('Unknown source type', ['sourceType']),
+  mappings_status_check: () => new ValidationError('Unknown mapping status', ['status']),
+  pipeline_jobs_job_type_check: () => new ValidationError('Unknown job type', ['jobType']),
+  pipeline_jobs_status_check: () => new ValidationError('Unknown job status', ['status']),
   data_sources_workspace_id_fkey: () => new NotFoundError('Workspace'),
   mappings_workspace_id_fkey: () => new NotFoundError('Workspace'),
   pipeline_jobs_workspace_id_fkey: () => new NotFoundError('Workspace'),
-  pipeline_jobs_created_by_fkey: () => new NotFoundError('User'),
   users_organization_id_fkey: () => new NotFoundError('Organization'),
 };
 

@@ -8,6 +8,7 @@ import type { PlatformDatabase } from './database.js';
 import type { EmbeddedServer } from './embedded.js';
 import { loadMigrations, type MigrationFile } from './migration-files.js';
 import { migrate } from './migrator.js';
+import { loadTenantSnapshot, type TenantSnapshot } from './tenant-snapshot.js';
 
 /** The open system database: what managers need, and how to close it. */
 export interface SystemDb {
@@ -16,6 +17,8 @@ export interface SystemDb {
   /** Where the pool connects (readiness probes open their own connection there). */
   url: string;
   migrations: readonly MigrationFile[];
+  /** The tenant schema snapshot of this chain, or null (new schemas then replay the chain). */
+  tenantSnapshot: TenantSnapshot | null;
   embedded: EmbeddedServer | null;
   close(): Promise<void>;
 }
@@ -83,8 +86,10 @@ export async function openSystemDb(config: Config, logger: Logger, opts: { migra
   try {
     await checkReachable(pool, url);
     const migrations = await loadMigrations(config.migrations.dir);
+    const tenantSnapshot = await loadTenantSnapshot(config.migrations.dir, migrations);
+    if (!tenantSnapshot) logger.warn({ dir: config.migrations.dir }, 'no tenant snapshot for this migration chain: new organizations replay every tenant section (npm run tenant-snapshot)');
     if (opts.migrate) await migrateAtStart(config, logger, db, url);
-    return { db, pool, url, migrations, embedded, close };
+    return { db, pool, url, migrations, tenantSnapshot, embedded, close };
   } catch (err) {
     await close();
     throw err;

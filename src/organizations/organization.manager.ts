@@ -32,7 +32,7 @@ export async function createOrganizationIn(
   const name = checkName(input.name, 'Organization name', ['name']);
   const slug = validateSlug(input.slug);
   const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaNameForSlug(slug) });
-  await createTenantSchema(trx, org, scope.services.system.migrations);
+  await createTenantSchema(trx, org, scope.services.system.migrations, scope.services.system.tenantSnapshot);
   await recordAudit(trx, { ...platformSource(scope), organizationId: org.id }, {
     action: 'organization.create',
     entityType: 'Organization',

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { PlatformDb } from '../db/database.js';
+import type { PlatformDb, TenantDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -56,6 +56,12 @@ export function updateUser(db: PlatformDb, id: string, patch: UserUpdate): Promi
 export async function deleteUser(db: PlatformDb, id: string): Promise<boolean> {
   const res = await platform(db).deleteFrom('users').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
+}
+
+/** Forgets a removed user as the creator of their organization's jobs (no foreign key does it). */
+export async function clearJobCreator(db: TenantDb, userId: string): Promise<number> {
+  const res = await db.updateTable('pipeline_jobs').set({ created_by: null }).where('created_by', '=', userId).executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
 
 export const LOCKOUT_THRESHOLD = 5;

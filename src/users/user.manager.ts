@@ -84,14 +84,20 @@ export async function updateUserRole(scope: RequestScope, id: string, role: User
   });
 }
 
+/**
+ * Removes a member. Their jobs stay listed, with no creator: `created_by` has
+ * no foreign key into the shared users table (a tenant schema never references
+ * one), so it is cleared here, in this organization only.
+ */
 export async function removeUser(scope: RequestScope, id: string): Promise<UserRow> {
   requireRole(scope.actor, 'admin', 'remove users');
-  return scope.tenant.transaction(async ({ platform }) => {
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
     const owners = await dao.lockOwners(platform, scope.tenant.organizationId);
     const user = await memberOf(scope, platform, id);
     checkRoleChange(scope, user.role, null);
     if (user.role === 'owner' && owners.length <= 1) throw new ConflictError('An organization must keep an owner: transfer ownership first');
     await dao.deleteUser(platform, id);
+    await dao.clearJobCreator(tenant, id);
     await recordAudit(platform, auditSource(scope), { action: 'user.remove', entityType: 'User', entityId: id, before: audited(user) });
     return user;
   });

@@ -21,9 +21,13 @@ let db: Kysely<PlatformDatabase>;
 /** Lines of output, without the warnings npm itself may print about the local npm configuration. */
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() && !line.startsWith('npm warn'));
 
-/** Runs `npx tsx src/admin/admin.cli.ts …args` against this file's database. */
+/** Runs `npx tsx src/admin/admin.cli.ts …args` against this file's database (or `databaseUrl`). */
 function admin(...args: string[]): Promise<Outcome> {
-  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' };
+  return adminOn(url, ...args);
+}
+
+function adminOn(databaseUrl: string, ...args: string[]): Promise<Outcome> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' };
   return new Promise((resolve) => {
     execFile('npx', ['tsx', 'src/admin/admin.cli.ts', ...args], { env }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? -1) : 0;
@@ -106,5 +110,15 @@ describe('admin CLI', () => {
     const out = await admin('frobnicate');
     expect(out.code).toBe(2);
     expect(out.stderr[0]).toBe('Usage: npm run admin -- <command> [options]');
+  });
+
+  it('reports an unreachable database as one line and exit code 1, without a stack', async () => {
+    const out = await adminOn('postgresql://nobody:secret@127.0.0.1:1/nothing', 'list-orgs');
+    expect(out).toEqual({ code: 1, stdout: [], stderr: [expect.stringMatching(/^error: cannot reach the database \(ECONNREFUSED\): /)] });
+  });
+
+  it('reports an unknown option as one line and exit code 1', async () => {
+    const out = await admin('list-orgs', '--colour', 'blue');
+    expect(out).toEqual({ code: 1, stdout: [], stderr: [expect.stringMatching(/^error: Unknown option '--colour'/)] });
   });
 });

@@ -6,6 +6,7 @@ import { systemScope } from '../../src/auth/scope.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
+import type { TenantSnapshot } from '../../src/db/tenant-snapshot.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { MIGRATIONS_DIR } from './test-db.js';
@@ -13,6 +14,7 @@ import { MIGRATIONS_DIR } from './test-db.js';
 export interface Provisioning {
   db: Kysely<PlatformDatabase>;
   migrations: readonly MigrationFile[];
+  tenantSnapshot?: TenantSnapshot | null;
 }
 
 /** The operator's scope (as the admin CLI has it) over a database. */

@@ -65,14 +65,15 @@ export function connectionOf<Ref extends Parameters<typeof builder.connectionObj
     {
       type: ref,
       name: `${name}Connection`,
+      description: `A page of ${name} items, newest first, with the total count and the cursors to page on.`,
       fields: (t) => ({
         totalCount: t.int({
-          description: 'How many items match, across all pages.',
+          description: 'How many items match the filters, across all pages. Costs a count query: ask only when needed.',
           resolve: (c) => (c as unknown as Counted).totalCount(),
         }),
       }),
     },
-    { name: `${name}Edge` },
+    { name: `${name}Edge`, description: `A ${name} in a page, with its cursor.` },
   );
 }
 
