@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { StartupError, type Config } from '../config.js';
+import { describeFailure } from '../cli.js';
 import type { Logger } from '../logger.js';
 import { createDb, createPool } from './connection.js';
 import type { PlatformDatabase } from './database.js';
@@ -35,8 +36,7 @@ async function checkReachable(pool: pg.Pool, url: string): Promise<void> {
     const client = await pool.connect();
     client.release();
   } catch (err) {
-    const reason = (err as Error).message || (err as { code?: string }).code || 'unknown error';
-    throw new StartupError(`Cannot connect to the database at ${describeDatabaseUrl(url)}: ${reason}`);
+    throw new StartupError(`${describeFailure(err)} (database ${describeDatabaseUrl(url)})`);
   }
 }
 

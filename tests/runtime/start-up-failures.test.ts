@@ -25,7 +25,7 @@ it('production without DATABASE_URL', async () => {
 it('an unreachable external database', async () => {
   const { code, lines } = await start({ DATABASE_URL: `postgresql://u:secret@127.0.0.1:${freePort()}/db`, DB_CONNECT_TIMEOUT_MS: '1000' });
   expect(code).toBe(1);
-  expect(lines).toEqual([expect.stringMatching(/^datalinx: Cannot connect to the database at 127\.0\.0\.1:\d+\/db: .*ECONNREFUSED/)]);
+  expect(lines).toEqual([expect.stringMatching(/^datalinx: cannot reach the database \(ECONNREFUSED\): .* \(database 127\.0\.0\.1:\d+\/db\)$/)]);
   expect(lines[0]).not.toContain('secret');
 });
 
