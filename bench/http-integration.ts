@@ -69,7 +69,7 @@ async function main() {
     }
     const { accessToken: token } = await issueTokens(systemScope(services, 'bench'), db, user);
 
-    const fastify = await buildServer({ config, services });
+    const fastify = await buildServer({ config, services, database: { url: pg.connectionString() } });
     await fastify.listen({ host: '127.0.0.1', port: 0 });
     const fastifyUrl = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}/graphql`;
 

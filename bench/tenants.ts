@@ -105,7 +105,7 @@ async function main() {
     const migrations = await loadMigrations(MIGRATIONS);
     const tenantSnapshot = await loadTenantSnapshot(MIGRATIONS, migrations);
     if (!tenantSnapshot) throw new Error('migrations/tenant-snapshot.sql is missing or stale: run npm run tenant-snapshot');
-    const system: SystemDb = { db, pool, migrations, tenantSnapshot, embedded: null, close: async () => undefined };
+    const system: SystemDb = { db, pool, url: scratch.url, migrations, tenantSnapshot, embedded: null, close: async () => undefined };
     const passwordHash = await hashPassword(PASSWORD);
     const apiMemoryStart = process.memoryUsage();
 

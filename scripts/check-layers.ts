@@ -13,8 +13,10 @@ import path from 'node:path';
 const LAYERS: readonly (readonly string[])[] = [
   // primitives: no knowledge of the database or of requests
   ['errors', 'validation', 'config', 'logger', 'settings', 'crypto', 'cli'],
-  // Kysely connection, table types, pagination, migrations
+  // Kysely connection, table types, pagination, migrations, database availability
   ['db'],
+  // the process's life: draining, in-flight requests' database work
+  ['lifecycle'],
   // tenant schema handles
   ['tenancy'],
   // who is acting (actor, scope, services type) and credential primitives (tokens, passwords, API keys, TOTP)
@@ -27,8 +29,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['sessions'],
   // organization export and import
   ['backup'],
-  // the GraphQL schema and GraphiQL page
-  ['graphql', 'graphiql'],
+  // the GraphQL schema and GraphiQL page; Prometheus metrics
+  ['graphql', 'graphiql', 'metrics'],
   // composition root, HTTP server, operator tools
   ['services', 'server', 'admin', 'operations'],
   ['main'],

@@ -13,6 +13,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_DIRECT_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: int(1, 65535).default(54329),
   DB_POOL_MIN: int(0, 1000).default(5),
@@ -21,8 +22,9 @@ const EnvSchema = z.object({
   DB_MAX_USES: int(0).default(2_000),
   DB_MAX_LIFETIME_SECONDS: int(0).default(3_600),
   DB_IDLE_TIMEOUT_MS: int(0).default(300_000),
-  DB_CONNECT_TIMEOUT_MS: int(0).default(10_000),
+  DB_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
+  DB_RETRY_AFTER_SECONDS: int(1, 3600).default(2),
 
   MIGRATE_ON_START: bool.default(true),
   MIGRATIONS_DIR: z.string().min(1).default('migrations'),
@@ -55,6 +57,14 @@ const EnvSchema = z.object({
   GRAPHQL_ANON_MAX_DEPTH: int(1, 100).default(8),
   GRAPHQL_ANON_MAX_COMPLEXITY: int(1).default(200),
   GRAPHQL_JIT: bool.default(true),
+
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(2_000),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+
+  METRICS: bool.default(true),
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -64,6 +74,10 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    shutdown: { delayMs: env.SHUTDOWN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
+    // On its own port when METRICS_PORT is set; otherwise at /metrics on the API port, where
+    // production requires METRICS_TOKEN (without one, production serves no metrics there).
+    metrics: { enabled: env.METRICS, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
     graphql: {
       // Off in production unless enabled; on elsewhere unless disabled.
       introspection: env.GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
@@ -87,6 +101,10 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     dataDir: env.DATA_DIR,
     database: {
       url: env.DATABASE_URL,
+      // Migrations hold a session-level advisory lock: they need a connection that bypasses a
+      // transaction-mode pooler (PgBouncer). Defaults to DATABASE_URL.
+      directUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
+      retryAfterSeconds: env.DB_RETRY_AFTER_SECONDS,
       embeddedPort: env.EMBEDDED_PG_PORT,
       pool: {
         min: env.DB_POOL_MIN,
@@ -118,7 +136,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
   };
 }
 
-export class ConfigError extends Error {
+/** The service cannot start; the message is one line an operator can act on. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
 

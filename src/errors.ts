@@ -62,3 +62,16 @@ export class QueryLimitError extends DomainError {
   readonly code = 'QUERY_LIMIT';
   override name = 'QueryLimitError';
 }
+
+/**
+ * The database cannot serve this request now: it is unreachable, restarting, or
+ * every pool connection stayed busy for the whole bounded wait. Answered as
+ * HTTP 503 with `Retry-After`; the client should try again.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  override name = 'ServiceUnavailableError';
+  constructor(message = 'The service is temporarily unavailable; try again shortly') {
+    super(message);
+  }
+}

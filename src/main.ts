@@ -1,33 +1,75 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig, StartupError } from './config.js';
 import { openSystemDb } from './db/system.js';
+import { ServerLifecycle, shutdownGracefully } from './lifecycle.js';
 import { createLogger } from './logger.js';
+import { buildMetricsServer, createMetrics } from './metrics/metrics.js';
 import { buildServer } from './server.js';
 import { createServices } from './services.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
+/** A reason the service cannot start is one line on stderr and exit code 1, never a stack. */
+function stopWith(err: unknown): never {
+  if (!(err instanceof StartupError)) throw err;
+  console.error(`datalinx: ${err.message}`);
   process.exit(1);
 }
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    return stopWith(err);
+  }
+})();
 const logger = createLogger(config.logLevel);
-const system = await openSystemDb(config, logger, { migrate: config.migrations.onStart });
-const services = await createServices(config, logger, system);
-const app = await buildServer({ config, services });
+process.on('uncaughtException', (err) => {
+  logger.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+
+const system = await openSystemDb(config, logger, { migrate: config.migrations.onStart }).catch(stopWith);
+const services = await createServices(config, logger, system).catch(async (err: unknown) => {
+  await system.close();
+  return stopWith(err);
+});
+const lifecycle = new ServerLifecycle();
+const metrics = config.metrics.enabled ? createMetrics({ database: system, lifecycle }) : null;
+const app = await buildServer({ config, services, database: system, lifecycle, metrics });
+const metricsApp = metrics && config.metrics.port !== undefined ? await buildMetricsServer(metrics, logger, config.metrics.token) : null;
 
 let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopping) {
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  await app.close();
-  await system.close();
-  process.exit(0);
+  logger.info({ signal }, 'received signal');
+  void shutdownGracefully({
+    app,
+    lifecycle,
+    shutdown: config.shutdown,
+    logger,
+    closeResources: async () => {
+      await metricsApp?.close();
+      await system.close();
+    },
+  }).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 };
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
-await app.listen({ host: config.http.host, port: config.http.port });
+try {
+  await app.listen({ host: config.http.host, port: config.http.port });
+  if (metricsApp) await metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
+} catch (err) {
+  await system.close();
+  const e = err as NodeJS.ErrnoException;
+  stopWith(new StartupError(`Cannot listen on ${config.http.host}:${config.http.port}${metricsApp ? ` or metrics ${config.metrics.host}:${config.metrics.port}` : ''}: ${e.code ?? e.message}`));
+}
 logger.info(`Datalinx system API listening on http://${config.http.host}:${config.http.port}`);

@@ -1,19 +1,30 @@
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { sql } from 'kysely';
 import type { Config } from './config.js';
+import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
+import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
+import { ServiceUnavailableError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
 import { withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
+import type { SystemDb } from './db/system.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
+import { serviceUnavailablePlugin, unavailableGraphQLError } from './graphql/service-unavailable.plugin.js';
+import { ServerLifecycle } from './lifecycle.js';
+import { metricsRoute, type Metrics } from './metrics/metrics.js';
 import { authenticate } from './sessions/authentication.js';
 
 export interface ServerDeps {
   config: Config;
   services: AppServices;
+  /** Where the pool connects: readiness probes open connections of their own there. */
+  database: Pick<SystemDb, 'url'>;
+  /** Shared with main's shutdown; a fresh one when not given (tests). */
+  lifecycle?: ServerLifecycle;
+  metrics?: Metrics | null;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -52,6 +63,9 @@ export async function createContext(
   try {
     auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
   } catch (err) {
+    if (err instanceof ServiceUnavailableError || isUnavailableError(err)) {
+      throw unavailableGraphQLError(request.requestId, config.database.retryAfterSeconds);
+    }
     throw authenticationFailure(err, requestId, request.logger);
   }
   return {
@@ -69,8 +83,8 @@ export async function createContext(
 }
 
 /** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
-export async function buildServer({ config, services }: ServerDeps) {
-  const { logger, system } = services;
+export async function buildServer({ config, services, database, lifecycle = new ServerLifecycle(), metrics = null }: ServerDeps) {
+  const { logger } = services;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
@@ -81,6 +95,29 @@ export async function buildServer({ config, services }: ServerDeps) {
     childLoggerFactory: (parent, bindings, opts) =>
       parent.child(bindings, { ...opts, serializers: { ...opts.serializers, req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } }),
   });
+
+  // Every request's database work is scoped (src/db/work-scope.ts), so a timed-out
+  // request, or one still running when the shutdown grace period ends, can be cancelled.
+  app.addHook('onRequest', (request, reply, done) => {
+    const scope = new DbWorkScope();
+    lifecycle.inFlight.add(scope);
+    reply.raw.once('close', () => lifecycle.inFlight.delete(scope));
+    if (request.url.split('?')[0] === GRAPHQL_PATH) {
+      const timer = setTimeout(() => {
+        void abandonScope(scope);
+        if (reply.sent) return;
+        request.log.warn({ requestId: request.id }, 'GraphQL request timed out; its statements are cancelled');
+        void reply
+          .code(503)
+          .header('x-request-id', request.id)
+          .header('retry-after', String(config.database.retryAfterSeconds))
+          .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
+      }, config.graphql.limits.timeoutMs);
+      reply.raw.once('close', () => clearTimeout(timer));
+    }
+    runInScope(scope, done);
+  });
+  if (metrics) app.addHook('onResponse', metrics.onResponse);
 
   // Malformed bodies and the like: a GraphQL-shaped error, nothing internal.
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -106,14 +143,18 @@ export async function buildServer({ config, services }: ServerDeps) {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.tokens.jwks()));
+  // Readiness answers within a second whatever the pool does: its probe has a connection of its own.
+  const probe = createDatabaseProbe(database.url, 1000);
+  app.addHook('onClose', () => probe.close());
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await sql`select 1`.execute(system.db);
-      return { status: 'ready', database: 'reachable' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
-    }
+    if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
+    if (await probe.check()) return { status: 'ready', database: 'reachable' };
+    return reply.code(503).header('retry-after', String(config.database.retryAfterSeconds)).send({ status: 'unavailable', database: 'unreachable' });
   });
+  // Metrics on the API port unless METRICS_PORT moves them; in production only behind METRICS_TOKEN.
+  if (metrics && config.metrics.port === undefined && (config.metrics.token || !config.isProduction)) {
+    await app.register(metricsRoute(metrics, config.metrics.token));
+  }
 
   if (config.graphql.graphiql) {
     const assets = await loadGraphiqlAssets();
@@ -131,21 +172,6 @@ export async function buildServer({ config, services }: ServerDeps) {
       return reply.type(asset.contentType).header('cache-control', 'public, max-age=3600').send(asset.body);
     });
   }
-
-  // A request that runs past the limit gets a 503; the statement timeout
-  // (DB_STATEMENT_TIMEOUT_MS) ends its database work.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
-    const timer = setTimeout(() => {
-      if (reply.sent) return;
-      request.log.warn({ requestId: request.id }, 'GraphQL request timed out');
-      void reply
-        .code(503)
-        .header('x-request-id', request.id)
-        .send({ errors: [{ message: 'The request took too long', extensions: { code: 'TIMEOUT', requestId: request.id } }] });
-    }, config.graphql.limits.timeoutMs);
-    reply.raw.once('close', () => clearTimeout(timer));
-  });
 
   // Without credentials, a document longer than the anonymous budget is refused
   // before it is parsed: sign-in and sign-up need little, so a large
@@ -167,9 +193,11 @@ export async function buildServer({ config, services }: ServerDeps) {
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
     jit: config.graphql.jit,
-    plugins: [fastifyApolloDrainPlugin(app)],
+    plugins: [serviceUnavailablePlugin(config.database.retryAfterSeconds), ...(metrics ? [metrics.apolloPlugin] : [])],
   });
   await apollo.start();
+  // Fastify's close waits for in-flight requests (src/lifecycle.ts); Apollo stops after them.
+  app.addHook('onClose', async () => apollo.stop());
   await app.register(fastifyApollo(apollo), {
     path: GRAPHQL_PATH,
     context: async (request) =>

@@ -22,7 +22,7 @@ describe('configuration', () => {
       maxUses: 2_000,
       maxLifetimeSeconds: 3_600,
       idleTimeoutMillis: 300_000,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: 5_000,
       statementTimeoutMillis: 30_000,
     });
     expect(config.database.url).toBeUndefined();

@@ -1,8 +1,11 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { unavailableFor } from './availability.js';
 import type { PlatformDatabase } from './database.js';
+import { currentScope } from './work-scope.js';
 
 // int8 (bigint, count(*)) as a JS number: our counts and steps stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -10,9 +13,32 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 /** Lifetime is optional for tools and tests, whose connections live briefly anyway. */
 export type PoolSettings = Omit<Config['database']['pool'], 'maxLifetimeSeconds'> & { maxLifetimeSeconds?: number };
 
+/** One warning a second at most: an outage makes every request fail the same way. */
+function throttledWarn(logger: Logger | undefined, message: string) {
+  let last = 0;
+  let suppressed = 0;
+  return (err: unknown) => {
+    const now = Date.now();
+    if (now - last < 1000) {
+      suppressed++;
+      return;
+    }
+    const e = err as { message?: string; code?: string };
+    logger?.warn({ err: { message: e.message, code: e.code }, suppressed }, message);
+    last = now;
+    suppressed = 0;
+  };
+}
+
 /**
- * A pg Pool with the design's settings. The `error` listener matters: an idle
- * client losing its server (a database restart) must not crash the process.
+ * A pg Pool with the design's settings. `connectionTimeoutMillis` bounds both
+ * opening a connection and waiting for a free one when all are busy.
+ *
+ * Error listeners matter: a client losing its server (a restart,
+ * pg_terminate_backend) emits `error`, and an unhandled `error` ends the
+ * process. pg-pool listens on idle clients only and detaches while a client is
+ * checked out, so every client gets a listener of its own for its whole life;
+ * the query it was running fails and the request gets a 503.
  */
 export function createPool(connectionString: string, settings: PoolSettings, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({
@@ -26,14 +52,51 @@ export function createPool(connectionString: string, settings: PoolSettings, log
     statement_timeout: settings.statementTimeoutMillis || undefined,
     application_name: 'datalinx-system-api',
   });
-  pool.on('error', (err) => {
-    logger?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client error');
-  });
+  const warn = throttledWarn(logger, 'database connection lost');
+  pool.on('error', warn);
+  pool.on('connect', (client) => client.on('error', warn));
   return pool;
 }
 
-export function createDb(pool: pg.Pool): Kysely<PlatformDatabase> {
-  return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
+/**
+ * The pool as Kysely sees it: a checkout that fails (database away, or no
+ * connection free within the bounded wait) is a ServiceUnavailableError, and
+ * inside an HTTP request the checked-out client is recorded in the request's
+ * work scope so a timed-out request can cancel what it runs.
+ */
+function scopedPool(pool: pg.Pool, logger?: Logger): PostgresPool {
+  const warn = throttledWarn(logger, 'no database connection');
+  return {
+    options: pool.options,
+    async connect(): Promise<PostgresPoolClient> {
+      const scope = currentScope();
+      if (scope?.abandoned) throw new ServiceUnavailableError('The request was abandoned');
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        warn(err);
+        throw unavailableFor(err);
+      }
+      if (!scope) return client;
+      if (scope.abandoned) {
+        client.release();
+        throw new ServiceUnavailableError('The request was abandoned');
+      }
+      scope.clients.add(client);
+      const release = client.release.bind(client);
+      client.release = (destroy?: boolean | Error) => {
+        scope.clients.delete(client);
+        release(destroy);
+      };
+      return client;
+    },
+    end: () => pool.end(),
+  };
+}
+
+export function createDb(pool: pg.Pool, logger?: Logger): Kysely<PlatformDatabase> {
+  return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool: scopedPool(pool, logger) }) });
 }
 
 /**

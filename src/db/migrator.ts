@@ -33,6 +33,13 @@ export interface MigrateOptions {
   onTenantApplied?: (event: { version: string; organizationId: string }) => void;
   /** Called when an organization's tenant section fails (rolled back); the others go on. */
   onTenantFailed?: (event: TenantFailure) => void;
+  /**
+   * Where the session-level advisory lock is held, when `db` goes through a
+   * transaction-mode pooler (PgBouncer) that would not keep one session: a
+   * direct connection (DATABASE_DIRECT_URL). The migration's own transactions
+   * still run on `db`.
+   */
+  lockDb?: Db;
 }
 
 export interface TenantFailure {
@@ -216,7 +223,7 @@ async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions
  */
 export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateReport> {
   const files = await loadMigrations(opts.dir);
-  return db.connection().execute(async (conn) => {
+  return (opts.lockDb ?? db).connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
       return await applyPending(db, files, opts);

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, ValidationError, type DomainError } from '../errors.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError, type DomainError } from '../errors.js';
+import { isUnavailableError } from './availability.js';
 
 interface PgError {
   code?: string;
@@ -35,10 +36,13 @@ const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
 };
 
 /**
- * Turns a driver error raised by a constraint into a domain error; anything
+ * Turns a driver error raised by a constraint, or by the database being
+ * unavailable, into a domain error; anything
  * else is rethrown untouched (and later masked for the client).
  */
 export function toDomainError(err: unknown): unknown {
+  // A lost connection, a restarting server, a cancelled or timed-out statement: retry later.
+  if (isUnavailableError(err)) return new ServiceUnavailableError();
   if (!isPgError(err)) return err;
   const known = err.constraint ? CONSTRAINT_MESSAGES[err.constraint] : undefined;
   if (known) return known();

@@ -93,3 +93,9 @@ export async function countPending(
           where t.organization_id = o.id and t.version = f.version))::int as tenant`.execute(db);
   return rows[0] ?? { platform: 0, tenant: 0 };
 }
+
+/** The newest applied platform version, or null on an empty database. */
+export async function latestAppliedVersion(db: Db): Promise<string | null> {
+  const row = await db.withSchema(PLATFORM_SCHEMA).selectFrom('schema_version').select('version').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row?.version ?? null;
+}

@@ -29,6 +29,8 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     introspection: opts.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Shutdown is ours (src/lifecycle.ts): Apollo's own handler would stop at once and re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: opts.hideSuggestions ?? false,
     // Apollo hides them in validation errors only; variable coercion errors carry them too.

@@ -1,6 +1,7 @@
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import { mapDbErrors } from '../db/pg-errors.js';
+import { countRows } from '../db/pagination.js';
 import type { NewOrganizationRow, OrganizationRow, OrganizationUpdate } from '../db/tables/organizations.table.js';
 
 export function insertOrganization(db: PlatformDb, row: NewOrganizationRow): Promise<OrganizationRow> {
@@ -33,4 +34,8 @@ export function updateOrganization(db: PlatformDb, id: string, patch: Organizati
 export async function deleteOrganization(db: PlatformDb, id: string): Promise<boolean> {
   const res = await platform(db).deleteFrom('organizations').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
+}
+
+export function countOrganizations(db: PlatformDb): Promise<number> {
+  return countRows(platform(db).selectFrom('organizations'));
 }

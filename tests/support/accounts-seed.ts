@@ -109,7 +109,7 @@ export async function startConfiguredServer(env: Record<string, string>): Promis
   const db = await createTestDb();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', KEYRING: testKeyringJson(), ...env });
   const services = await createServices(config, createLogger('silent'), db);
-  const app = await buildServer({ config, services });
+  const app = await buildServer({ config, services, database: db });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

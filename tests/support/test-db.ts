@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { createDb, createPool } from '../../src/db/connection.js';
+import { createDb, createPool, type PoolSettings } from '../../src/db/connection.js';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
@@ -49,8 +49,8 @@ export async function createEmptyDatabase(): Promise<{ url: string; name: string
 const POOL = { min: 0, max: 10, maxUses: 0, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 10_000, statementTimeoutMillis: 30_000 };
 
 /** Opens a pool on `url` whose statements are counted. */
-export function openCounted(url: string): { db: Kysely<PlatformDatabase>; pool: pg.Pool; counter: StatementCounter } {
-  const pool = createPool(url, POOL);
+export function openCounted(url: string, pool_: Partial<PoolSettings> = {}): { db: Kysely<PlatformDatabase>; pool: pg.Pool; counter: StatementCounter } {
+  const pool = createPool(url, { ...POOL, ...pool_ });
   const counter = new StatementCounter();
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -65,9 +65,9 @@ export function openCounted(url: string): { db: Kysely<PlatformDatabase>; pool: 
 }
 
 /** A database of this test file's own, migrated to the newest version. */
-export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<TestDb> {
+export async function createTestDb(opts: { migrate?: boolean; pool?: Partial<PoolSettings> } = {}): Promise<TestDb> {
   const { url, name } = await createEmptyDatabase();
-  const { db, pool, counter } = openCounted(url);
+  const { db, pool, counter } = openCounted(url, opts.pool);
   if (opts.migrate ?? true) await migrate(db, { dir: MIGRATIONS_DIR });
   const migrations: MigrationFile[] = await readMigrations(MIGRATIONS_DIR);
   const tenantSnapshot = await loadTenantSnapshot(MIGRATIONS_DIR, migrations);

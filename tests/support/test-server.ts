@@ -10,6 +10,9 @@ import { insertUser } from '../../src/users/user.dao.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import { createTestDb, type TestDb } from './test-db.js';
+import type { PoolSettings } from '../../src/db/connection.js';
+import { ServerLifecycle } from '../../src/lifecycle.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -24,6 +27,7 @@ export interface TestServer {
   services: AppServices;
   app: Server;
   config: Config;
+  lifecycle: ServerLifecycle;
   /** POSTs a GraphQL request as JSON, with a bearer token when given. */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -33,8 +37,11 @@ export interface TestServer {
  * `logLines`, when given, receives every log line the server writes (JSON
  * strings), e.g. to prove secrets never reach the log.
  */
-export async function startTestServer(env: Record<string, string> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
-  const db = await createTestDb();
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: { logLines?: string[]; pool?: Partial<PoolSettings>; metrics?: boolean } = {},
+): Promise<TestServer> {
+  const db = await createTestDb({ pool: opts.pool });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -47,7 +54,9 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     ? createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config.logLevel);
   const services = await createServices(config, logger, db);
-  const app = await buildServer({ config, services });
+  const lifecycle = new ServerLifecycle();
+  const metrics = opts.metrics ? createMetrics({ database: db, lifecycle }) : null;
+  const app = await buildServer({ config, services, database: db, lifecycle, metrics });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -58,6 +67,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     services,
     app,
     config,
+    lifecycle,
     async gql(query, variables, token) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
