@@ -91,7 +91,7 @@ export async function explainOperation(opts: ExplainOptions): Promise<ExplainRep
   pool.options.application_name = 'datalinx-explain';
   const recorder = recordStatements(pool);
   const db = createDb(pool);
-  const system: SystemDb = { db, pool, migrations: opts.migrations, tenantSnapshot: null, embedded: null, close: () => db.destroy() };
+  const system: SystemDb = { db, pool, url: opts.connectionString, migrations: opts.migrations, tenantSnapshot: null, embedded: null, close: () => db.destroy() };
   try {
     const org = await findOrganizationBySlug(db, opts.slug);
     if (!org) throw new NotFoundError('Organization', opts.slug);

@@ -78,7 +78,7 @@ describe('default query limits', () => {
 
 describe('the compiled executor', () => {
   it('answers the dashboards exactly as graphql-js does', async () => {
-    const plain = await buildServer({ config: { ...server.config, graphql: { ...server.config.graphql, jit: false } }, services: server.services });
+    const plain = await buildServer({ config: { ...server.config, graphql: { ...server.config.graphql, jit: false } }, services: server.services, database: server.db });
     await plain.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (plain.server.address() as { port: number }).port;
