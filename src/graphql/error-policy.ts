@@ -41,6 +41,8 @@ export type ClassifiedError =
   | { kind: 'domain'; error: DomainError }
   /** A GraphQLError raised on purpose with a client code: parse, validation, variables, protocol. */
   | { kind: 'client'; error: GraphQLError; code: string }
+  /** A GraphQLError raised on purpose for a passing server condition (TIMEOUT, SERVICE_UNAVAILABLE): kept, retryable. */
+  | { kind: 'unavailable'; error: GraphQLError; code: string }
   /** Anything else: a bug or an outage. Masked for the client, logged with its stack. */
   | { kind: 'unexpected'; error: unknown };
 
@@ -56,6 +58,7 @@ export function classifyError(err: unknown): ClassifiedError {
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) return { kind: 'client', error: original, code };
+    if (code === 'TIMEOUT' || code === 'SERVICE_UNAVAILABLE') return { kind: 'unavailable', error: original, code };
   }
   return { kind: 'unexpected', error: original };
 }
@@ -76,7 +79,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: original.code, ...(original instanceof ValidationError ? { path: original.path } : {}) },
     };
   }
-  if (classified.kind === 'client') {
+  if (classified.kind === 'client' || classified.kind === 'unavailable') {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: { ...extensions, code: classified.code } };
   }
@@ -110,6 +113,10 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLCo
             const classified = classifyError(err);
             if (classified.kind === 'unexpected') {
               logger.error({ requestId: contextValue.requestId, err: classified.error, path: err.path }, 'unexpected error while resolving');
+              continue;
+            }
+            if (classified.kind === 'unavailable') {
+              logger.warn({ requestId: contextValue.requestId, code: classified.code }, classified.error.message);
               continue;
             }
             clientErrors++;
