@@ -1,10 +1,8 @@
 import { revealSecrets, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
-import { ERROR_FIELDS, localId, mutate } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { ERROR_FIELDS, localId, mutate, type SeededOrg, seedOrganization, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let other: SeededOrg;
 const PASSWORD = 'warehouse-Secret-42!';
 
@@ -41,10 +39,8 @@ const reveal = (o: SeededOrg, id: string, config: StoredConnectionConfig) =>
   revealSecrets(server.services.keyring, { organizationId: o.id, dataSourceId: id }, config);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [org, other] = [await seedOrganization(server), await seedOrganization(server)];
+  other = await seedOrganization(server);
 });
-afterAll(() => server.close());
 
 describe('data source credentials at rest', () => {
   let sourceId: string;

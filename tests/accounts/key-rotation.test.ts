@@ -12,8 +12,7 @@ import type { OrganizationRow } from '../../src/db/tables/organizations.table.js
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
-import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { adminCli, createTestDb, type TestDb, testKeyringJson } from '../support/index.js';
 
 const KEYS = { k1: randomBytes(32), k2: randomBytes(32), k3: randomBytes(32) };
 const ring = (...ids: (keyof typeof KEYS)[]) => new Keyring(ids.map((id) => ({ id, key: KEYS[id] })), ids.at(-1)!);

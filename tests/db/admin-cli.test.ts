@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../src/db/database.js';
-import { schemaExists } from '../support/seed.js';
-import { createEmptyDatabase, openCounted } from '../support/test-db.js';
+import { createEmptyDatabase, openCounted, schemaExists } from '../support/index.js';
 
 interface Outcome {
   code: number;

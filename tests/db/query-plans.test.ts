@@ -5,8 +5,7 @@ import type { OrganizationRow } from '../../src/db/tables/organizations.table.js
 import * as jobs from '../../src/jobs/pipeline-job.dao.js';
 import * as mappings from '../../src/mappings/mapping.dao.js';
 import type { Tenant } from '../../src/tenancy/tenant.js';
-import { seedOrganization, tenantOf } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
 
 // Plans are checked on the DAO's own SQL: a second Kysely on the same pool logs
 // each compiled query, which is then EXPLAINed with its parameters.
@@ -24,7 +23,7 @@ async function explainLast(): Promise<string> {
 
 beforeAll(async () => {
   t = await createTestDb();
-  org = await seedOrganization(t, 'planner');
+  org = await provisionOrganization(t, 'planner');
   const logging = new Kysely<PlatformDatabase>({
     dialect: new PostgresDialect({ pool: t.pool }),
     log: (event) => {

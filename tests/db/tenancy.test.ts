@@ -6,8 +6,7 @@ import { migrate } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, nextMigrationName, rejection, schemaExists, seedOrganization } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { columnsOf, copyMigrations, createTestDb, nextMigrationName, provisionOrganization, rejection, schemaExists, type TestDb } from '../support/index.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
 
@@ -29,7 +28,7 @@ async function organizationCount(): Promise<number> {
 
 describe('provisioning an organization', () => {
   it('creates the row and a schema holding every tenant table', async () => {
-    const org = await seedOrganization(t, 'acme-corp', 'Acme Corp');
+    const org = await provisionOrganization(t, 'acme-corp', 'Acme Corp');
 
     expect(org).toMatchObject({ name: 'Acme Corp', slug: 'acme-corp', schema_name: 'org_acme_corp', settings: {} });
     const { rows } = await sql<{ table_name: string }>`
@@ -41,7 +40,7 @@ describe('provisioning an organization', () => {
     await sql`create schema org_taken`.execute(t.db);
     const before = await organizationCount();
 
-    await expect(seedOrganization(t, 'taken')).rejects.toThrow();
+    await expect(provisionOrganization(t, 'taken')).rejects.toThrow();
 
     expect(await findOrganizationBySlug(t.db, 'taken')).toBeUndefined();
     expect(await organizationCount()).toBe(before);
@@ -65,7 +64,7 @@ describe('provisioning an organization', () => {
       expect(rows[0]?.n).toBe(0);
       expect(await schemaExists(fresh.db, 'org_migration_check')).toBe(false);
       // Provisioning still works on the good chain.
-      const org = await seedOrganization({ db: fresh.db, migrations: await readMigrations('migrations') }, 'still-fine');
+      const org = await provisionOrganization({ db: fresh.db, migrations: await readMigrations('migrations') }, 'still-fine');
       expect(await schemaExists(fresh.db, org.schema_name)).toBe(true);
     } finally {
       await fresh.close();
@@ -73,7 +72,7 @@ describe('provisioning an organization', () => {
   });
 
   it('deleting an organization drops both its schema and its row', async () => {
-    const org = await seedOrganization(t, 'short-lived');
+    const org = await provisionOrganization(t, 'short-lived');
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
 
     const deleted = await deleteOrganization(t, org.id, SYSTEM_ACTOR);
@@ -89,7 +88,7 @@ describe('provisioning an organization', () => {
   it('gives the longest accepted slug a schema of exactly the recorded name', async () => {
     // PostgreSQL cuts identifiers at 63 bytes; the recorded schema_name must be the real one.
     const slug = 'a'.repeat(59);
-    const org = await seedOrganization(t, slug);
+    const org = await provisionOrganization(t, slug);
 
     expect(org.schema_name).toBe(`org_${slug}`);
     expect(await schemaExists(t.db, org.schema_name)).toBe(true);
@@ -113,7 +112,7 @@ describe('slugs are validated before anything touches the database', () => {
   ])('rejects a slug with %s', async (_case, slug, message) => {
     const before = await organizationCount();
 
-    const err = await rejection(seedOrganization(t, slug));
+    const err = await rejection(provisionOrganization(t, slug));
 
     expect(err).toBeInstanceOf(ValidationError);
     expect(err).toMatchObject({ message, path: ['slug'] });
@@ -121,9 +120,9 @@ describe('slugs are validated before anything touches the database', () => {
   });
 
   it('rejects a taken slug with a ConflictError saying so, without driver text', async () => {
-    await seedOrganization(t, 'popular');
+    await provisionOrganization(t, 'popular');
 
-    const err = await rejection(seedOrganization(t, 'popular', 'Another Popular'));
+    const err = await rejection(provisionOrganization(t, 'popular', 'Another Popular'));
 
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ message: 'An organization with this slug already exists', details: { field: 'slug' } });

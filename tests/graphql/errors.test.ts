@@ -1,14 +1,24 @@
 import { SignJWT } from 'jose';
-import { createJob, createMapping, createWorkspace, ERROR_FIELDS, errorsOf, globalId, gqlData, LEAK_PATTERN, mutate, NO_SUCH_UUID, rawGql, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  errorsOf,
+  globalId,
+  gqlData,
+  LEAK_PATTERN,
+  mutate,
+  NO_SUCH_UUID,
+  rawGql,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   const token = org.users.editor.token;
   const workspace = await createWorkspace(server, token, 'Errors');
   const source = await mutate<{ dataSource: { id: string } }>(
@@ -19,7 +29,6 @@ beforeAll(async () => {
   );
   ids = { workspace, dataSource: source.dataSource.id, mapping: await createMapping(server, token, workspace), job: await createJob(server, token, workspace) };
 });
-afterAll(() => server.close());
 
 /** Every mutation of the API, with arguments that would succeed for an editor. */
 const MUTATIONS: [string, string, () => Record<string, unknown>][] = [
@@ -40,7 +49,7 @@ const INPUT_TYPES: Record<string, string> = { createWorkspace: 'CreateWorkspaceI
 
 function mutationText(name: string, args: string): string {
   const params = [INPUT_TYPES[name] && `$input: ${INPUT_TYPES[name]}!`, args.includes('$id') && '$id: ID!', args.includes('$workspaceId') && '$workspaceId: ID!'].filter(Boolean).join(', ');
-  return `mutation(${params}) { ${name}${args} { __typename ${ERROR_FIELDS} } }`;
+  return `mutation(${params}) { ${name}${args} { __typename ${ENTITY_ERROR_FIELDS} } }`;
 }
 
 async function tenantSnapshot() {

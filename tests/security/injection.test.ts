@@ -1,15 +1,5 @@
 import fc from 'fast-check';
-import {
-  inputLeaves,
-  internalsIn,
-  mutationDocument,
-  resultOf,
-  rowCounts,
-  seedWorld,
-  type Result,
-  type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { inputLeaves, internalsIn, mutationDocument, type Result, resultOf, rowCounts, useWorld } from '../support/index.js';
 import { MUTATIONS } from './mutation-catalogue.js';
 
 /**
@@ -18,14 +8,8 @@ import { MUTATIONS } from './mutation-catalogue.js';
  * 500, an internal error, SQL or a stack in the answer, or a half-done write.
  */
 
-let server: TestServer;
-let world: World;
+const { server, world } = useWorld();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await seedWorld(server);
-});
-afterAll(() => server?.close());
 
 export const HOSTILE = [
   "'; DROP TABLE workspaces; --",

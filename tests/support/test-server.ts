@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AccessTokens } from '../../src/auth/jwt.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
-import type { UserRole } from '../../src/db/tables/users.table.js';
 import { createLogger } from '../../src/logger.js';
-import * as organizations from '../../src/organizations/organization.manager.js';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
-import { insertUser } from '../../src/users/user.dao.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { AppServices } from '../../src/graphql/context.js';
 import { createTestDb, type TestDb } from './test-db.js';
@@ -70,25 +66,4 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       await db.close();
     },
   };
-}
-
-export interface SeededOrg {
-  id: string;
-  slug: string;
-  schema_name: string;
-  users: Record<UserRole, { id: string; email: string; token: string }>;
-}
-
-let orgCounter = 0;
-
-/** An organization with one user of each role and a token for each. */
-export async function seedOrganization(server: TestServer, slug = `org-${process.pid}-${++orgCounter}`): Promise<SeededOrg> {
-  const org = await organizations.createOrganization(server.db, { name: `Org ${slug}`, slug }, { actor: SYSTEM_ACTOR });
-  const users = {} as SeededOrg['users'];
-  for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
-    const email = `${role}@${slug}.test`;
-    const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
-    users[role] = { id: user.id, email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
-  }
-  return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
 }
