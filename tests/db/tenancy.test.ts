@@ -1,12 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { readMigrations } from '../../src/db/migration-files.js';
-import { migrate } from '../../src/db/migrator.js';
+import { migrate, MIGRATION_LOCK_KEY } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, createTestDb, nextMigrationName, provisionOrganization, rejection, schemaExists, type TestDb } from '../support/index.js';
+import { columnsOf, copyMigrations, createTestDb, nextMigrationName, provisionOrganization, rejection, schemaExists, tenantOf, type TestDb } from '../support/index.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
 
@@ -40,7 +41,7 @@ describe('provisioning an organization', () => {
     await sql`create schema org_taken`.execute(t.db);
     const before = await organizationCount();
 
-    await expect(provisionOrganization(t, 'taken')).rejects.toThrow();
+    await expect(provisionOrganization(t, 'taken')).rejects.toThrow('schema "org_taken" already exists');
 
     expect(await findOrganizationBySlug(t.db, 'taken')).toBeUndefined();
     expect(await organizationCount()).toBe(before);
@@ -94,6 +95,45 @@ describe('provisioning an organization', () => {
     expect(await schemaExists(t.db, org.schema_name)).toBe(true);
     expect(await columnsOf(t.db, org.schema_name, 'workspaces')).toContain('settings');
   });
+});
+
+describe('provisioning during a migration run', () => {
+  it('waits while a migration runner holds the lock, and completes once it is released', async () => {
+    const runner = new pg.Client({ connectionString: t.url });
+    await runner.connect();
+    try {
+      // test arrangement: a migration run in progress, holding the lock exclusively
+      await runner.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      let settled = false;
+      const creating = provisionOrganization(t, 'during-migration').finally(() => (settled = true));
+      const waiters = async () => {
+        // test probe: sessions of this database waiting for the migration lock
+        const { rows } = await runner.query<{ n: number }>(
+          `select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database
+           where d.datname = current_database() and l.locktype = 'advisory' and l.objid = $1 and not l.granted`,
+          [MIGRATION_LOCK_KEY],
+        );
+        return rows[0]!.n;
+      };
+      while (!settled && (await waiters()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect({ settled, waiting: await waiters() }).toEqual({ settled: false, waiting: 1 });
+      await runner.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      const org = await creating;
+      expect(await schemaExists(t.db, org.schema_name)).toBe(true);
+    } finally {
+      await runner.end();
+    }
+  });
+});
+
+describe('a tenant handle', () => {
+  it.each(['datalinx_platform', 'public', 'pg_catalog', 'org_x"; drop schema datalinx_platform cascade; --', 'ORG_ACME', ''])(
+    'refuses a schema name that is not a tenant schema: %j',
+    (schemaName) => {
+      expect(() => tenantOf(t.db, { id: '00000000-0000-4000-8000-000000000000', slug: 'x', schema_name: schemaName })).toThrow('invalid tenant schema name');
+    },
+  );
 });
 
 describe('slugs are validated before anything touches the database', () => {
