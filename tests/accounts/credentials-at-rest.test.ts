@@ -42,6 +42,9 @@ beforeAll(async () => {
   other = await seedOrganization(server);
 });
 
+/** What AES-GCM says when the tag does not match: wrong key, wrong bound ids, or altered bytes. */
+const UNAUTHENTIC = 'Unsupported state or unable to authenticate data';
+
 describe('data source credentials at rest', () => {
   let sourceId: string;
 
@@ -73,7 +76,7 @@ describe('data source credentials at rest', () => {
     const copied = await storedConfig(org, sourceId);
     await setStoredConfig(org, decoy, copied);
 
-    expect(() => reveal(org, decoy, copied)).toThrow();
+    expect(() => reveal(org, decoy, copied)).toThrow(UNAUTHENTIC);
   });
 
   it('are bound to their organization: copied into another tenant they do not open', async () => {
@@ -81,8 +84,8 @@ describe('data source credentials at rest', () => {
     const copied = await storedConfig(org, sourceId);
     await setStoredConfig(other, foreign, copied);
 
-    expect(() => reveal(other, foreign, copied)).toThrow();
-    expect(() => revealSecrets(server.services.keyring, { organizationId: other.id, dataSourceId: sourceId }, copied)).toThrow();
+    expect(() => reveal(other, foreign, copied)).toThrow(UNAUTHENTIC);
+    expect(() => revealSecrets(server.services.keyring, { organizationId: other.id, dataSourceId: sourceId }, copied)).toThrow(UNAUTHENTIC);
   });
 
   it('do not open once the ciphertext is altered', async () => {
@@ -92,6 +95,6 @@ describe('data source credentials at rest', () => {
     flipped[0] = flipped[0]! ^ 1;
     const altered = { ...stored, secrets: { ...stored.secrets!, data: [iv, tag, flipped.toString('base64url')].join('.') } };
 
-    expect(() => reveal(org, sourceId, altered)).toThrow();
+    expect(() => reveal(org, sourceId, altered)).toThrow(UNAUTHENTIC);
   });
 });
