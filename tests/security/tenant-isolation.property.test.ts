@@ -12,6 +12,7 @@ import {
   inputLeaves,
   localId,
   mutationDocument,
+  propertyParams,
   seedWorld,
   snapshot,
   typenameOf,
@@ -217,7 +218,7 @@ describe('tenant isolation, as a property', () => {
           expect(await footprintOfB()).toEqual(before);
         },
       ),
-      { numRuns: 50 },
+      propertyParams(50),
     );
   });
 });

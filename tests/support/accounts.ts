@@ -111,12 +111,12 @@ export function testKeyringJson(keys: Record<string, Buffer> = { k1: randomBytes
   return JSON.stringify({ current: ids.at(-1), keys: ids.map((id) => ({ id, key: keys[id]!.toString('base64') })) });
 }
 
-/** Runs `npx tsx src/admin/admin.cli.ts …args` with `env` added to this process's environment. */
+/** Runs the admin CLI (`npm run admin -- …args`, through tsx without npm) with `env` added to this process's environment. */
 export function adminCli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const lines = (text: string) => text.split('\n').filter((line) => line.trim() && !line.startsWith('npm warn'));
   const full = { ...process.env, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4', ...env };
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'src/admin/admin.cli.ts', ...args], { env: full }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/admin/admin.cli.ts', ...args], { env: full }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout: lines(stdout), stderr: lines(stderr) });
     });
   });

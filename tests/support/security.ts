@@ -184,3 +184,17 @@ export function useWorld(options: Omit<TestApiOptions, 'organization'> = {}): { 
   beforeAll(async () => world.set(await seedWorld(server)));
   return { server, world: world.value };
 }
+
+/** The seed of every property test unless FC_SEED says otherwise. */
+const DEFAULT_SEED = 20261128;
+
+/**
+ * fast-check parameters with a fixed seed, so a failure replays the same way;
+ * FC_SEED=<n> runs other cases. The seed is printed with the test's output.
+ */
+export function propertyParams(numRuns: number): { seed: number; numRuns: number } {
+  const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : DEFAULT_SEED;
+  if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${process.env.FC_SEED}`);
+  console.info(`fast-check: seed ${seed}, ${numRuns} runs (FC_SEED=<n> to change)`);
+  return { seed, numRuns };
+}
