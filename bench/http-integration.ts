@@ -13,8 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import autocannon from 'autocannon';
-import { AccessTokens } from '../src/auth/jwt.js';
-import { SYSTEM_ACTOR } from '../src/auth/actor.js';
+import { systemScope } from '../src/auth/scope.js';
 import { loadConfig } from '../src/config.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { createDb, createPool } from '../src/db/connection.js';
@@ -22,10 +21,10 @@ import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { readMigrations } from '../src/db/migration-files.js';
 import { migrate } from '../src/db/migrator.js';
 import { createApollo } from '../src/graphql/apollo.js';
-import type { AppServices } from '../src/graphql/context.js';
 import { createLogger } from '../src/logger.js';
 import { createOrganization } from '../src/organizations/organization.manager.js';
 import { buildServer, createContext } from '../src/server.js';
+import { createServices } from '../src/services.js';
 import { Tenant } from '../src/tenancy/tenant.js';
 import { insertUser } from '../src/users/user.dao.js';
 import { insertWorkspace } from '../src/workspaces/workspace.dao.js';
@@ -44,14 +43,21 @@ async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'datalinx-bench-'));
   await chmod(dir, 0o755);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 30000 + Math.floor(Math.random() * 10000), persistent: false });
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: pg.connectionString() });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    KEYRING: Keyring.generate('bench').json,
+    ALLOW_SIGNUP: 'false',
+    DATABASE_URL: pg.connectionString(),
+  });
   const logger = createLogger('silent');
   const pool = createPool(pg.connectionString(), config.database.pool, logger);
   const db = createDb(pool);
   try {
     await migrate(db, { dir: 'migrations' });
-    const system = { db, pool, migrations: await readMigrations('migrations'), embedded: null, close: async () => {} };
-    const org = await createOrganization(system, { name: 'Bench', slug: 'bench-org' }, { actor: SYSTEM_ACTOR });
+    const services = await createServices(config, logger, { db, migrations: await readMigrations('migrations') });
+    const org = await createOrganization(systemScope(services, 'bench'), { name: 'Bench', slug: 'bench-org' });
     const user = await insertUser(db, { organization_id: org.id, email: 'bench@example.com', role: 'viewer' });
     const tenant = new Tenant(db, org);
     for (let w = 0; w < 20; w++) {
@@ -60,13 +66,6 @@ async function main() {
         await insertMapping(tenant.db, { workspace_id: ws.id, source_table: `src_${m}`, target_table: `dim_${m}`, field_mappings: { id: { source: 'id', transform: null } } });
       }
     }
-    const services: AppServices = {
-      system,
-      tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),
-      keyring: Keyring.generate('bench').keyring,
-      logger,
-      settings: { allowSignup: false, refreshTokenTtlDays: 30 },
-    };
     const token = await services.tokens.sign({ sub: user.id, org: org.id });
 
     const fastify = await buildServer({ config, services });

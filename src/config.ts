@@ -106,6 +106,35 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** A JWT_SECRET shorter than this is refused (HS256 needs a 256-bit key). */
+export const MIN_JWT_SECRET_BYTES = 32;
+
+/** Rules that join several variables; loadConfig applies them. */
+function crossChecks(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.jwt.secret !== undefined && Buffer.byteLength(config.jwt.secret) < MIN_JWT_SECRET_BYTES) {
+    problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_BYTES} bytes`);
+  }
+  if (config.jwt.algorithm !== 'HS256' && !config.jwt.keysFile) {
+    problems.push(`JWT_KEYS_FILE: is required with JWT_ALGORITHM=${config.jwt.algorithm}`);
+  }
+  if (config.database.pool.min > config.database.pool.max) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  return problems;
+}
+
+/**
+ * The secrets production must be given. Elsewhere a missing one is generated
+ * once into DATA_DIR. Checked when the services that use them are built (the
+ * server, the admin CLI), not by tools that never sign or seal (migrate).
+ */
+export function requireProductionSecrets(config: Config): void {
+  if (!config.isProduction) return;
+  if (config.jwt.algorithm === 'HS256' && !config.jwt.secret) {
+    throw new ConfigError('JWT_SECRET (or JWT_ALGORITHM with JWT_KEYS_FILE) is required when NODE_ENV=production');
+  }
+  if (!config.keyring.json && !config.keyring.file) throw new ConfigError('KEYRING or KEYRING_FILE is required when NODE_ENV=production');
+}
+
 /** Validates the environment; the error names every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "unset", as in most .env tooling.
@@ -116,11 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}`);
   }
   const config = toConfig(parsed.data);
-  if (config.jwt.secret !== undefined && Buffer.byteLength(config.jwt.secret) < 32) {
-    throw new ConfigError('Invalid environment configuration:\n  JWT_SECRET: must be at least 32 bytes');
-  }
-  if (config.database.pool.min > config.database.pool.max) {
-    throw new ConfigError('Invalid environment configuration:\n  DB_POOL_MIN: must not exceed DB_POOL_MAX');
-  }
+  const problems = crossChecks(config);
+  if (problems.length > 0) throw new ConfigError(`Invalid environment configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return config;
 }

@@ -2,12 +2,13 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastif
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
-import { authenticate } from './auth/authentication.js';
 import type { Config } from './config.js';
 import { UnauthenticatedError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
-import { RequestLoaders, type AppServices, type GraphQLContext } from './graphql/context.js';
+import type { AppServices } from './auth/scope.js';
+import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
+import { authenticate } from './sessions/authentication.js';
 
 export interface ServerDeps {
   config: Config;
@@ -43,7 +44,7 @@ export async function createContext(
     clientAddress,
     logger: request.logger,
     services,
-    scope: auth ? { ...auth, requestId, clientAddress } : null,
+    scope: auth ? { ...auth, services, requestId, clientAddress } : null,
     loaders: new RequestLoaders(),
     credentialChecks: 0,
     limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },

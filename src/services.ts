@@ -1,22 +1,20 @@
 import { AccessTokens, loadSigningKeys } from './auth/jwt.js';
-import type { Config } from './config.js';
+import type { AppServices } from './auth/scope.js';
+import { requireProductionSecrets, type Config } from './config.js';
 import { loadKeyring } from './crypto/keyring.js';
-import type { SystemDb } from './db/system.js';
-import type { AppServices } from './graphql/context.js';
 import type { Logger } from './logger.js';
 
-/** The long-lived services of one process: database, token signer, credentials keyring. */
-export async function createServices(config: Config, logger: Logger, system: SystemDb): Promise<AppServices> {
-  const [secret, keyring] = await Promise.all([
-    loadSigningKeys(config, logger),
-    loadKeyring(
-      { keyringJson: config.keyring.json, keyringFile: config.keyring.file, dataDir: config.dataDir, isProduction: config.isProduction },
-      logger,
-    ),
-  ]);
+/**
+ * The composition root: the long-lived services of one process (token signer,
+ * credentials keyring, settings) over an open system database. The server, the
+ * admin CLI and the tests all build them here.
+ */
+export async function createServices(config: Config, logger: Logger, system: AppServices['system']): Promise<AppServices> {
+  requireProductionSecrets(config);
+  const [signing, keyring] = await Promise.all([loadSigningKeys(config, logger), loadKeyring(config, logger)]);
   return {
     system,
-    tokens: new AccessTokens(secret, config.jwt),
+    tokens: new AccessTokens(signing, config.jwt),
     keyring,
     logger,
     settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },

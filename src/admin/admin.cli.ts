@@ -1,15 +1,13 @@
 import { parseArgs } from 'node:util';
-import { SYSTEM_ACTOR } from '../auth/actor.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
-import { checkEmail } from '../auth/session.manager.js';
+import { systemScope } from '../auth/scope.js';
 import { loadConfig } from '../config.js';
-import { rotateKeys } from '../crypto/rotate-keys.js';
 import { openSystemDb } from '../db/system.js';
 import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
 import { createServices } from '../services.js';
-import { insertUser } from '../users/user.dao.js';
+import { rotateKeys } from './rotate-keys.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
   create-org --name "Acme Corp" --slug acme-corp [--owner-email ada@acme.com [--owner-name "Ada"]]
@@ -43,39 +41,38 @@ const config = loadConfig();
 // Output goes to stdout; the log to stderr.
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
 const system = await openSystemDb(config, logger, { migrate: true });
-const source = { actor: SYSTEM_ACTOR, requestId: 'admin-cli', clientAddress: null };
+
+// Signing keys and the keyring are loaded only by the commands that use them.
+const services = () => createServices(config, logger, system);
+const scope = systemScope({ system }, 'admin-cli');
 
 try {
   switch (command) {
     case 'create-org': {
-      const ownerEmail = values['owner-email'] ? checkEmail(values['owner-email'], ['owner-email']) : null;
-      let ownerId: string | null = null;
-      const org = await organizations.createOrganization(system, { name: values.name ?? '', slug: values.slug ?? '' }, source, async (trx, created) => {
-        if (!ownerEmail) return;
-        const owner = await insertUser(trx, { organization_id: created.id, email: ownerEmail, display_name: values['owner-name'] ?? null, role: 'owner' });
-        ownerId = owner.id;
-      });
-      const invitationToken = ownerId
-        ? await (await createServices(config, logger, system)).tokens.signInvitation({ sub: ownerId, org: org.id })
-        : undefined;
-      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail, invitationToken }));
+      const input = { name: values.name ?? '', slug: values.slug ?? '' };
+      const ownerEmail = values['owner-email'];
+      const { organization: org, owner } = ownerEmail
+        ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
+        : { organization: await organizations.createOrganization(scope, input), owner: null };
+      const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
+      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
       break;
     }
     case 'list-orgs':
-      for (const org of await organizations.listOrganizations(system)) {
+      for (const org of await organizations.listOrganizations(scope)) {
         console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
       }
       break;
     case 'delete-org': {
-      const org = await organizations.findOrganizationBySlug(system, values.slug ?? '');
-      await organizations.deleteOrganization(system, org.id, SYSTEM_ACTOR);
+      const org = await organizations.findOrganizationBySlug(scope, values.slug ?? '');
+      await organizations.deleteOrganization(scope, org.id);
       console.log(`deleted ${org.slug}`);
       break;
     }
     case 'rotate-keys': {
-      const services = await createServices(config, logger, system);
-      const done = await rotateKeys(system.db, services.keyring);
-      console.log(JSON.stringify({ currentKey: services.keyring.currentId, ...done }));
+      const { keyring } = await services();
+      const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
+      console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
       break;
     }
     default:

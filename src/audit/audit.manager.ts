@@ -7,10 +7,10 @@ import * as dao from './audit.dao.js';
 /** The caller's organization's audit log, newest first; admins only. */
 export function listAuditEntries(scope: RequestScope, filter: dao.AuditFilter, args: PageArgs): Promise<Page<AuditLogRow>> {
   requireRole(scope.actor, 'admin', 'read the audit log');
-  return dao.listAuditEntries(scope.tenant.root, scope.tenant.organizationId, filter, args);
+  return dao.listAuditEntries(scope.services.system.db, scope.tenant.organizationId, filter, args);
 }
 
 export function countAuditEntries(scope: RequestScope, filter: dao.AuditFilter): Promise<number> {
   requireRole(scope.actor, 'admin', 'read the audit log');
-  return dao.countAuditEntries(scope.tenant.root, scope.tenant.organizationId, filter);
+  return dao.countAuditEntries(scope.services.system.db, scope.tenant.organizationId, filter);
 }

@@ -18,8 +18,6 @@ import { ConfigError } from '../config.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-export const MIN_SECRET_BYTES = 32;
-
 export interface AccessClaims {
   /** The user id. */
   sub: string;
@@ -46,15 +44,7 @@ export class AccessTokens {
   constructor(
     private readonly signing: SigningKeys,
     private readonly settings: Config['jwt'],
-  ) {
-    if (signing.alg === 'HS256' && signing.secret.byteLength < MIN_SECRET_BYTES) {
-      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
-    }
-  }
-
-  static hs256(secret: Uint8Array, settings: Config['jwt']): AccessTokens {
-    return new AccessTokens({ alg: 'HS256', secret }, settings);
-  }
+  ) {}
 
   get ttlSeconds(): number {
     return this.settings.accessTtlSeconds;
@@ -155,12 +145,8 @@ export async function generateKeyPairJwk(alg: 'ES256' | 'RS256', kid: string): P
  * directory with mode 0600.
  */
 export async function loadSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
-  if (config.jwt.algorithm !== 'HS256') {
-    if (!config.jwt.keysFile) throw new ConfigError(`JWT_KEYS_FILE is required with JWT_ALGORITHM=${config.jwt.algorithm}`);
-    return loadKeyPairs(config.jwt.algorithm, await readFile(config.jwt.keysFile, 'utf8'));
-  }
+  if (config.jwt.algorithm !== 'HS256') return loadKeyPairs(config.jwt.algorithm, await readFile(config.jwt.keysFile!, 'utf8'));
   if (config.jwt.secret) return { alg: 'HS256', secret: new TextEncoder().encode(config.jwt.secret) };
-  if (config.isProduction) throw new ConfigError('JWT_SECRET (or JWT_ALGORITHM with JWT_KEYS_FILE) is required when NODE_ENV=production');
   const file = path.resolve(config.dataDir, 'jwt-secret');
   try {
     return { alg: 'HS256', secret: new TextEncoder().encode((await readFile(file, 'utf8')).trim()) };

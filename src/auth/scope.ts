@@ -1,10 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { Keyring } from '../crypto/keyring.js';
+import type { PlatformDatabase } from '../db/database.js';
+import type { MigrationFile } from '../db/migration-files.js';
+import type { Logger } from '../logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
-import type { Actor } from './actor.js';
+import { SYSTEM_ACTOR, type Actor } from './actor.js';
+import type { AccessTokens } from './jwt.js';
 
-/** What every manager call knows about the request it serves. */
-export interface RequestScope {
+/** The long-lived services of one process; `src/services.ts` builds them. */
+export interface AppServices {
+  /** The system database as managers see it (its lifecycle stays with whoever opened it). */
+  system: { db: Kysely<PlatformDatabase>; migrations: readonly MigrationFile[] };
+  tokens: AccessTokens;
+  keyring: Keyring;
+  logger: Logger;
+  settings: { allowSignup: boolean; refreshTokenTtlDays: number };
+}
+
+/**
+ * The first argument of every manager function: the services, who is acting
+ * and where the call comes from. Platform work (sign-up, login, the operator's
+ * CLI) takes a CallScope; work inside one organization takes a RequestScope.
+ */
+export interface CallScope {
+  services: AppServices;
+  /** null for an anonymous caller (sign-up, login, refreshing a token). */
+  actor: Actor | null;
+  requestId: string | null;
+  clientAddress: string | null;
+}
+
+/** A call by a signed-in user or service account (or the system) inside one organization. */
+export interface RequestScope extends CallScope {
   actor: Actor;
   tenant: Tenant;
-  requestId: string;
-  clientAddress: string | null;
+}
+
+/**
+ * A CallScope whose work needs only the system database (provisioning and
+ * listing organizations), so the operator's CLI can make it without loading
+ * signing keys or the keyring. Any CallScope is one.
+ */
+export type PlatformScope = Omit<CallScope, 'services'> & { services: Pick<AppServices, 'system'> };
+
+/** A call made by the operator (admin CLI, maintenance jobs), outside any request. */
+export function systemScope<S extends Pick<AppServices, 'system'>>(services: S, requestId: string) {
+  return { services, actor: SYSTEM_ACTOR as Actor, requestId, clientAddress: null };
 }

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -97,14 +97,10 @@ export class Keyring {
  * KEYRING (JSON in the environment) or KEYRING_FILE; with neither and outside
  * production, a keyring generated once into the data directory, mode 0600.
  */
-export async function loadKeyring(
-  opts: { keyringJson?: string | undefined; keyringFile?: string | undefined; dataDir: string; isProduction: boolean },
-  logger: Logger,
-): Promise<Keyring> {
-  if (opts.keyringJson) return Keyring.parse(opts.keyringJson);
-  if (opts.keyringFile) return Keyring.parse(await readFile(opts.keyringFile, 'utf8'));
-  if (opts.isProduction) throw new ConfigError('KEYRING or KEYRING_FILE is required when NODE_ENV=production');
-  const file = path.resolve(opts.dataDir, 'keyring.json');
+export async function loadKeyring(config: Pick<Config, 'keyring' | 'dataDir'>, logger: Logger): Promise<Keyring> {
+  if (config.keyring.json) return Keyring.parse(config.keyring.json);
+  if (config.keyring.file) return Keyring.parse(await readFile(config.keyring.file, 'utf8'));
+  const file = path.resolve(config.dataDir, 'keyring.json');
   try {
     return Keyring.parse(await readFile(file, 'utf8'));
   } catch (err) {

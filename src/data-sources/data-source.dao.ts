@@ -61,11 +61,6 @@ export function updateDataSource(db: TenantDb, id: string, patch: DataSourceUpda
   return mapDbErrors(() => db.updateTable('data_sources').set(set).where('id', '=', id).returningAll().executeTakeFirst());
 }
 
-export async function deleteDataSourcesOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  const res = await db.deleteFrom('data_sources').where('workspace_id', '=', workspaceId).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}
-
 export async function deleteDataSource(db: TenantDb, id: string): Promise<boolean> {
   const res = await db.deleteFrom('data_sources').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { requireRole } from '../auth/actor.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
-import type { Keyring } from '../crypto/keyring.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { DataSourceRow, DataSourceType } from '../db/tables/data-sources.table.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -10,6 +9,7 @@ import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { sealConnectionConfig, type StoredConnectionConfig } from './connection-config.js';
 import * as dao from './data-source.dao.js';
 import { fromSourceSchema, type SourceSchema } from './source-schema.js';
+import { checkName } from '../validation.js';
 
 export interface DataSourceInput {
   name?: string | null;
@@ -34,18 +34,7 @@ function pickConnection(input: DataSourceInput['connectionConfig']): { type: Dat
   return { type, config };
 }
 
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw new ValidationError('Data source name is required', ['input', 'name']);
-  if (trimmed.length > 255) throw new ValidationError('Data source name must be at most 255 characters', ['input', 'name']);
-  return trimmed;
-}
-
-export async function getDataSource(scope: RequestScope, id: string): Promise<DataSourceRow> {
-  const row = await dao.findDataSourceById(scope.tenant.db, id);
-  if (!row) throw new NotFoundError('DataSource', id);
-  return row;
-}
+const checkSourceName = (name: string) => checkName(name, 'Data source name', ['input', 'name']);
 
 export function findDataSourcesByIds(scope: RequestScope, ids: readonly string[]): Promise<DataSourceRow[]> {
   return dao.findDataSourcesByIds(scope.tenant.db, ids);
@@ -66,20 +55,19 @@ export function dataSourceCountsByWorkspace(scope: RequestScope, workspaceIds: r
 
 export async function createDataSource(
   scope: RequestScope,
-  keyring: Keyring,
   input: DataSourceInput & { workspaceId: string; name: string },
 ): Promise<DataSourceRow> {
   requireRole(scope.actor, 'editor', 'create data sources');
   const { type, config } = pickConnection(input.connectionConfig);
   const id = randomUUID();
-  const sealed = sealConnectionConfig(keyring, { organizationId: scope.tenant.organizationId, dataSourceId: id }, type, config);
+  const sealed = sealConnectionConfig(scope.services.keyring, { organizationId: scope.tenant.organizationId, dataSourceId: id }, type, config);
   const schemaCache = input.schemaCache ? fromSourceSchema(input.schemaCache) : null;
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     if (!(await findWorkspaceById(tenant, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
     const row = await dao.insertDataSource(tenant, {
       id,
       workspace_id: input.workspaceId,
-      name: checkName(input.name),
+      name: checkSourceName(input.name),
       source_type: type,
       connection_config: sealed,
       schema_cache: schemaCache,
@@ -94,7 +82,7 @@ export async function createDataSource(
  * Updates name, settings or the cached schema. A secret left out (or sent
  * masked) keeps the stored one; the source type cannot change.
  */
-export async function updateDataSource(scope: RequestScope, keyring: Keyring, id: string, input: DataSourceInput): Promise<DataSourceRow> {
+export async function updateDataSource(scope: RequestScope, id: string, input: DataSourceInput): Promise<DataSourceRow> {
   requireRole(scope.actor, 'editor', 'change data sources');
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const before = await dao.findDataSourceById(tenant, id);
@@ -106,11 +94,11 @@ export async function updateDataSource(scope: RequestScope, keyring: Keyring, id
         throw new ValidationError(`This data source is of type ${before.source_type}; its type cannot change`, ['input', 'connectionConfig']);
       }
       const owner = { organizationId: scope.tenant.organizationId, dataSourceId: id };
-      connectionConfig = sealConnectionConfig(keyring, owner, type, config, before.connection_config as StoredConnectionConfig);
+      connectionConfig = sealConnectionConfig(scope.services.keyring, owner, type, config, before.connection_config as StoredConnectionConfig);
     }
     const schemaCache = input.schemaCache ? fromSourceSchema(input.schemaCache) : undefined;
     const after = await dao.updateDataSource(tenant, id, {
-      name: input.name == null ? undefined : checkName(input.name),
+      name: input.name == null ? undefined : checkSourceName(input.name),
       connection_config: connectionConfig,
       schema_cache: schemaCache,
       last_schema_refresh: schemaCache ? new Date() : undefined,

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from '../logger.js';
-import { quoteIdent, assertSchemaName } from '../tenancy/tenancy.js';
+import { assertSchemaName, quoteIdent } from './identifiers.js';
 import type { PlatformDatabase } from './database.js';
 import { loadMigrations, type MigrationFile } from './migration-files.js';
 import * as versions from './schema-version.dao.js';

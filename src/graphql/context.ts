@@ -1,19 +1,6 @@
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RequestScope } from '../auth/scope.js';
-import type { AccessTokens } from '../auth/jwt.js';
-import type { Keyring } from '../crypto/keyring.js';
-import type { SystemDb } from '../db/system.js';
-import type { Logger } from '../logger.js';
-
-/** Services every request shares. */
-export interface AppServices {
-  system: SystemDb;
-  tokens: AccessTokens;
-  keyring: Keyring;
-  logger: Logger;
-  settings: { allowSignup: boolean; refreshTokenTtlDays: number };
-}
+import type { AppServices, RequestScope } from '../auth/scope.js';
 
 /**
  * Per-request loaders for relations that are not node lookups (nested

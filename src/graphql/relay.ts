@@ -1,6 +1,6 @@
 import { encodeCursor, type Page } from '../db/pagination.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
-import type { RequestScope } from '../auth/scope.js';
+import type { CallScope, RequestScope } from '../auth/scope.js';
 import type { GraphQLContext } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,6 +31,11 @@ export function idOf(arg: { typename: string; id: string }, typename: string): s
 export function scopeOf(ctx: GraphQLContext): RequestScope {
   if (!ctx.scope) throw new UnauthenticatedError();
   return ctx.scope;
+}
+
+/** The caller's scope for platform work (sign-up, login): signed in or anonymous. */
+export function callerOf(ctx: GraphQLContext): CallScope {
+  return ctx.scope ?? { services: ctx.services, actor: null, requestId: ctx.requestId, clientAddress: ctx.clientAddress };
 }
 
 export interface ConnectionResult<T> {

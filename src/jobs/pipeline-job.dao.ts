@@ -79,12 +79,3 @@ export function transitionPipelineJob(
     .executeTakeFirst();
 }
 
-export function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  // active jobs of a workspace: partial index pipeline_jobs_active_status_idx
-  return countRows(filtered(db, { workspaceId }).where('status', 'in', ['pending', 'running']));
-}
-
-export async function deletePipelineJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  const res = await db.deleteFrom('pipeline_jobs').where('workspace_id', '=', workspaceId).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

@@ -9,12 +9,6 @@ import * as dao from './pipeline-job.dao.js';
 
 const audited = (j: PipelineJobRow | undefined) => j && { job_type: j.job_type, status: j.status, error_message: j.error_message };
 
-export async function getPipelineJob(scope: RequestScope, id: string): Promise<PipelineJobRow> {
-  const row = await dao.findPipelineJobById(scope.tenant.db, id);
-  if (!row) throw new NotFoundError('PipelineJob', id);
-  return row;
-}
-
 export function findPipelineJobsByIds(scope: RequestScope, ids: readonly string[]): Promise<PipelineJobRow[]> {
   return dao.findPipelineJobsByIds(scope.tenant.db, ids);
 }

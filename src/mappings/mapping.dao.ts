@@ -112,8 +112,3 @@ export async function deleteMapping(db: TenantDb, id: string): Promise<boolean> 
   const res = await db.deleteFrom('mappings').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
 }
-
-export async function deleteMappingsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
-  const res = await db.deleteFrom('mappings').where('workspace_id', '=', workspaceId).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

@@ -3,10 +3,12 @@ import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { MappingRow, MappingStatus } from '../db/tables/mappings.table.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
+import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
 import {
+  toStoredContainment,
   toStoredCtes,
   toStoredDecorators,
   toStoredFieldMappings,
@@ -37,12 +39,8 @@ const audited = (m: MappingRow | undefined) =>
     version: m.version,
   };
 
-function tableName(value: string, field: string): string {
-  const trimmed = value.trim();
-  if (!trimmed) throw new ValidationError(`${field} is required`, ['input', field]);
-  if (trimmed.length > 255) throw new ValidationError(`${field} must be at most 255 characters`, ['input', field]);
-  return trimmed;
-}
+const TABLE_LABELS = { targetTable: 'Target table', sourceTable: 'Source table' } as const;
+const tableName = (value: string, field: keyof typeof TABLE_LABELS) => checkName(value, TABLE_LABELS[field], ['input', field]);
 
 function toColumns(input: MappingInput) {
   return {
@@ -54,22 +52,26 @@ function toColumns(input: MappingInput) {
   };
 }
 
-export async function getMapping(scope: RequestScope, id: string): Promise<MappingRow> {
-  const row = await dao.findMappingById(scope.tenant.db, id);
-  if (!row) throw new NotFoundError('Mapping', id);
-  return row;
-}
-
 export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): Promise<MappingRow[]> {
   return dao.findMappingsByIds(scope.tenant.db, ids);
 }
 
-export function listMappings(scope: RequestScope, filter: dao.MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  return dao.listMappings(scope.tenant.db, filter, args);
+/** Which mappings to list: `fieldMappingsContain` names a target field and, optionally, its source and transform. */
+export interface MappingSearch extends Omit<dao.MappingFilter, 'fieldMappingsContain'> {
+  fieldMappingsContain?: { targetField: string; source?: string | null; transform?: string | null } | null;
 }
 
-export function countMappings(scope: RequestScope, filter: dao.MappingFilter): Promise<number> {
-  return dao.countMappings(scope.tenant.db, filter);
+const toFilter = ({ fieldMappingsContain, ...rest }: MappingSearch): dao.MappingFilter => ({
+  ...rest,
+  fieldMappingsContain: fieldMappingsContain ? toStoredContainment(fieldMappingsContain) : null,
+});
+
+export function listMappings(scope: RequestScope, search: MappingSearch, args: PageArgs): Promise<Page<MappingRow>> {
+  return dao.listMappings(scope.tenant.db, toFilter(search), args);
+}
+
+export function countMappings(scope: RequestScope, search: MappingSearch): Promise<number> {
+  return dao.countMappings(scope.tenant.db, toFilter(search));
 }
 
 export function mappingPagesByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.MappingFilter, args: PageArgs) {

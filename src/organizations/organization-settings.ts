@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { mergeSettings, splitSettings, type Typed, type TypedInput } from '../settings/typed-settings.js';
-import { timeZone } from '../workspaces/workspace-settings.js';
+import { mergeSettings, splitSettings, timeZone, type Typed, type TypedInput } from '../settings/typed-settings.js';
 
 export const WAREHOUSE_TYPES = ['databricks', 'snowflake', 'bigquery', 'postgresql'] as const;
 

@@ -1,89 +1,90 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Actor } from '../auth/actor.js';
+import type { Transaction } from 'kysely';
 import { requireRole } from '../auth/actor.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
-import type { RequestScope } from '../auth/scope.js';
+import type { Actor } from '../auth/actor.js';
+import type { PlatformScope, RequestScope } from '../auth/scope.js';
 import { mergeOrganizationSettings, toOrganizationSettings, type OrganizationSettingsInput } from './organization-settings.js';
 import type { PlatformDatabase } from '../db/database.js';
-import type { MigrationFile } from '../db/migration-files.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
+import type { UserRow } from '../db/tables/users.table.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { createTenantSchema, dropTenantSchema } from '../tenancy/provision.js';
 import { schemaNameForSlug, validateSlug } from '../tenancy/tenancy.js';
+import { insertUser } from '../users/user.dao.js';
+import { checkEmail, checkName } from '../validation.js';
 import * as dao from './organization.dao.js';
 
-export interface OrganizationDeps {
-  db: Kysely<PlatformDatabase>;
-  migrations: readonly MigrationFile[];
-}
-
-export function validateOrganizationName(name: string, path: (string | number)[] = ['name']): string {
-  const trimmed = (name ?? '').trim();
-  if (!trimmed) throw new ValidationError('Organization name is required', path);
-  if (trimmed.length > 255) throw new ValidationError('Organization name must be at most 255 characters', path);
-  return trimmed;
+/** Platform work: the actor must be known (the operator's CLI, or a sign-up acting as the system). */
+function platformSource(scope: PlatformScope) {
+  return { actor: scope.actor ?? { kind: 'system' as const }, requestId: scope.requestId, clientAddress: scope.clientAddress };
 }
 
 /**
- * Creates the organization's row and its schema with every tenant table in
- * one transaction: a failure leaves neither behind. `inTransaction` lets a
- * caller (sign-up) add its own rows, such as the owner, to the same transaction.
+ * Creates the organization's row and its schema with every tenant table
+ * inside the caller's transaction, so a caller (sign-up) can add its own rows,
+ * such as the owner, and a failure leaves none of them behind.
  */
-export async function createOrganization(
-  deps: OrganizationDeps,
+export async function createOrganizationIn(
+  trx: Transaction<PlatformDatabase>,
+  scope: PlatformScope,
   input: { name: string; slug: string },
-  source: { actor: Actor; requestId?: string | null; clientAddress?: string | null },
-  inTransaction?: (trx: Transaction<PlatformDatabase>, org: OrganizationRow) => Promise<void>,
 ): Promise<OrganizationRow> {
-  const name = validateOrganizationName(input.name);
+  const name = checkName(input.name, 'Organization name', ['name']);
   const slug = validateSlug(input.slug);
-  const schemaName = schemaNameForSlug(slug);
-  return deps.db.transaction().execute(async (trx) => {
-    const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaName });
-    await createTenantSchema(trx, org, deps.migrations);
-    await inTransaction?.(trx, org);
-    await recordAudit(trx, { ...source, organizationId: org.id }, {
-      action: 'organization.create',
-      entityType: 'Organization',
-      entityId: org.id,
-      after: { name, slug },
-    });
-    return org;
+  const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaNameForSlug(slug) });
+  await createTenantSchema(trx, org, scope.services.system.migrations);
+  await recordAudit(trx, { ...platformSource(scope), organizationId: org.id }, {
+    action: 'organization.create',
+    entityType: 'Organization',
+    entityId: org.id,
+    after: { name, slug },
   });
-}
-
-export function listOrganizations(deps: OrganizationDeps): Promise<OrganizationRow[]> {
-  return dao.listOrganizations(deps.db);
-}
-
-export async function getOrganization(deps: OrganizationDeps, id: string): Promise<OrganizationRow> {
-  const org = await dao.findOrganizationById(deps.db, id);
-  if (!org) throw new NotFoundError('Organization', id);
   return org;
 }
 
-export async function findOrganizationBySlug(deps: OrganizationDeps, slug: string): Promise<OrganizationRow> {
-  const org = await dao.findOrganizationBySlug(deps.db, slug);
+/** An organization with its schema, in one transaction. */
+export function createOrganization(scope: PlatformScope, input: { name: string; slug: string }): Promise<OrganizationRow> {
+  return scope.services.system.db.transaction().execute((trx) => createOrganizationIn(trx, scope, input));
+}
+
+/**
+ * An organization and its owner, who has no password yet (they set one
+ * through an invitation), in one transaction.
+ */
+export async function createOrganizationWithOwner(
+  scope: PlatformScope,
+  input: { name: string; slug: string; owner: { email: string; displayName?: string | null } },
+): Promise<{ organization: OrganizationRow; owner: UserRow }> {
+  const email = checkEmail(input.owner.email, ['owner', 'email']);
+  return scope.services.system.db.transaction().execute(async (trx) => {
+    const organization = await createOrganizationIn(trx, scope, input);
+    const owner = await insertUser(trx, { organization_id: organization.id, email, display_name: input.owner.displayName ?? null, role: 'owner' });
+    return { organization, owner };
+  });
+}
+
+export function listOrganizations(scope: PlatformScope): Promise<OrganizationRow[]> {
+  return dao.listOrganizations(scope.services.system.db);
+}
+
+export async function findOrganizationBySlug(scope: PlatformScope, slug: string): Promise<OrganizationRow> {
+  const org = await dao.findOrganizationBySlug(scope.services.system.db, slug);
   if (!org) throw new NotFoundError('Organization', slug);
   return org;
 }
 
 /** Drops the organization's schema and its row (users, audit entries cascade) in one transaction. */
-export async function deleteOrganization(
-  deps: OrganizationDeps,
-  id: string,
-  actor: Actor,
-  request: { requestId?: string | null; clientAddress?: string | null } = {},
-): Promise<OrganizationRow> {
+export async function deleteOrganization(scope: PlatformScope & { actor: Actor }, id: string): Promise<OrganizationRow> {
+  const { actor } = scope;
   if (actor.kind !== 'system' && actor.organizationId !== id) throw new NotFoundError('Organization', id);
   requireRole(actor, 'owner', 'delete the organization');
-  return deps.db.transaction().execute(async (trx) => {
+  return scope.services.system.db.transaction().execute(async (trx) => {
     const org = await dao.findOrganizationById(trx, id);
     if (!org) throw new NotFoundError('Organization', id);
     await dropTenantSchema(trx, org.schema_name);
     await dao.deleteOrganization(trx, id);
     // Kept outside the organization (its own entries go with it).
-    await recordAudit(trx, { actor, organizationId: null, ...request }, {
+    await recordAudit(trx, { ...platformSource(scope), organizationId: null }, {
       action: 'organization.delete',
       entityType: 'Organization',
       entityId: id,
@@ -99,7 +100,7 @@ export async function updateOrganization(
   input: { name?: string | null; settings?: OrganizationSettingsInput | null },
 ): Promise<OrganizationRow> {
   requireRole(scope.actor, 'admin', 'change organization settings');
-  const name = input.name == null ? undefined : validateOrganizationName(input.name, ['input', 'name']);
+  const name = input.name == null ? undefined : checkName(input.name, 'Organization name', ['input', 'name']);
   return scope.tenant.transaction(async ({ platform }) => {
     const before = await dao.findOrganizationById(platform, scope.tenant.organizationId);
     if (!before) throw new NotFoundError('Organization', scope.tenant.organizationId);
@@ -117,10 +118,10 @@ export async function updateOrganization(
 }
 
 /** The owner deletes their own organization, naming its slug to confirm. */
-export async function deleteOwnOrganization(deps: OrganizationDeps, scope: RequestScope, confirmSlug: string): Promise<OrganizationRow> {
+export async function deleteOwnOrganization(scope: RequestScope, confirmSlug: string): Promise<OrganizationRow> {
   requireRole(scope.actor, 'owner', 'delete the organization');
   if (confirmSlug !== scope.tenant.organization.slug) {
     throw new ValidationError('confirmSlug must be the organization\'s slug', ['confirmSlug']);
   }
-  return deleteOrganization(deps, scope.tenant.organizationId, scope.actor, scope);
+  return deleteOrganization(scope, scope.tenant.organizationId);
 }

@@ -1,40 +1,31 @@
-import { randomBytes } from 'node:crypto';
 import { requireRole } from '../auth/actor.js';
+import { newApiKey } from '../auth/api-keys.js';
 import type { RequestScope } from '../auth/scope.js';
-import { sha256Hex } from '../auth/secrets.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { ServiceAccountKeyRow, ServiceAccountRow } from '../db/tables/service-accounts.table.js';
 import type { UserRole } from '../db/tables/users.table.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { checkName } from '../validation.js';
 import * as dao from './service-account.dao.js';
-
-/** API keys look like dlx_<12 hex prefix>_<secret>; the prefix is stored in clear to find the key. */
-export const API_KEY_PATTERN = /^(dlx_[0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
-
-function newApiKey(): { key: string; prefix: string; hash: string } {
-  const prefix = `dlx_${randomBytes(6).toString('hex')}`;
-  const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
-  return { key, prefix, hash: sha256Hex(key) };
-}
 
 const audited = (a: ServiceAccountRow | undefined) => a && { name: a.name, role: a.role, revoked_at: a.revoked_at };
 
 export function findServiceAccountsByIds(scope: RequestScope, ids: readonly string[]) {
-  return dao.findServiceAccountsByIds(scope.tenant.root, scope.tenant.organizationId, ids);
+  return dao.findServiceAccountsByIds(scope.services.system.db, scope.tenant.organizationId, ids);
 }
 
 export function listServiceAccounts(scope: RequestScope, args: PageArgs): Promise<Page<ServiceAccountRow>> {
   requireRole(scope.actor, 'admin', 'list service accounts');
-  return dao.listServiceAccounts(scope.tenant.root, scope.tenant.organizationId, args);
+  return dao.listServiceAccounts(scope.services.system.db, scope.tenant.organizationId, args);
 }
 
 export function countServiceAccounts(scope: RequestScope): Promise<number> {
-  return dao.countServiceAccounts(scope.tenant.root, scope.tenant.organizationId);
+  return dao.countServiceAccounts(scope.services.system.db, scope.tenant.organizationId);
 }
 
 export async function keysByAccount(scope: RequestScope, accountIds: readonly string[]): Promise<ServiceAccountKeyRow[][]> {
-  const keys = await dao.keysOfAccounts(scope.tenant.root, accountIds);
+  const keys = await dao.keysOfAccounts(scope.services.system.db, accountIds);
   return accountIds.map((id) => keys.filter((k) => k.service_account_id === id));
 }
 
@@ -45,8 +36,7 @@ export async function createServiceAccount(
 ): Promise<{ serviceAccount: ServiceAccountRow; apiKey: string }> {
   requireRole(scope.actor, 'admin', 'create service accounts');
   if (input.role === 'owner') throw new ForbiddenError('A service account cannot be an owner');
-  const name = input.name?.trim();
-  if (!name || name.length > 255) throw new ValidationError('Name is required (at most 255 characters)', ['input', 'name']);
+  const name = checkName(input.name, 'Name', ['input', 'name']);
   const key = newApiKey();
   return scope.tenant.transaction(async ({ platform }) => {
     const account = await dao.insertServiceAccount(platform, {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { parseInput } from '../validation.js';
 
@@ -42,3 +42,15 @@ export function mergeSettings<S extends z.ZodObject>(schema: S, base: Typed<S>, 
   const { extra: _old, ...baseKnown } = base;
   return { ...newExtra, ...baseKnown, ...parsed };
 }
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A settings value naming an IANA time zone. */
+export const timeZone = z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');

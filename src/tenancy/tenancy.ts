@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ValidationError } from '../errors.js';
 import type { PlatformDatabase, TenantDatabase, TenantDb } from '../db/database.js';
+import { assertSchemaName, MAX_SCHEMA_NAME_LENGTH, quoteIdent, TENANT_SCHEMA_PREFIX } from '../db/identifiers.js';
 
 /**
  * The one module that names tenant schemas. An organization's schema is
@@ -10,10 +11,7 @@ import type { PlatformDatabase, TenantDatabase, TenantDb } from '../db/database.
  */
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const SCHEMA_NAME_PATTERN = /^org_[a-z0-9]+(?:_[a-z0-9]+)*$/;
-/** PostgreSQL silently cuts identifiers past 63 bytes, so `org_` + slug must fit in 63. */
-const MAX_SCHEMA_NAME_LENGTH = 63;
-export const MAX_SLUG_LENGTH = MAX_SCHEMA_NAME_LENGTH - 'org_'.length;
+export const MAX_SLUG_LENGTH = MAX_SCHEMA_NAME_LENGTH - TENANT_SCHEMA_PREFIX.length;
 
 /** Slugs that would be confusing or dangerous as a name (schemas, routes, roles). */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
@@ -39,19 +37,10 @@ export function validateSlug(slug: string, path: (string | number)[] = ['slug'])
 }
 
 export function schemaNameForSlug(slug: string): string {
-  return assertSchemaName(`org_${validateSlug(slug).replaceAll('-', '_')}`);
+  return assertSchemaName(`${TENANT_SCHEMA_PREFIX}${validateSlug(slug).replaceAll('-', '_')}`);
 }
 
-/** Refuses anything that is not a tenant schema name we generated. */
-export function assertSchemaName(name: string): string {
-  if (!SCHEMA_NAME_PATTERN.test(name) || name.length > MAX_SCHEMA_NAME_LENGTH) throw new Error('invalid tenant schema name');
-  return name;
-}
-
-/** Quotes an identifier for the few statements that cannot take a parameter (DDL). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export { assertSchemaName, quoteIdent };
 
 type RootDb = Kysely<PlatformDatabase> | Transaction<PlatformDatabase>;
 

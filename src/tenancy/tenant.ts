@@ -1,7 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PlatformDatabase, TenantDb } from '../db/database.js';
+import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import { tenantDb } from './tenancy.js';
 
+/** What a handle needs of its organization; requests carry the whole row. */
 export interface TenantOrganization {
   id: string;
   slug: string;
@@ -19,12 +21,12 @@ export interface TenantTransaction {
  * An organization's handle: its schema-scoped tables, and transactions that
  * span its tables and the platform's. Built once per request.
  */
-export class Tenant {
+export class Tenant<O extends TenantOrganization = OrganizationRow> {
   readonly db: TenantDb;
 
   constructor(
     readonly root: Kysely<PlatformDatabase>,
-    readonly organization: TenantOrganization,
+    readonly organization: O,
   ) {
     this.db = tenantDb(root, organization.schema_name);
   }

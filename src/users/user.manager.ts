@@ -1,20 +1,18 @@
 import { requireRole } from '../auth/actor.js';
-import type { AccessTokens } from '../auth/jwt.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { checkPasswordPolicy, hashPassword } from '../auth/passwords.js';
 import type { RequestScope } from '../auth/scope.js';
-import { revokeRefreshTokensOfUser } from '../auth/session.dao.js';
-import { checkEmail } from '../auth/session.manager.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { UserRole, UserRow } from '../db/tables/users.table.js';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { checkEmail } from '../validation.js';
 import * as dao from './user.dao.js';
 
 const audited = (u: UserRow | undefined) => u && { email: u.email, display_name: u.display_name, role: u.role };
 
 /** Users of the caller's organization only. */
 export function findUsersByIds(scope: RequestScope, ids: readonly string[]): Promise<UserRow[]> {
-  return dao.findUsersByIds(scope.tenant.root, scope.tenant.organizationId, ids);
+  return dao.findUsersByIds(scope.services.system.db, scope.tenant.organizationId, ids);
 }
 
 export async function getMe(scope: RequestScope): Promise<UserRow> {
@@ -25,11 +23,11 @@ export async function getMe(scope: RequestScope): Promise<UserRow> {
 }
 
 export function listUsers(scope: RequestScope, args: PageArgs): Promise<Page<UserRow>> {
-  return dao.listUsersOfOrganization(scope.tenant.root, scope.tenant.organizationId, args);
+  return dao.listUsersOfOrganization(scope.services.system.db, scope.tenant.organizationId, args);
 }
 
 export function countUsers(scope: RequestScope): Promise<number> {
-  return dao.countUsersOfOrganization(scope.tenant.root, scope.tenant.organizationId);
+  return dao.countUsersOfOrganization(scope.services.system.db, scope.tenant.organizationId);
 }
 
 async function memberOf(scope: RequestScope, db: Parameters<typeof dao.findUsersByIds>[0], id: string): Promise<UserRow> {
@@ -124,26 +122,11 @@ export async function updateMe(scope: RequestScope, input: { displayName?: strin
   });
 }
 
-/** Checks the current password, stores the new one, and ends every other session. */
-export async function changePassword(scope: RequestScope, input: { currentPassword: string; newPassword: string }): Promise<UserRow> {
-  const me = await getMe(scope);
-  if (!(await verifyPassword(me.password_hash, input.currentPassword))) throw new UnauthenticatedError('The current password is wrong');
-  checkPasswordPolicy(input.newPassword, ['newPassword']);
-  const passwordHash = await hashPassword(input.newPassword);
-  return scope.tenant.transaction(async ({ platform }) => {
-    const after = await dao.updateUser(platform, me.id, { password_hash: passwordHash });
-    await revokeRefreshTokensOfUser(platform, me.id);
-    await recordAudit(platform, auditSource(scope), { action: 'user.changePassword', entityType: 'User', entityId: me.id, after: { password: 'changed' } });
-    return after!;
-  });
-}
-
 /** An invited user (no password yet) and the token that lets them set one. */
 export async function inviteUser(
   scope: RequestScope,
-  tokens: AccessTokens,
   input: { email: string; displayName?: string | null; role: UserRole },
 ): Promise<{ user: UserRow; invitationToken: string }> {
   const user = await createUser(scope, { ...input, password: null });
-  return { user, invitationToken: await tokens.signInvitation({ sub: user.id, org: user.organization_id! }) };
+  return { user, invitationToken: await scope.services.tokens.signInvitation({ sub: user.id, org: user.organization_id! }) };
 }

@@ -1,17 +1,6 @@
 import { z } from 'zod';
 import { JOB_TYPES } from '../db/tables/pipeline-jobs.table.js';
-import { mergeSettings, splitSettings, type Typed, type TypedInput } from '../settings/typed-settings.js';
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const timeZone = z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+import { mergeSettings, splitSettings, timeZone, type Typed, type TypedInput } from '../settings/typed-settings.js';
 
 /** The workspace settings keys the API knows; anything else is kept under `extra`. */
 export const KnownWorkspaceSettings = z.object({

@@ -42,6 +42,24 @@ export function lockWorkspace(db: TenantDb, id: string): Promise<WorkspaceRow | 
   return db.selectFrom('workspaces').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** Pending or running jobs of the workspace (partial index pipeline_jobs_active_status_idx). */
+export function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): Promise<number> {
+  return countRows(
+    db.selectFrom('pipeline_jobs').where('workspace_id', '=', workspaceId).where('status', 'in', ['pending', 'running']),
+  );
+}
+
+/**
+ * Deletes what a workspace owns (its job history, mappings and data sources),
+ * then the workspace; run it in one transaction with the row locked.
+ */
+export async function deleteWorkspaceWithContents(db: TenantDb, id: string): Promise<boolean> {
+  await db.deleteFrom('pipeline_jobs').where('workspace_id', '=', id).execute();
+  await db.deleteFrom('mappings').where('workspace_id', '=', id).execute();
+  await db.deleteFrom('data_sources').where('workspace_id', '=', id).execute();
+  return deleteWorkspace(db, id);
+}
+
 export async function deleteWorkspace(db: TenantDb, id: string): Promise<boolean> {
   const res = await db.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;

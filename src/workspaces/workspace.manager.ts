@@ -3,10 +3,8 @@ import type { RequestScope } from '../auth/scope.js';
 import { auditSource as source, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import * as dataSources from '../data-sources/data-source.dao.js';
-import * as jobs from '../jobs/pipeline-job.dao.js';
-import * as mappings from '../mappings/mapping.dao.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { checkName } from '../validation.js';
 import * as dao from './workspace.dao.js';
 import { DEFAULT_WORKSPACE_SETTINGS, mergeWorkspaceSettings, toWorkspaceSettings, type WorkspaceSettingsInput } from './workspace-settings.js';
 
@@ -22,26 +20,16 @@ export interface WorkspaceInput {
 const audited = (w: WorkspaceRow | undefined) =>
   w && { name: w.name, description: w.description, target_schema_id: w.target_schema_id, github_repo_url: w.github_repo_url, repo_subdirectory: w.repo_subdirectory, settings: w.settings };
 
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw new ValidationError('Workspace name is required', ['input', 'name']);
-  return trimmed;
-}
+const checkWorkspaceName = (name: string) => checkName(name, 'Workspace name', ['input', 'name']);
 
 function toColumns(input: WorkspaceInput) {
   return {
-    name: input.name == null ? undefined : checkName(input.name),
+    name: input.name == null ? undefined : checkWorkspaceName(input.name),
     description: input.description,
     target_schema_id: input.targetSchemaId,
     github_repo_url: input.githubRepoUrl,
     repo_subdirectory: input.repoSubdirectory,
   };
-}
-
-export async function getWorkspace(scope: RequestScope, id: string): Promise<WorkspaceRow> {
-  const row = await dao.findWorkspaceById(scope.tenant.db, id);
-  if (!row) throw new NotFoundError('Workspace', id);
-  return row;
 }
 
 export function findWorkspacesByIds(scope: RequestScope, ids: readonly string[]): Promise<WorkspaceRow[]> {
@@ -61,7 +49,7 @@ export async function createWorkspace(scope: RequestScope, input: WorkspaceInput
   requireRole(scope.actor, 'editor', 'create workspaces');
   const settings = mergeWorkspaceSettings(DEFAULT_WORKSPACE_SETTINGS, input.settings ?? {});
   return scope.tenant.transaction(async ({ platform, tenant }) => {
-    const row = await dao.insertWorkspace(tenant, { ...toColumns(input), name: checkName(input.name), settings });
+    const row = await dao.insertWorkspace(tenant, { ...toColumns(input), name: checkWorkspaceName(input.name), settings });
     await recordAudit(platform, source(scope), { action: 'workspace.create', entityType: 'Workspace', entityId: row.id, after: audited(row) });
     return row;
   });
@@ -89,14 +77,11 @@ export async function deleteWorkspace(scope: RequestScope, id: string): Promise<
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const row = await dao.lockWorkspace(tenant, id);
     if (!row) throw new NotFoundError('Workspace', id);
-    const active = await jobs.countActiveJobsOfWorkspace(tenant, id);
+    const active = await dao.countActiveJobsOfWorkspace(tenant, id);
     if (active > 0) {
       throw new ConflictError(`Workspace has ${active} pending or running job(s); cancel them or wait for them to finish`, { activeJobs: active });
     }
-    await jobs.deletePipelineJobsOfWorkspace(tenant, id);
-    await mappings.deleteMappingsOfWorkspace(tenant, id);
-    await dataSources.deleteDataSourcesOfWorkspace(tenant, id);
-    await dao.deleteWorkspace(tenant, id);
+    await dao.deleteWorkspaceWithContents(tenant, id);
     await recordAudit(platform, source(scope), { action: 'workspace.delete', entityType: 'Workspace', entityId: id, before: audited(row) });
     return row;
   });

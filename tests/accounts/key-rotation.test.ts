@@ -2,17 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { newTotpSecret, openTotpSecret, sealTotpSecret } from '../../src/auth/mfa.js';
 import { Keyring } from '../../src/crypto/keyring.js';
-import { rotateKeys } from '../../src/crypto/rotate-keys.js';
+import { rotateKeys } from '../../src/admin/rotate-keys.js';
+import { systemScope } from '../../src/auth/scope.js';
 import { revealSecrets, sealConnectionConfig, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
 import { platform } from '../../src/db/database.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
-import { adminCli, createTestDb, type TestDb, testKeyringJson } from '../support/index.js';
+import { adminCli, createTestDb, operatorScope, type TestDb, testKeyringJson } from '../support/index.js';
 
 const KEYS = { k1: randomBytes(32), k2: randomBytes(32), k3: randomBytes(32) };
 const ring = (...ids: (keyof typeof KEYS)[]) => new Keyring(ids.map((id) => ({ id, key: KEYS[id] })), ids.at(-1)!);
@@ -58,8 +58,8 @@ const expected = () => ({ passwords: sources.map((s) => s.password), totp: totp.
 beforeAll(async () => {
   db = await createTestDb();
   orgs = [
-    await createOrganization(db, { name: 'Rot A', slug: 'rot-a' }, { actor: SYSTEM_ACTOR }),
-    await createOrganization(db, { name: 'Rot B', slug: 'rot-b' }, { actor: SYSTEM_ACTOR }),
+    await createOrganization(operatorScope(db), { name: 'Rot A', slug: 'rot-a' }),
+    await createOrganization(operatorScope(db), { name: 'Rot B', slug: 'rot-b' }),
   ];
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-1');
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-2');
@@ -78,7 +78,7 @@ describe('rotateKeys', () => {
   });
 
   it('re-seals every credential and TOTP secret under the current key, in every organization', async () => {
-    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
 
     expect(await storedKids()).toEqual(['k2', 'k2', 'k2']);
     expect(await openAll(ring('k2'))).toEqual(expected());
@@ -86,7 +86,7 @@ describe('rotateKeys', () => {
   });
 
   it('leaves what is already current alone when run again', async () => {
-    expect(await rotateKeys(db.db, ring('k1', 'k2'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
     expect(await openAll(ring('k2'))).toEqual(expected());
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { INVALID_CREDENTIALS } from '../../src/auth/session.manager.js';
+import { INVALID_CREDENTIALS } from '../../src/sessions/session.manager.js';
 import { platform } from '../../src/db/database.js';
 import { ERROR_FIELDS, globalId, login, type LoginResult, newUser, PASSWORD, SESSION_FIELDS, userRow, useTestApi } from '../support/index.js';
 

@@ -1,13 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate, MIGRATION_LOCK_KEY } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, createTestDb, nextMigrationName, provisionOrganization, rejection, schemaExists, tenantOf, type TestDb } from '../support/index.js';
+import { columnsOf, copyMigrations, createTestDb, nextMigrationName, operatorScope, provisionOrganization, rejection, schemaExists, tenantOf, type TestDb } from '../support/index.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
 
@@ -76,7 +75,7 @@ describe('provisioning an organization', () => {
     const org = await provisionOrganization(t, 'short-lived');
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
 
-    const deleted = await deleteOrganization(t, org.id, SYSTEM_ACTOR);
+    const deleted = await deleteOrganization(operatorScope(t), org.id);
 
     expect(deleted.id).toBe(org.id);
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(false);

@@ -188,7 +188,7 @@ describe('pipeline job DAO through a tenant handle', () => {
     });
     expect(await jobs.findPipelineJobById(a.db, created.id)).toEqual(created);
     expect(await jobs.findPipelineJobsByIds(a.db, [created.id])).toEqual([created]);
-    expect(await jobs.countActiveJobsOfWorkspace(a.db, home.id)).toBe(1);
+    expect(await workspaces.countActiveJobsOfWorkspace(a.db, home.id)).toBe(1);
 
     const started = new Date('2024-07-01T10:00:00Z');
     const running = await jobs.transitionPipelineJob(a.db, created.id, ['pending'], { status: 'running', started_at: started });
@@ -200,9 +200,9 @@ describe('pipeline job DAO through a tenant handle', () => {
     expect((await jobs.listPipelineJobs(a.db, { workspaceId: home.id, status: 'completed' }, {})).rows).toEqual([done]);
     expect((await jobs.listPipelineJobs(a.db, { jobType: 'incremental' }, {})).rows).toEqual([]);
     expect(await jobs.countPipelineJobs(a.db, { workspaceId: home.id })).toBe(1);
-    expect(await jobs.countActiveJobsOfWorkspace(a.db, home.id)).toBe(0);
+    expect(await workspaces.countActiveJobsOfWorkspace(a.db, home.id)).toBe(0);
 
-    expect(await jobs.deletePipelineJobsOfWorkspace(a.db, home.id)).toBe(1);
+    expect(await workspaces.deleteWorkspaceWithContents(a.db, home.id)).toBe(true);
     expect(await jobs.findPipelineJobById(a.db, created.id)).toBeUndefined();
   });
 });

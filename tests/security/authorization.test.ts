@@ -95,11 +95,11 @@ describe('the managers refuse on their own, whatever the GraphQL layer lets thro
 
   const scopeAs = (role: UserRole): RequestScope => ({
     actor: { kind: 'user', id: world.org.users[role].id, organizationId: world.org.id, role },
-    tenant: new Tenant(server.db.db, world.org),
+    tenant: new Tenant(server.db.db, { ...world.org, name: 'Org', created_at: new Date(), updated_at: new Date(), settings: {} }),
+    services: server.services,
     requestId: randomUUID(),
     clientAddress: null,
   });
-  const keyring = () => server.services.keyring;
   const mapping = { targetTable: 't', sourceTable: 's', fieldMappings: [{ targetField: 'a', source: 'b' }] };
 
   // Each manager call, made by the highest role that may not make it.
@@ -107,8 +107,8 @@ describe('the managers refuse on their own, whatever the GraphQL layer lets thro
     ['workspaces.createWorkspace', 'viewer', (s) => workspaces.createWorkspace(s, { name: 'x' })],
     ['workspaces.updateWorkspace', 'viewer', (s) => workspaces.updateWorkspace(s, ids.workspace, { name: 'x' })],
     ['workspaces.deleteWorkspace', 'viewer', (s) => workspaces.deleteWorkspace(s, ids.workspace)],
-    ['dataSources.createDataSource', 'viewer', (s) => dataSources.createDataSource(s, keyring(), { workspaceId: ids.workspace, name: 'x', connectionConfig: { file: { format: 'csv', location: '/x' } } })],
-    ['dataSources.updateDataSource', 'viewer', (s) => dataSources.updateDataSource(s, keyring(), ids.dataSource, { name: 'x' })],
+    ['dataSources.createDataSource', 'viewer', (s) => dataSources.createDataSource(s, { workspaceId: ids.workspace, name: 'x', connectionConfig: { file: { format: 'csv', location: '/x' } } })],
+    ['dataSources.updateDataSource', 'viewer', (s) => dataSources.updateDataSource(s, ids.dataSource, { name: 'x' })],
     ['dataSources.deactivateDataSource', 'viewer', (s) => dataSources.deactivateDataSource(s, ids.dataSource)],
     ['mappings.createMapping', 'viewer', (s) => mappings.createMapping(s, { workspaceId: ids.workspace, ...mapping })],
     ['mappings.updateMapping', 'viewer', (s) => mappings.updateMapping(s, ids.mapping, 1, { targetTable: 'x' })],
@@ -121,7 +121,7 @@ describe('the managers refuse on their own, whatever the GraphQL layer lets thro
     ['users.removeUser', 'editor', (s) => users.removeUser(s, ids.user)],
     ['users.transferOwnership', 'admin', (s) => users.transferOwnership(s, ids.user)],
     ['organizations.updateOrganization', 'editor', (s) => organizations.updateOrganization(s, { name: 'x' })],
-    ['organizations.deleteOwnOrganization', 'admin', (s) => organizations.deleteOwnOrganization(server.db, s, world.org.slug)],
+    ['organizations.deleteOwnOrganization', 'admin', (s) => organizations.deleteOwnOrganization(s, world.org.slug)],
     ['accounts.createServiceAccount', 'editor', (s) => accounts.createServiceAccount(s, { name: 'x', role: 'viewer' })],
     ['accounts.createServiceAccountKey', 'editor', (s) => accounts.createServiceAccountKey(s, ids.account)],
     ['accounts.revokeServiceAccountKey', 'editor', (s) => accounts.revokeServiceAccountKey(s, ids.key)],

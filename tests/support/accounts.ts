@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import { loadConfig } from '../../src/config.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import type { AppServices } from '../../src/auth/scope.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';

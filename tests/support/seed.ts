@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { SYSTEM_ACTOR } from '../../src/auth/actor.js';
 import { hashPassword } from '../../src/auth/passwords.js';
+import { systemScope } from '../../src/auth/scope.js';
 import { platform, type PlatformDatabase, type TenantDb } from '../../src/db/database.js';
 import type { MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
-import { Tenant } from '../../src/tenancy/tenant.js';
+import { Tenant, type TenantOrganization } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { ERROR_FIELDS, globalId, localId, mutate } from './graphql.js';
 import type { TestServer } from './test-server.js';
@@ -32,9 +32,12 @@ export interface Provisioning {
   migrations: readonly MigrationFile[];
 }
 
+/** The operator's scope (as the admin CLI has it) over a database. */
+export const operatorScope = (system: Provisioning) => systemScope({ system }, 'test');
+
 /** An organization with its schema and no users, created the way the admin CLI does it. */
 export function provisionOrganization(deps: Provisioning, slug = unique('org'), name = `Org ${slug}`): Promise<OrganizationRow> {
-  return createOrganization(deps, { name, slug }, { actor: SYSTEM_ACTOR, requestId: 'test' });
+  return createOrganization(operatorScope(deps), { name, slug });
 }
 
 /** Several organizations, one after the other, returned in the order of `slugs`. */
@@ -64,7 +67,7 @@ export async function seedOrganization(server: TestServer, slug = unique('org'))
 }
 
 /** The organization's handle, as a request gets it. */
-export function tenantOf(db: Kysely<PlatformDatabase>, org: { id: string; slug: string; schema_name: string }): Tenant {
+export function tenantOf<O extends TenantOrganization>(db: Kysely<PlatformDatabase>, org: O): Tenant<O> {
   return new Tenant(db, org);
 }
 

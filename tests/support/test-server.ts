@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { AccessTokens } from '../../src/auth/jwt.js';
+import type { AppServices } from '../../src/auth/scope.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer, type Server } from '../../src/server.js';
-import type { AppServices } from '../../src/graphql/context.js';
+import { createServices } from '../../src/services.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -31,17 +31,18 @@ export interface TestServer {
  */
 export async function startTestServer(env: Record<string, string> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
   const db = await createTestDb();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), PORT: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    KEYRING: Keyring.generate('test-1').json,
+    PORT: '0',
+    ...env,
+  });
   const logger = opts.logLines
     ? createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config.logLevel);
-  const services: AppServices = {
-    system: db,
-    tokens: AccessTokens.hs256(new TextEncoder().encode(config.jwt.secret!), config.jwt),
-    keyring: Keyring.generate('test-1').keyring,
-    logger,
-    settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },
-  };
+  const services = await createServices(config, logger, db);
   const app = await buildServer({ config, services });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -1,10 +1,10 @@
 import type { UserRow } from '../../db/tables/users.table.js';
-import * as mfa from '../../auth/mfa.manager.js';
-import * as sessions from '../../auth/session.manager.js';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../errors.js';
+import * as mfa from '../../sessions/mfa.manager.js';
+import * as sessions from '../../sessions/session.manager.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { scopeOf } from '../relay.js';
+import { callerOf, scopeOf } from '../relay.js';
 import { MUTATION_ERRORS } from './error.js';
 import { UserRef } from './refs.js';
 
@@ -51,8 +51,6 @@ const SignUpInput = builder.inputType('SignUpInput', {
   }),
 });
 
-const source = (ctx: GraphQLContext) => ({ requestId: ctx.requestId, clientAddress: ctx.clientAddress });
-
 /**
  * One credential check per request: aliases cannot multiply password or
  * code guesses beyond what the per-account counters already see.
@@ -77,7 +75,7 @@ builder.mutationFields((t) => ({
     description: 'Creates an organization with you as its owner, and signs you in. Only when the server allows sign-up.',
     args: { input: t.arg({ type: SignUpInput, required: true }) },
     errors: { types: MUTATION_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, { input }, ctx) => signedIn(ctx, sessions.signUp(ctx.services, input, source(ctx))),
+    resolve: (_root, { input }, ctx) => signedIn(ctx, sessions.signUp(callerOf(ctx), input)),
   }),
   login: t.field({
     type: LoginPayload,
@@ -85,7 +83,7 @@ builder.mutationFields((t) => ({
     errors: { types: AUTH_ERRORS, directResult: true },
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return signedIn(ctx, sessions.login(ctx.services, args, source(ctx)));
+      return signedIn(ctx, sessions.login(callerOf(ctx), args));
     },
   }),
   verifyMfa: t.field({
@@ -95,7 +93,7 @@ builder.mutationFields((t) => ({
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
     resolve: (_root, args, ctx) => {
       oneCredentialCheck(ctx);
-      return signedIn(ctx, sessions.verifyMfa(ctx.services, args, source(ctx)));
+      return signedIn(ctx, sessions.verifyMfa(callerOf(ctx), args));
     },
   }),
   refreshToken: t.field({
@@ -103,25 +101,25 @@ builder.mutationFields((t) => ({
     description: 'Trades a refresh token for a new access and refresh token. A refresh token works once; reusing one ends its session.',
     args: { refreshToken: t.arg.string({ required: true }) },
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, args, ctx) => signedIn(ctx, sessions.refreshSession(ctx.services, args.refreshToken, source(ctx))),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.refreshSession(callerOf(ctx), args.refreshToken)),
   }),
   logout: t.boolean({
     description: 'Ends the session the refresh token belongs to. True when there was one.',
     args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => sessions.logout(ctx.services, args.refreshToken, source(ctx)),
+    resolve: (_root, args, ctx) => sessions.logout(callerOf(ctx), args.refreshToken),
   }),
   acceptInvitation: t.field({
     type: SessionRef,
     description: 'Sets the password of an invited user and signs them in.',
     args: { invitationToken: t.arg.string({ required: true }), password: t.arg.string({ required: true }), displayName: t.arg.string() },
     errors: { types: AUTH_ERRORS, dataField: { name: 'session' } },
-    resolve: (_root, args, ctx) => signedIn(ctx, sessions.acceptInvitation(ctx.services, args, source(ctx))),
+    resolve: (_root, args, ctx) => signedIn(ctx, sessions.acceptInvitation(callerOf(ctx), args)),
   }),
   enrollMfa: t.field({
     type: MfaEnrollmentRef,
     authScopes: { authenticated: true },
     errors: { types: MUTATION_ERRORS, directResult: true },
-    resolve: (_root, _args, ctx) => mfa.enrollMfa(scopeOf(ctx), ctx.services.keyring),
+    resolve: (_root, _args, ctx) => mfa.enrollMfa(scopeOf(ctx)),
   }),
   confirmMfa: t.field({
     type: RecoveryCodesRef,
@@ -130,7 +128,7 @@ builder.mutationFields((t) => ({
     errors: { types: MUTATION_ERRORS, directResult: true },
     resolve: (_root, { code }, ctx) => {
       oneCredentialCheck(ctx);
-      return mfa.confirmMfa(scopeOf(ctx), ctx.services.keyring, code);
+      return mfa.confirmMfa(scopeOf(ctx), code);
     },
   }),
   disableMfa: t.field({
@@ -141,7 +139,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { code }, ctx) => {
       oneCredentialCheck(ctx);
       const scope = scopeOf(ctx);
-      await mfa.disableMfa(scope, ctx.services.keyring, code);
+      await mfa.disableMfa(scope, code);
       return scope.actor.kind === 'user' ? scope.actor.id : Promise.reject(new ForbiddenError());
     },
   }),

@@ -201,7 +201,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateDataSourceInput, required: true }) },
     errors,
     resolve: (_root, { input }, ctx) =>
-      dataSources.createDataSource(scopeOf(ctx), ctx.services.keyring, {
+      dataSources.createDataSource(scopeOf(ctx), {
         ...input,
         workspaceId: idOf(input.workspaceId, 'Workspace'),
         schemaCache: toSchemaInput(input.schemaCache),
@@ -213,7 +213,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateDataSourceInput, required: true }) },
     errors,
     resolve: (_root, { input: { id, ...input } }, ctx) =>
-      dataSources.updateDataSource(scopeOf(ctx), ctx.services.keyring, idOf(id, 'DataSource'), {
+      dataSources.updateDataSource(scopeOf(ctx), idOf(id, 'DataSource'), {
         ...input,
         schemaCache: toSchemaInput(input.schemaCache),
       }),

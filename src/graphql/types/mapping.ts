@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { MAPPING_STATUSES } from '../../db/tables/mappings.table.js';
 import * as mappings from '../../mappings/mapping.manager.js';
 import {
@@ -97,13 +96,11 @@ const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
   fields: (t) => ({ name: t.string({ required: true }), sql: t.string({ required: true }) }),
 });
 
-const table = z.string().trim().min(1).max(255);
-
 const CreateMappingInput = builder.inputType('CreateMappingInput', {
   fields: (t) => ({
     workspaceId: t.globalID({ required: true }),
-    targetTable: t.string({ required: true, validate: table }),
-    sourceTable: t.string({ required: true, validate: table }),
+    targetTable: t.string({ required: true }),
+    sourceTable: t.string({ required: true }),
     fieldMappings: t.field({ type: [FieldMappingInput], required: true }),
     decorators: t.field({ type: [DecoratorInput] }),
     cteDefinitions: t.field({ type: [CteDefinitionInput] }),
@@ -114,8 +111,8 @@ const UpdateMappingInput = builder.inputType('UpdateMappingInput', {
   fields: (t) => ({
     id: t.globalID({ required: true }),
     expectedVersion: t.int({ required: true, description: 'The version the change was made on; a newer stored version is a ConflictError.' }),
-    targetTable: t.string({ validate: table }),
-    sourceTable: t.string({ validate: table }),
+    targetTable: t.string(),
+    sourceTable: t.string(),
     fieldMappings: t.field({ type: [FieldMappingInput] }),
     decorators: t.field({ type: [DecoratorInput] }),
     cteDefinitions: t.field({ type: [CteDefinitionInput] }),
@@ -172,20 +169,13 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const scope = scopeOf(ctx);
-        const contain = args.fieldMappingsContain;
         const filter = {
           workspaceId: args.workspaceId ? idOf(args.workspaceId, 'Workspace') : null,
           status: args.status,
           sourceTable: args.sourceTable,
           targetTable: args.targetTable,
           hasTargetField: args.hasTargetField,
-          fieldMappingsContain: contain
-            ? {
-                [contain.targetField]: Object.fromEntries(
-                  Object.entries({ source: contain.source, transform: contain.transform }).filter(([, v]) => v != null),
-                ) as { source: string; transform: string | null },
-              }
-            : null,
+          fieldMappingsContain: args.fieldMappingsContain,
         };
         return toConnection(await mappings.listMappings(scope, filter, args), () => mappings.countMappings(scope, filter));
       },

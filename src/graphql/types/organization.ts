@@ -1,4 +1,3 @@
-import type { OrganizationRow } from '../../db/tables/organizations.table.js';
 import * as organizations from '../../organizations/organization.manager.js';
 import { toOrganizationSettings, WAREHOUSE_TYPES, type OrganizationSettings } from '../../organizations/organization-settings.js';
 import * as users from '../../users/user.manager.js';
@@ -83,7 +82,7 @@ builder.mutationFields((t) => ({
     authScopes: { owner: true },
     args: { confirmSlug: t.arg.string({ required: true }) },
     errors: { types: MUTATION_ERRORS, dataField: { name: 'organization' } },
-    resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(ctx.services.system, scopeOf(ctx), confirmSlug),
+    resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(scopeOf(ctx), confirmSlug),
   }),
 }));
 
@@ -92,6 +91,6 @@ builder.queryFields((t) => ({
     type: OrganizationRef,
     description: "The caller's organization.",
     authScopes: { authenticated: true },
-    resolve: (_root, _args, ctx) => scopeOf(ctx).tenant.organization as OrganizationRow,
+    resolve: (_root, _args, ctx) => scopeOf(ctx).tenant.organization,
   }),
 }));

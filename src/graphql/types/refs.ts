@@ -22,7 +22,7 @@ export const OrganizationRef = builder.loadableNodeRef('Organization', {
   id: { resolve: (o: OrganizationRow) => o.id },
   load: async (ids: string[], ctx) => {
     const scope = scopeOf(ctx);
-    const own = scope.tenant.organization as OrganizationRow;
+    const own = scope.tenant.organization;
     return ids.map((id) => (id === own.id ? own : null));
   },
 });

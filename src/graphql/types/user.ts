@@ -1,5 +1,6 @@
 import { USER_ROLES, type UserRow } from '../../db/tables/users.table.js';
 import * as users from '../../users/user.manager.js';
+import * as sessions from '../../sessions/session.manager.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { idOf, scopeOf } from '../relay.js';
@@ -69,7 +70,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: InviteUserInput, required: true }) },
     errors: { types: MUTATION_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) => users.inviteUser(scopeOf(ctx), ctx.services.tokens, input),
+    resolve: (_root, { input }, ctx) => users.inviteUser(scopeOf(ctx), input),
   }),
   createUser: t.field({
     type: UserRef,
@@ -114,6 +115,6 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
     errors,
-    resolve: (_root, args, ctx) => users.changePassword(scopeOf(ctx), args),
+    resolve: (_root, args, ctx) => sessions.changePassword(scopeOf(ctx), args),
   }),
 }));

@@ -35,8 +35,8 @@ export const WorkspaceSettingsInput = builder.inputType('WorkspaceSettingsInput'
   fields: (t) => ({
     timezone: t.string(),
     defaultJobType: t.field({ type: JobTypeEnum }),
-    retentionDays: t.int({ validate: z.number().int().min(1).max(3650) }),
-    notificationEmails: t.stringList({ validate: z.array(z.email()).max(50) }),
+    retentionDays: t.int(),
+    notificationEmails: t.stringList(),
     extra: t.field({ type: 'JSONObject', description: 'Other keys, kept as given.' }),
   }),
 });
@@ -54,13 +54,13 @@ const workspaceFields = (t: InputFields) => ({
 });
 
 const CreateWorkspaceInput = builder.inputType('CreateWorkspaceInput', {
-  fields: (t) => ({ name: t.string({ required: true, validate: z.string().trim().min(1).max(255) }), ...workspaceFields(t) }),
+  fields: (t) => ({ name: t.string({ required: true }), ...workspaceFields(t) }),
 });
 
 const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
   fields: (t) => ({
     id: t.globalID({ required: true }),
-    name: t.string({ validate: z.string().trim().min(1).max(255) }),
+    name: t.string(),
     ...workspaceFields(t),
   }),
 });

@@ -2,13 +2,13 @@ import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../db/database.js';
 import { UnauthenticatedError } from '../errors.js';
 import { findOrganizationById } from '../organizations/organization.dao.js';
+import type { Actor } from '../auth/actor.js';
+import { API_KEY_PATTERN, API_KEY_PREFIX } from '../auth/api-keys.js';
+import type { AccessTokens } from '../auth/jwt.js';
+import { safeEqualHex, sha256Hex } from '../auth/secrets.js';
 import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
-import { API_KEY_PATTERN } from '../service-accounts/service-account.manager.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { findUserById } from '../users/user.dao.js';
-import type { Actor } from './actor.js';
-import type { AccessTokens } from './jwt.js';
-import { safeEqualHex, sha256Hex } from './secrets.js';
 
 export interface Authenticated {
   actor: Extract<Actor, { kind: 'user' | 'service_account' }>;
@@ -41,7 +41,7 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
   const credential = match[1]!;
-  if (credential.startsWith('dlx_')) return authenticateApiKey(deps, credential);
+  if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(deps, credential);
   const claims = await deps.tokens.verify(credential);
   const [user, org] = await Promise.all([findUserById(deps.db, claims.sub), findOrganizationById(deps.db, claims.org)]);
   if (!user || !org || user.organization_id !== org.id) throw new UnauthenticatedError('Invalid token');

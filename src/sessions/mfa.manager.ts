@@ -1,15 +1,15 @@
 import { auditSource, recordAudit } from '../audit/audit.js';
-import type { Keyring } from '../crypto/keyring.js';
+import { acceptTotp, newRecoveryCodes, newTotpSecret, openTotpSecret, sealTotpSecret, totpUri } from '../auth/mfa.js';
+import type { RequestScope } from '../auth/scope.js';
 import { ConflictError, UnauthenticatedError } from '../errors.js';
 import * as users from '../users/user.dao.js';
 import { getMe } from '../users/user.manager.js';
-import { acceptTotp, newRecoveryCodes, newTotpSecret, openTotpSecret, sealTotpSecret, totpUri } from './mfa.js';
-import type { RequestScope } from './scope.js';
 import * as sessions from './session.dao.js';
 
 /** Starts enrolment: a new secret (stored encrypted, pending) and its otpauth:// URI for an authenticator app. */
-export async function enrollMfa(scope: RequestScope, keyring: Keyring): Promise<{ secret: string; otpauthUri: string }> {
+export async function enrollMfa(scope: RequestScope): Promise<{ secret: string; otpauthUri: string }> {
   const me = await getMe(scope);
+  const { keyring } = scope.services;
   if (me.mfa_enabled) throw new ConflictError('MFA is already on; disable it first to enrol a new authenticator');
   const secret = newTotpSecret();
   await scope.tenant.transaction(async ({ platform }) => {
@@ -20,8 +20,9 @@ export async function enrollMfa(scope: RequestScope, keyring: Keyring): Promise<
 }
 
 /** Turns MFA on once the user proves the authenticator works; returns recovery codes, shown once. */
-export async function confirmMfa(scope: RequestScope, keyring: Keyring, code: string): Promise<{ recoveryCodes: string[] }> {
+export async function confirmMfa(scope: RequestScope, code: string): Promise<{ recoveryCodes: string[] }> {
   const me = await getMe(scope);
+  const { keyring } = scope.services;
   if (me.mfa_enabled) throw new ConflictError('MFA is already on');
   if (!me.mfa_pending_secret_encrypted) throw new ConflictError('Start with enrollMfa');
   const secret = openTotpSecret(keyring, me.id, me.mfa_pending_secret_encrypted);
@@ -42,8 +43,9 @@ export async function confirmMfa(scope: RequestScope, keyring: Keyring, code: st
 }
 
 /** Turns MFA off; needs a current code, so a stolen session alone cannot. */
-export async function disableMfa(scope: RequestScope, keyring: Keyring, code: string): Promise<void> {
+export async function disableMfa(scope: RequestScope, code: string): Promise<void> {
   const me = await getMe(scope);
+  const { keyring } = scope.services;
   if (!me.mfa_enabled || !me.mfa_secret_encrypted) throw new ConflictError('MFA is not on');
   const step = acceptTotp(openTotpSecret(keyring, me.id, me.mfa_secret_encrypted), code ?? '', me.mfa_last_used_step);
   if (step === null) throw new UnauthenticatedError('Invalid code');

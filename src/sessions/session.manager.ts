@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { recordAudit, type AuditSource } from '../audit/audit.js';
+import { auditSource, recordAudit, type AuditSource } from '../audit/audit.js';
+import type { Actor } from '../auth/actor.js';
+import { acceptTotp, hashRecoveryCode, openTotpSecret } from '../auth/mfa.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { CallScope, RequestScope } from '../auth/scope.js';
+import { randomToken, sha256Hex } from '../auth/secrets.js';
 import type { UserRow } from '../db/tables/users.table.js';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../errors.js';
-import type { AppServices } from '../graphql/context.js';
-import { createOrganization } from '../organizations/organization.manager.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { createOrganizationIn } from '../organizations/organization.manager.js';
 import * as users from '../users/user.dao.js';
-import type { Actor } from './actor.js';
-import { acceptTotp, hashRecoveryCode, openTotpSecret } from './mfa.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
-import { randomToken, sha256Hex } from './secrets.js';
+import { getMe } from '../users/user.manager.js';
+import { checkEmail } from '../validation.js';
 import * as sessions from './session.dao.js';
 
 /** Same words whatever went wrong, so an answer never tells whether an email is registered. */
@@ -26,61 +27,49 @@ export interface SignedIn {
 
 export type LoginResult = ({ kind: 'signedIn' } & SignedIn) | { kind: 'mfaRequired'; challenge: string; expiresAt: Date };
 
-export interface RequestSource {
-  requestId: string;
-  clientAddress: string | null;
-}
-
 const userActor = (u: UserRow): Actor => ({ kind: 'user', id: u.id, organizationId: u.organization_id!, role: u.role });
-const auditFrom = (u: UserRow, source: RequestSource): AuditSource => ({ actor: userActor(u), organizationId: u.organization_id, ...source });
-
-export function checkEmail(email: string, path = ['email']): string {
-  const parsed = z.email().max(255).safeParse(email?.trim());
-  if (!parsed.success) throw new ValidationError('Email is not a valid address', path);
-  return parsed.data.toLowerCase();
-}
+/** Sign-in work is audited as the user it signs in, from the caller's request. */
+const auditFrom = (u: UserRow, scope: CallScope): AuditSource => ({
+  actor: userActor(u),
+  organizationId: u.organization_id,
+  requestId: scope.requestId,
+  clientAddress: scope.clientAddress,
+});
 
 /** Issues an access token and a refresh token of a new (or the given) family. */
-async function issueTokens(deps: AppServices, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
+async function issueTokens({ services }: CallScope, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
   const refreshToken = randomToken('dlxr_');
   await sessions.insertRefreshToken(db, {
     user_id: user.id,
     family_id: familyId,
     token_hash: sha256Hex(refreshToken),
-    expires_at: new Date(Date.now() + deps.settings.refreshTokenTtlDays * 86_400_000),
+    expires_at: new Date(Date.now() + services.settings.refreshTokenTtlDays * 86_400_000),
   });
-  const accessToken = await deps.tokens.sign({ sub: user.id, org: user.organization_id! });
-  return { accessToken, refreshToken, expiresIn: deps.tokens.ttlSeconds, user };
+  const accessToken = await services.tokens.sign({ sub: user.id, org: user.organization_id! });
+  return { accessToken, refreshToken, expiresIn: services.tokens.ttlSeconds, user };
 }
 
 /** Creates an organization with its owner and signs the owner in, all or nothing. */
 export async function signUp(
-  deps: AppServices,
+  scope: CallScope,
   input: { organizationName: string; slug: string; email: string; password: string; displayName?: string | null },
-  source: RequestSource,
 ): Promise<SignedIn> {
-  if (!deps.settings.allowSignup) throw new ForbiddenError('Sign-up is disabled on this server; ask an operator for an account');
+  if (!scope.services.settings.allowSignup) throw new ForbiddenError('Sign-up is disabled on this server; ask an operator for an account');
   const email = checkEmail(input.email, ['input', 'email']);
   checkPasswordPolicy(input.password, ['input', 'password']);
   const passwordHash = await hashPassword(input.password);
-  let signedIn: SignedIn | undefined;
-  await createOrganization(
-    deps.system,
-    { name: input.organizationName, slug: input.slug },
-    { actor: { kind: 'system' }, ...source },
-    async (trx, org) => {
-      const owner = await users.insertUser(trx, {
-        organization_id: org.id,
-        email,
-        password_hash: passwordHash,
-        display_name: input.displayName?.trim() || null,
-        role: 'owner',
-      });
-      await recordAudit(trx, auditFrom(owner, source), { action: 'user.signUp', entityType: 'User', entityId: owner.id, after: { email, role: 'owner' } });
-      signedIn = await issueTokens(deps, trx, owner);
-    },
-  );
-  return signedIn!;
+  return scope.services.system.db.transaction().execute(async (trx) => {
+    const org = await createOrganizationIn(trx, scope, { name: input.organizationName, slug: input.slug });
+    const owner = await users.insertUser(trx, {
+      organization_id: org.id,
+      email,
+      password_hash: passwordHash,
+      display_name: input.displayName?.trim() || null,
+      role: 'owner',
+    });
+    await recordAudit(trx, auditFrom(owner, scope), { action: 'user.signUp', entityType: 'User', entityId: owner.id, after: { email, role: 'owner' } });
+    return issueTokens(scope, trx, owner);
+  });
 }
 
 /**
@@ -88,21 +77,22 @@ export async function signUp(
  * the same answer after the same work; failures count per account and lock it
  * for a growing time past the threshold. MFA users get a challenge instead.
  */
-export async function login(deps: AppServices, input: { email: string; password: string }, source: RequestSource): Promise<LoginResult> {
-  const db = deps.system.db;
+export async function login(scope: CallScope, input: { email: string; password: string }): Promise<LoginResult> {
+  const { db } = scope.services.system;
+  const { logger } = scope.services;
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   const user = email ? await users.findUserByEmail(db, email) : undefined;
   const ok = await verifyPassword(user?.password_hash, input.password ?? '');
   if (!user) throw new UnauthenticatedError(INVALID_CREDENTIALS);
   if (user.locked_until && user.locked_until > new Date()) {
-    deps.logger.warn({ userId: user.id, lockedUntil: user.locked_until, requestId: source.requestId }, 'login refused: account locked');
+    logger.warn({ userId: user.id, lockedUntil: user.locked_until, requestId: scope.requestId }, 'login refused: account locked');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);
   }
   if (!ok) {
     const state = await users.recordLoginFailure(db, user.id);
     if (state?.locked_until && state.locked_until > new Date()) {
-      deps.logger.warn(
-        { userId: user.id, lockedUntil: state.locked_until, lockouts: state.lockout_count, requestId: source.requestId, clientAddress: source.clientAddress },
+      logger.warn(
+        { userId: user.id, lockedUntil: state.locked_until, lockouts: state.lockout_count, requestId: scope.requestId, clientAddress: scope.clientAddress },
         'account locked after repeated failed logins',
       );
     }
@@ -116,21 +106,21 @@ export async function login(deps: AppServices, input: { email: string; password:
   }
   return db.transaction().execute(async (trx) => {
     await users.recordLoginSuccess(trx, user.id);
-    await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id });
-    return { kind: 'signedIn' as const, ...(await issueTokens(deps, trx, user)) };
+    await recordAudit(trx, auditFrom(user, scope), { action: 'auth.login', entityType: 'User', entityId: user.id });
+    return { kind: 'signedIn' as const, ...(await issueTokens(scope, trx, user)) };
   });
 }
 
 /** Completes an MFA login with a TOTP code (each accepted once) or an unused recovery code. */
-export async function verifyMfa(deps: AppServices, input: { challenge: string; code: string }, source: RequestSource): Promise<SignedIn> {
+export async function verifyMfa(scope: CallScope, input: { challenge: string; code: string }): Promise<SignedIn> {
   // A wrong code must be counted, so it is refused after the transaction commits, not by rolling it back.
-  const outcome = await deps.system.db.transaction().execute(async (trx): Promise<SignedIn | 'invalid code'> => {
+  const outcome = await scope.services.system.db.transaction().execute(async (trx): Promise<SignedIn | 'invalid code'> => {
     const challenge = await sessions.findMfaChallengeForUpdate(trx, sha256Hex(input.challenge ?? ''));
     if (!challenge || challenge.used_at || challenge.expires_at <= new Date()) throw new UnauthenticatedError('The MFA challenge is invalid or expired; sign in again');
     const user = await users.findUserById(trx, challenge.user_id);
     if (!user?.mfa_enabled || !user.mfa_secret_encrypted) throw new UnauthenticatedError('The MFA challenge is invalid or expired; sign in again');
     const code = (input.code ?? '').trim();
-    const step = acceptTotp(openTotpSecret(deps.keyring, user.id, user.mfa_secret_encrypted), code, user.mfa_last_used_step);
+    const step = acceptTotp(openTotpSecret(scope.services.keyring, user.id, user.mfa_secret_encrypted), code, user.mfa_last_used_step);
     const accepted = step !== null ? await users.claimTotpStep(trx, user.id, step) : await sessions.consumeRecoveryCode(trx, user.id, hashRecoveryCode(code));
     if (!accepted) {
       const attempts = challenge.failed_attempts + 1;
@@ -139,8 +129,8 @@ export async function verifyMfa(deps: AppServices, input: { challenge: string; c
     }
     await sessions.updateMfaChallenge(trx, challenge.id, { used_at: new Date() });
     await users.recordLoginSuccess(trx, user.id);
-    await recordAudit(trx, auditFrom(user, source), { action: 'auth.login', entityType: 'User', entityId: user.id, after: { mfa: step !== null ? 'totp' : 'recovery_code' } });
-    return issueTokens(deps, trx, user);
+    await recordAudit(trx, auditFrom(user, scope), { action: 'auth.login', entityType: 'User', entityId: user.id, after: { mfa: step !== null ? 'totp' : 'recovery_code' } });
+    return issueTokens(scope, trx, user);
   });
   if (outcome === 'invalid code') throw new UnauthenticatedError('Invalid code');
   return outcome;
@@ -151,8 +141,8 @@ export async function verifyMfa(deps: AppServices, input: { challenge: string; c
  * same family issued. Presenting a spent token again means it leaked: the
  * whole family is revoked.
  */
-export async function refreshSession(deps: AppServices, refreshToken: string, source: RequestSource): Promise<SignedIn> {
-  const outcome = await deps.system.db.transaction().execute(async (trx) => {
+export async function refreshSession(scope: CallScope, refreshToken: string): Promise<SignedIn> {
+  const outcome = await scope.services.system.db.transaction().execute(async (trx) => {
     const row = await sessions.findRefreshTokenForUpdate(trx, sha256Hex(refreshToken ?? ''));
     if (!row || row.revoked_at || row.expires_at <= new Date()) return { error: 'invalid' as const };
     if (row.used_at) {
@@ -162,43 +152,42 @@ export async function refreshSession(deps: AppServices, refreshToken: string, so
     const user = await users.findUserById(trx, row.user_id);
     if (!user?.organization_id) return { error: 'invalid' as const };
     await sessions.markRefreshTokenUsed(trx, row.id);
-    await recordAudit(trx, auditFrom(user, source), { action: 'auth.refresh', entityType: 'User', entityId: user.id });
-    return { signedIn: await issueTokens(deps, trx, user, row.family_id) };
+    await recordAudit(trx, auditFrom(user, scope), { action: 'auth.refresh', entityType: 'User', entityId: user.id });
+    return { signedIn: await issueTokens(scope, trx, user, row.family_id) };
   });
   if ('signedIn' in outcome && outcome.signedIn) return outcome.signedIn;
   if (outcome.error === 'reused') {
-    deps.logger.warn({ userId: outcome.userId, requestId: source.requestId, clientAddress: source.clientAddress }, 'refresh token reused: session family revoked');
+    scope.services.logger.warn({ userId: outcome.userId, requestId: scope.requestId, clientAddress: scope.clientAddress }, 'refresh token reused: session family revoked');
   }
   throw new UnauthenticatedError('Invalid refresh token');
 }
 
 /** Ends the session the refresh token belongs to (its whole family). */
-export async function logout(deps: AppServices, refreshToken: string, source: RequestSource): Promise<boolean> {
-  return deps.system.db.transaction().execute(async (trx) => {
+export async function logout(scope: CallScope, refreshToken: string): Promise<boolean> {
+  return scope.services.system.db.transaction().execute(async (trx) => {
     const row = await sessions.findRefreshTokenForUpdate(trx, sha256Hex(refreshToken ?? ''));
     if (!row) return false;
     await sessions.revokeRefreshFamily(trx, row.family_id);
     const user = await users.findUserById(trx, row.user_id);
-    if (user) await recordAudit(trx, auditFrom(user, source), { action: 'auth.logout', entityType: 'User', entityId: user.id });
+    if (user) await recordAudit(trx, auditFrom(user, scope), { action: 'auth.logout', entityType: 'User', entityId: user.id });
     return true;
   });
 }
 
 /** Sets the password of an invited user (once: only while none is set) and signs them in. */
 export async function acceptInvitation(
-  deps: AppServices,
+  scope: CallScope,
   input: { invitationToken: string; password: string; displayName?: string | null },
-  source: RequestSource,
 ): Promise<SignedIn> {
   let claims;
   try {
-    claims = await deps.tokens.verifyInvitation(input.invitationToken ?? '');
+    claims = await scope.services.tokens.verifyInvitation(input.invitationToken ?? '');
   } catch {
     throw new UnauthenticatedError('The invitation is invalid or expired');
   }
   checkPasswordPolicy(input.password, ['password']);
   const passwordHash = await hashPassword(input.password);
-  return deps.system.db.transaction().execute(async (trx) => {
+  return scope.services.system.db.transaction().execute(async (trx) => {
     // Locked: two acceptances of one invitation cannot both set a password.
     const user = await users.findUserByIdForUpdate(trx, claims.sub);
     if (!user || user.organization_id !== claims.org || user.password_hash) throw new UnauthenticatedError('The invitation is invalid or expired');
@@ -207,7 +196,21 @@ export async function acceptInvitation(
       ...(input.displayName?.trim() ? { display_name: input.displayName.trim() } : {}),
     });
     await users.recordLoginSuccess(trx, user.id);
-    await recordAudit(trx, auditFrom(user, source), { action: 'user.acceptInvitation', entityType: 'User', entityId: user.id });
-    return issueTokens(deps, trx, after!);
+    await recordAudit(trx, auditFrom(user, scope), { action: 'user.acceptInvitation', entityType: 'User', entityId: user.id });
+    return issueTokens(scope, trx, after!);
+  });
+}
+
+/** Checks the current password, stores the new one, and ends every other session. */
+export async function changePassword(scope: RequestScope, input: { currentPassword: string; newPassword: string }): Promise<UserRow> {
+  const me = await getMe(scope);
+  if (!(await verifyPassword(me.password_hash, input.currentPassword))) throw new UnauthenticatedError('The current password is wrong');
+  checkPasswordPolicy(input.newPassword, ['newPassword']);
+  const passwordHash = await hashPassword(input.newPassword);
+  return scope.tenant.transaction(async ({ platform }) => {
+    const after = await users.updateUser(platform, me.id, { password_hash: passwordHash });
+    await sessions.revokeRefreshTokensOfUser(platform, me.id);
+    await recordAudit(platform, auditSource(scope), { action: 'user.changePassword', entityType: 'User', entityId: me.id, after: { password: 'changed' } });
+    return after!;
   });
 }

@@ -1,19 +1,21 @@
-import type { Kysely } from 'kysely';
 import { openTotpSecret, sealTotpSecret } from '../auth/mfa.js';
+import type { AppServices, PlatformScope } from '../auth/scope.js';
 import { resealConnectionConfig, type StoredConnectionConfig } from '../data-sources/connection-config.js';
 import { findSealedUnderOtherKey, updateDataSource } from '../data-sources/data-source.dao.js';
-import type { PlatformDatabase } from '../db/database.js';
 import { listOrganizations } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { updateUser, usersWithMfaSecrets } from '../users/user.dao.js';
-import type { Keyring, Sealed } from './keyring.js';
+import type { Sealed } from '../crypto/keyring.js';
 
 /**
  * Re-encrypts every sealed secret under the keyring's current key: data source
  * credentials (one transaction per organization) and TOTP secrets. Safe to
  * run again; what is already current is left alone.
  */
-export async function rotateKeys(db: Kysely<PlatformDatabase>, keyring: Keyring): Promise<{ dataSources: number; mfaSecrets: number }> {
+export async function rotateKeys(
+  scope: PlatformScope & { services: Pick<AppServices, 'system' | 'keyring'> },
+): Promise<{ dataSources: number; mfaSecrets: number }> {
+  const { system: { db }, keyring } = scope.services;
   let dataSources = 0;
   for (const org of await listOrganizations(db)) {
     const tenant = new Tenant(db, org);
