@@ -1,18 +1,4 @@
-import {
-  ERROR_FIELDS,
-  globalId,
-  login,
-  mutate,
-  PASSWORD,
-  refresh,
-  type SeededOrg,
-  seedOrganization,
-  setPassword,
-  signIn,
-  type TypedError,
-  userRow,
-  useTestApi,
-} from '../support/index.js';
+import { ERROR_FIELDS, globalId, login, mutate, PASSWORD, refresh, type SeededOrg, seedOrganization, setPassword, signIn, type TypedError, userRow, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let other: SeededOrg;

@@ -4,15 +4,7 @@ import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate, MigrationError, migrationStatus } from '../../src/db/migrator.js';
 import { countPending } from '../../src/db/schema-version.dao.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
-import {
-  copyMigrations,
-  createTestDb,
-  nextMigrationName,
-  provisionOrganization,
-  provisionOrganizations,
-  schemaExists,
-  type TestDb,
-} from '../support/index.js';
+import { copyMigrations, createTestDb, nextMigrationName, provisionOrganization, provisionOrganizations, schemaExists, type TestDb } from '../support/index.js';
 
 // A tenant file that also proves how often it ran: each run of the tenant
 // section leaves one row, naming its schema, in a platform table.

@@ -1,12 +1,4 @@
-import {
-  globalId,
-  gqlData,
-  insertJobs,
-  insertMappings,
-  insertWorkspaces,
-  tenantDbOf,
-  useTestApi,
-} from '../support/index.js';
+import { globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf, useTestApi } from '../support/index.js';
 
 // The full tree (50 × (20 + 10) rows) costs about 8,800 complexity points, above the default 5,000.
 const { server, org } = useTestApi({ env: { GRAPHQL_MAX_COMPLEXITY: '20000' } });

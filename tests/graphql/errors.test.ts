@@ -1,19 +1,5 @@
 import { SignJWT } from 'jose';
-import {
-  createJob,
-  createMapping,
-  createWorkspace,
-  ENTITY_ERROR_FIELDS,
-  errorsOf,
-  globalId,
-  gqlData,
-  LEAK_PATTERN,
-  mutate,
-  NO_SUCH_UUID,
-  rawGql,
-  tenantDbOf,
-  useTestApi,
-} from '../support/index.js';
+import { createJob, createMapping, createWorkspace, ENTITY_ERROR_FIELDS, errorsOf, globalId, gqlData, LEAK_PATTERN, mutate, NO_SUCH_UUID, rawGql, tenantDbOf, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };

@@ -1,15 +1,4 @@
-import {
-  createWorkspace,
-  errorsOf,
-  globalId,
-  gqlData,
-  insertJobs,
-  insertMappings,
-  insertWorkspaces,
-  seedOrganization,
-  tenantDbOf,
-  useTestApi,
-} from '../support/index.js';
+import { createWorkspace, errorsOf, globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, seedOrganization, tenantDbOf, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 /** ws-001 (newest) … ws-007 (oldest). */
