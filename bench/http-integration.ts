@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: measures the GraphQL server over real HTTP with autocannon,
+ * `npm run bench:fastify`: measures the GraphQL server over real HTTP with autocannon,
  * on a real (embedded) PostgreSQL, to defend the HTTP integration choice:
  * the same schema, context and database served by Apollo on Fastify (what
  * `npm start` runs) and by Apollo's standalone server (node:http).
  *
  * BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 20) tune the runs.
- * Results are printed and written to bench/results/ (git-ignored).
+ * Results are printed and written to bench/results/http-integration-<date>.json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile, chmod } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import autocannon from 'autocannon';
 import { systemScope } from '../src/auth/scope.js';
+import { issueTokens } from '../src/sessions/session.manager.js';
 import { loadConfig } from '../src/config.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { createDb, createPool } from '../src/db/connection.js';
@@ -66,7 +67,7 @@ async function main() {
         await insertMapping(tenant.db, { workspace_id: ws.id, source_table: `src_${m}`, target_table: `dim_${m}`, field_mappings: { id: { source: 'id', transform: null } } });
       }
     }
-    const token = await services.tokens.sign({ sub: user.id, org: org.id });
+    const { accessToken: token } = await issueTokens(systemScope(services, 'bench'), db, user);
 
     const fastify = await buildServer({ config, services });
     await fastify.listen({ host: '127.0.0.1', port: 0 });

@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** Bottom first. The README's "Architecture" section describes the same layers. */
+/** Bottom first. ARCHITECTURE.md ("Layers") describes the same layers. */
 const LAYERS: readonly (readonly string[])[] = [
   // primitives: no knowledge of the database or of requests
-  ['errors', 'validation', 'config', 'logger', 'settings', 'crypto'],
+  ['errors', 'validation', 'config', 'logger', 'settings', 'crypto', 'cli'],
   // Kysely connection, table types, pagination, migrations
   ['db'],
   // tenant schema handles
@@ -25,10 +25,12 @@ const LAYERS: readonly (readonly string[])[] = [
   ['organizations', 'data-sources', 'mappings', 'jobs'],
   // sign-up, login, refresh, MFA, authenticating a request
   ['sessions'],
+  // organization export and import
+  ['backup'],
   // the GraphQL schema and GraphiQL page
   ['graphql', 'graphiql'],
   // composition root, HTTP server, operator tools
-  ['services', 'server', 'admin'],
+  ['services', 'server', 'admin', 'operations'],
   ['main'],
 ];
 

@@ -17,7 +17,9 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: int(1, 65535).default(54329),
   DB_POOL_MIN: int(0, 1000).default(5),
   DB_POOL_MAX: int(1, 1000).default(20),
-  DB_MAX_USES: int(0).default(50_000),
+  // Each tenant schema a connection touches stays in its backend's catalog caches (README: Operators).
+  DB_MAX_USES: int(0).default(2_000),
+  DB_MAX_LIFETIME_SECONDS: int(0).default(3_600),
   DB_IDLE_TIMEOUT_MS: int(0).default(300_000),
   DB_CONNECT_TIMEOUT_MS: int(0).default(10_000),
   DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
@@ -44,9 +46,15 @@ const EnvSchema = z.object({
   GRAPHIQL: bool.optional(),
   GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
-  GRAPHQL_MAX_COMPLEXITY: int(1).default(20_000),
+  GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
+  // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
+  GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
+  GRAPHQL_ANON_MAX_FIELDS: int(1).default(100),
+  GRAPHQL_ANON_MAX_DEPTH: int(1, 100).default(8),
+  GRAPHQL_ANON_MAX_COMPLEXITY: int(1).default(200),
+  GRAPHQL_JIT: bool.default(true),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -60,12 +68,19 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       // Off in production unless enabled; on elsewhere unless disabled.
       introspection: env.GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
       graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+      jit: env.GRAPHQL_JIT,
       limits: {
         depth: env.GRAPHQL_MAX_DEPTH,
         aliases: env.GRAPHQL_MAX_ALIASES,
         complexity: env.GRAPHQL_MAX_COMPLEXITY,
         tokens: env.GRAPHQL_MAX_TOKENS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
+      },
+      anonymousLimits: {
+        tokens: env.GRAPHQL_ANON_MAX_TOKENS,
+        fields: env.GRAPHQL_ANON_MAX_FIELDS,
+        depth: env.GRAPHQL_ANON_MAX_DEPTH,
+        complexity: env.GRAPHQL_ANON_MAX_COMPLEXITY,
       },
     },
     logLevel: env.LOG_LEVEL,
@@ -77,6 +92,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         min: env.DB_POOL_MIN,
         max: env.DB_POOL_MAX,
         maxUses: env.DB_MAX_USES,
+        maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
         idleTimeoutMillis: env.DB_IDLE_TIMEOUT_MS,
         connectionTimeoutMillis: env.DB_CONNECT_TIMEOUT_MS,
         statementTimeoutMillis: env.DB_STATEMENT_TIMEOUT_MS,

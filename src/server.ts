@@ -3,9 +3,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, 
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
-import { UnauthenticatedError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
+import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
+import { withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
 import { authenticate } from './sessions/authentication.js';
@@ -23,6 +24,21 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 /**
+ * What a failure while authenticating becomes: a bad credential is a 401; a
+ * typed error keeps its code; anything else (the database failing) is logged
+ * and answered like every other unexpected error, with the request id.
+ */
+function authenticationFailure(err: unknown, requestId: string, logger: FastifyBaseLogger): GraphQLError {
+  const classified = classifyError(err);
+  if (classified.kind === 'domain') {
+    const { message, code } = classified.error;
+    return new GraphQLError(message, { extensions: { code, http: { status: httpStatusOf(code) } } });
+  }
+  logger.error({ requestId, err: classified.kind === 'unexpected' ? classified.error : err }, 'unexpected error while authenticating');
+  return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId, http: { status: 500 } } });
+}
+
+/**
  * The per-request context: authenticates the caller (401 on a bad credential)
  * and gives the request its own loaders and limits.
  */
@@ -31,14 +47,13 @@ export async function createContext(
   services: AppServices,
   request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger },
 ): Promise<GraphQLContext> {
+  const { requestId, clientAddress } = request;
   let auth;
   try {
     auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
   } catch (err) {
-    if (!(err instanceof UnauthenticatedError)) throw err;
-    throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+    throw authenticationFailure(err, requestId, request.logger);
   }
-  const { requestId, clientAddress } = request;
   return {
     requestId,
     clientAddress,
@@ -47,7 +62,9 @@ export async function createContext(
     scope: auth ? { ...auth, services, requestId, clientAddress } : null,
     loaders: new RequestLoaders(),
     credentialChecks: 0,
-    limits: { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity },
+    limits: auth
+      ? { depth: config.graphql.limits.depth, complexity: config.graphql.limits.complexity }
+      : { depth: config.graphql.anonymousLimits.depth, complexity: config.graphql.anonymousLimits.complexity, breadth: config.graphql.anonymousLimits.fields },
   };
 }
 
@@ -80,6 +97,11 @@ export async function buildServer({ config, services }: ServerDeps) {
       .code(status)
       .header('x-request-id', request.id)
       .send({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }] });
+  });
+
+  // Every answer names its request, whatever route or failure produced it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -125,11 +147,26 @@ export async function buildServer({ config, services }: ServerDeps) {
     reply.raw.once('close', () => clearTimeout(timer));
   });
 
+  // Without credentials, a document longer than the anonymous budget is refused
+  // before it is parsed: sign-in and sign-up need little, so a large
+  // anonymous query is only ever amplification.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH || request.headers.authorization) return;
+    const source = request.method === 'GET' ? request.query : request.body;
+    const query = source && typeof source === 'object' ? (source as { query?: unknown }).query : undefined;
+    const max = config.graphql.anonymousLimits.tokens;
+    if (typeof query !== 'string' || withinTokenBudget(query, max)) return;
+    return reply.code(400).send({
+      errors: [{ message: `A request without credentials may have at most ${max} tokens; sign in for more`, extensions: { code: 'QUERY_LIMIT' } }],
+    });
+  });
+
   const apollo = createApollo({
     logger,
     introspection: config.graphql.introspection,
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
+    jit: config.graphql.jit,
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();

@@ -16,6 +16,10 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, basePath: (s
   throw new ValidationError(`${label || 'input'}: ${issue.message}`, path);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a value is a UUID in its text form (ids are checked before they reach SQL). */
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 /** The longest name (of an organization, workspace, data source, table …) the API stores. */
 export const MAX_NAME_LENGTH = 255;
 

@@ -19,7 +19,8 @@ describe('configuration', () => {
     expect(config.database.pool).toEqual({
       min: 5,
       max: 20,
-      maxUses: 50_000,
+      maxUses: 2_000,
+      maxLifetimeSeconds: 3_600,
       idleTimeoutMillis: 300_000,
       connectionTimeoutMillis: 10_000,
       statementTimeoutMillis: 30_000,

@@ -4,72 +4,116 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A named common table expression. */
 export type CteDefinitionInput = {
+  /** Its name: letters, digits and underscores, not starting with a digit, at most 255 characters; unique (ignoring case) within the mapping. */
   name: string;
+  /** The SELECT that defines it, 1–100,000 characters. */
   sql: string;
 };
 
+/** What kind of system a data source reads from; decides the shape of its `connectionConfig`. Fixed when the source is created. */
 export type DataSourceType =
+  /** An HTTP API (ApiConnectionConfig). */
   | 'API'
+  /** Files in CSV, JSON or Parquet at a location (FileConnectionConfig). */
   | 'FILE'
+  /** A PostgreSQL database (PostgresConnectionConfig). */
   | 'POSTGRESQL'
+  /** A Snowflake warehouse (SnowflakeConnectionConfig). */
   | 'SNOWFLAKE';
 
 /** Set exactly one field: the kind of decorator. */
 export type DecoratorInput = {
+  /** A decorator of any other kind. */
   generic?: GenericDecoratorInput | null | undefined;
+  /** An identity resolution decorator. */
   identityResolution?: IdentityResolutionConfigInput | null | undefined;
 };
 
+/** How one warehouse column is filled. */
 export type FieldMappingInput = {
+  /** Source column or expression, 1–1000 characters. */
   source: string;
+  /** The warehouse column: letters, digits and underscores, not starting with a digit, at most 255 characters; unique within the mapping. */
   targetField: string;
+  /** SQL applied to the value, at most 10,000 characters. */
   transform?: string | null | undefined;
 };
 
+/** A decorator of another kind, stored as given. */
 export type GenericDecoratorInput = {
+  /** Its settings, any JSON. */
   config?: unknown;
+  /** Its kind: lowercase letters, digits and underscores, starting with a letter, at most 100 characters. */
   type: string;
 };
 
+/** Settings of an identity resolution decorator. */
 export type IdentityResolutionConfigInput = {
+  /** For FUZZY: the lowest match score taken as a match, 0 to 1. */
   confidenceThreshold?: number | null | undefined;
+  /** Fields that identify an entity: 1 to 20, each 1–255 characters. */
   matchKeys: Array<string>;
+  /** How they are compared; default EXACT. */
   strategy?: IdentityResolutionStrategy | null | undefined;
+  /** Warehouse column for the resolved entity ID: letters, digits and underscores, not starting with a digit, at most 255 characters. */
   targetIdField?: string | null | undefined;
 };
 
+/** How records are matched on their match keys. */
 export type IdentityResolutionStrategy =
+  /** Records are the same entity when all match keys are equal. The default. */
   | 'EXACT'
+  /** Records are the same entity when their match keys are similar enough (see `confidenceThreshold`). */
   | 'FUZZY';
 
-/** pending → running → completed | failed; pending or running → cancelled. */
+/** Where a job is: pending → running → completed | failed; pending or running → cancelled. */
 export type JobStatus =
+  /** Stopped by `cancelPipelineJob` before it finished; `runMetadata.cancelledBy` says who. */
   | 'CANCELLED'
+  /** Finished successfully at `completedAt`. */
   | 'COMPLETED'
+  /** Finished with an error; see `errorMessage`. */
   | 'FAILED'
+  /** Queued, waiting for a runner. Every job starts here. */
   | 'PENDING'
+  /** A runner is working on it since `startedAt`. */
   | 'RUNNING';
 
+/** What a pipeline job does. */
 export type JobType =
+  /** Rebuilds the workspace's warehouse tables from all source data. */
   | 'FULL_REFRESH'
+  /** Loads only what changed in the sources since the last run. The default job type of a new workspace. */
   | 'INCREMENTAL'
+  /** Runs the mappings as a dry run to check them, without writing to the warehouse. */
   | 'MAPPING_TEST';
 
-/** draft → active → archived. */
+/** Where a mapping is in its life: draft → active → archived, one way only. */
 export type MappingStatus =
+  /** In use by pipeline runs; still editable (each change bumps `version`). */
   | 'ACTIVE'
+  /** Retired: kept for history, no longer changeable. */
   | 'ARCHIVED'
+  /** Being written; not used by pipeline runs yet. Every mapping starts here. */
   | 'DRAFT';
 
+/** Changes to a mapping; omitted fields stay as they are, given lists replace the stored ones. */
 export type UpdateMappingInput = {
+  /** Replaces all CTEs: at most 100, in the order the query defines them. */
   cteDefinitions?: Array<CteDefinitionInput> | null | undefined;
+  /** Replaces all decorators: at most 50, applied in order. */
   decorators?: Array<DecoratorInput> | null | undefined;
   /** The version the change was made on; a newer stored version is a ConflictError. */
   expectedVersion: number;
+  /** Replaces all field mappings: 1 to 2000, target fields unique. */
   fieldMappings?: Array<FieldMappingInput> | null | undefined;
+  /** Global ID of the mapping. */
   id: string | number;
+  /** New source table, 1–255 characters after trimming. */
   sourceTable?: string | null | undefined;
+  /** New warehouse table, 1–255 characters after trimming. */
   targetTable?: string | null | undefined;
 };
 

@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
+import { runCommand } from '../cli.js';
 import { generateKeyPairJwk } from '../auth/jwt.js';
+import { exportOrgCommand, importOrgCommand, PASSPHRASE_ENV } from '../backup/backup.commands.js';
 import { systemScope } from '../auth/scope.js';
 import { loadConfig } from '../config.js';
+import { loadKeyring } from '../crypto/keyring.js';
 import { openSystemDb } from '../db/system.js';
-import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
+import { explainCommand } from '../operations/explain.command.js';
+import { assertExplainAllowed } from '../operations/explain.js';
 import { createServices } from '../services.js';
 import { rotateKeys } from './rotate-keys.js';
 
@@ -15,74 +19,100 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   list-orgs
   delete-org --slug acme-corp
   rotate-keys    re-encrypt stored credentials and MFA secrets under the keyring's current key
-  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE`;
+  generate-jwt-key --alg ES256|RS256 --kid 2026-11   print a private JWK for JWT_KEYS_FILE
+  export-org --slug acme --out acme.dlx [--encrypt]   one organization to a file (passphrase from ${PASSPHRASE_ENV} or the terminal)
+  import-org --in acme.dlx [--slug acme-restored]     recreate it from such a file, in one transaction
+  explain --org acme --operation file.graphql [--variables '{…}'] [--json] [--force-production]
+                 run a query as the organization's owner and print each SQL statement with its EXPLAIN (ANALYZE, BUFFERS)`;
 
-const [command, ...rest] = process.argv.slice(2);
-const { values } = parseArgs({
-  args: rest,
-  options: {
-    name: { type: 'string' },
-    slug: { type: 'string' },
-    'owner-email': { type: 'string' },
-    'owner-name': { type: 'string' },
-    alg: { type: 'string' },
-    kid: { type: 'string' },
-  },
-  strict: true,
-});
+const OPTIONS = {
+  name: { type: 'string' },
+  slug: { type: 'string' },
+  'owner-email': { type: 'string' },
+  'owner-name': { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+  out: { type: 'string' },
+  in: { type: 'string' },
+  encrypt: { type: 'boolean' },
+  org: { type: 'string' },
+  operation: { type: 'string' },
+  variables: { type: 'string' },
+  json: { type: 'boolean' },
+  'force-production': { type: 'boolean' },
+  'large-table-rows': { type: 'string' },
+} as const;
+const COMMANDS = ['create-org', 'list-orgs', 'delete-org', 'rotate-keys', 'export-org', 'import-org', 'explain'];
 
-if (command === 'generate-jwt-key') {
-  const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
-  console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
-  process.exit(0);
-}
+/** Exit code 0 done, 1 failed (one line on stderr, from runCommand), 2 usage. */
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
 
-const config = loadConfig();
-// Output goes to stdout; the log to stderr.
-const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-const system = await openSystemDb(config, logger, { migrate: true });
-
-// Signing keys and the keyring are loaded only by the commands that use them.
-const services = () => createServices(config, logger, system);
-const scope = systemScope({ system }, 'admin-cli');
-
-try {
-  switch (command) {
-    case 'create-org': {
-      const input = { name: values.name ?? '', slug: values.slug ?? '' };
-      const ownerEmail = values['owner-email'];
-      const { organization: org, owner } = ownerEmail
-        ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
-        : { organization: await organizations.createOrganization(scope, input), owner: null };
-      const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
-      console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
-      break;
-    }
-    case 'list-orgs':
-      for (const org of await organizations.listOrganizations(scope)) {
-        console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
-      }
-      break;
-    case 'delete-org': {
-      const org = await organizations.findOrganizationBySlug(scope, values.slug ?? '');
-      await organizations.deleteOrganization(scope, org.id);
-      console.log(`deleted ${org.slug}`);
-      break;
-    }
-    case 'rotate-keys': {
-      const { keyring } = await services();
-      const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
-      console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
-      break;
-    }
-    default:
-      console.error(USAGE);
-      process.exitCode = 2;
+  if (command === 'generate-jwt-key') {
+    const alg = values.alg === 'RS256' ? 'RS256' : 'ES256';
+    console.log(JSON.stringify(await generateKeyPairJwk(alg, values.kid ?? new Date().toISOString().slice(0, 10))));
+    return 0;
   }
-} catch (err) {
-  if (!(err instanceof DomainError)) throw err;
-  console.error(`error: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await system.close();
+  if (!COMMANDS.includes(command ?? '')) {
+    console.error(USAGE);
+    return 2;
+  }
+
+  const config = loadConfig();
+  // Refused before anything connects.
+  if (command === 'explain') assertExplainAllowed(config, values['force-production']);
+  // Output goes to stdout; the log to stderr.
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+  const system = await openSystemDb(config, logger, { migrate: true });
+
+  // Signing keys and the keyring are loaded only by the commands that use them.
+  const services = () => createServices(config, logger, system);
+  const scope = systemScope({ system }, 'admin-cli');
+
+  try {
+    switch (command) {
+      case 'create-org': {
+        const input = { name: values.name ?? '', slug: values.slug ?? '' };
+        const ownerEmail = values['owner-email'];
+        const { organization: org, owner } = ownerEmail
+          ? await organizations.createOrganizationWithOwner(scope, { ...input, owner: { email: ownerEmail, displayName: values['owner-name'] ?? null } })
+          : { organization: await organizations.createOrganization(scope, input), owner: null };
+        const invitationToken = owner ? await (await services()).tokens.signInvitation({ sub: owner.id, org: org.id }) : undefined;
+        console.log(JSON.stringify({ id: org.id, name: org.name, slug: org.slug, schema: org.schema_name, ownerEmail: owner?.email ?? null, invitationToken }));
+        break;
+      }
+      case 'list-orgs':
+        for (const org of await organizations.listOrganizations(scope)) {
+          console.log(`${org.slug}\t${org.name}\t${org.id}\t${org.created_at.toISOString()}`);
+        }
+        break;
+      case 'delete-org': {
+        const org = await organizations.findOrganizationBySlug(scope, values.slug ?? '');
+        await organizations.deleteOrganization(scope, org.id);
+        console.log(`deleted ${org.slug}`);
+        break;
+      }
+      case 'rotate-keys': {
+        const { keyring } = await services();
+        const done = await rotateKeys(systemScope({ system, keyring }, 'admin-cli'));
+        console.log(JSON.stringify({ currentKey: keyring.currentId, ...done }));
+        break;
+      }
+      case 'export-org':
+        await exportOrgCommand(system, values);
+        break;
+      case 'import-org':
+        await importOrgCommand(system, await loadKeyring(config, logger), values);
+        break;
+      case 'explain':
+        await explainCommand({ config, logger, system }, values);
+        break;
+    }
+    return 0;
+  } finally {
+    await system.close();
+  }
 }
+
+await runCommand(main);

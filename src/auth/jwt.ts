@@ -17,12 +17,19 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isUuid } from '../validation.js';
 
 export interface AccessClaims {
   /** The user id. */
   sub: string;
   /** The organization id. */
   org: string;
+}
+
+/** An access token's claims: it belongs to one sign-in session (a refresh-token family). */
+export interface SessionClaims extends AccessClaims {
+  /** The session: the refresh-token family it was issued with. Revoking the family ends the token too. */
+  sid: string;
 }
 
 type Key = CryptoKey | KeyObject | Uint8Array;
@@ -51,12 +58,14 @@ export class AccessTokens {
   }
 
   /** An access token for the API. */
-  sign(claims: AccessClaims, ttlSeconds = this.settings.accessTtlSeconds): Promise<string> {
+  sign(claims: SessionClaims, ttlSeconds = this.settings.accessTtlSeconds): Promise<string> {
     return this.signFor(this.settings.audience, claims, ttlSeconds);
   }
 
-  async verify(token: string): Promise<AccessClaims> {
-    return this.verifyFor(this.settings.audience, token);
+  async verify(token: string): Promise<SessionClaims> {
+    const claims = await this.verifyFor(this.settings.audience, token);
+    if (!isUuid(claims.sid)) throw new UnauthenticatedError('Invalid token');
+    return claims as SessionClaims;
   }
 
   /** An invitation to set a password: its own audience, so it is never an access token. */
@@ -68,8 +77,8 @@ export class AccessTokens {
     return this.verifyFor(`${this.settings.audience}:invitation`, token);
   }
 
-  private async signFor(audience: string, claims: AccessClaims, ttlSeconds: number): Promise<string> {
-    const jwt = new SignJWT({ org: claims.org })
+  private async signFor(audience: string, claims: AccessClaims & { sid?: string }, ttlSeconds: number): Promise<string> {
+    const jwt = new SignJWT(claims.sid ? { org: claims.org, sid: claims.sid } : { org: claims.org })
       .setSubject(claims.sub)
       .setIssuer(this.settings.issuer)
       .setAudience(audience)
@@ -82,7 +91,7 @@ export class AccessTokens {
     return jwt.setProtectedHeader({ alg: this.signing.alg, kid: this.signing.currentKid, typ: 'JWT' }).sign(key.privateKey);
   }
 
-  private async verifyFor(audience: string, token: string): Promise<AccessClaims> {
+  private async verifyFor(audience: string, token: string): Promise<AccessClaims & { sid?: unknown }> {
     const signing = this.signing;
     const keyFor = async (header: JWTHeaderParameters): Promise<Key> => {
       if (signing.alg === 'HS256') return signing.secret;
@@ -97,8 +106,9 @@ export class AccessTokens {
         audience,
         requiredClaims: ['sub', 'exp', 'iat', 'nbf'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') throw new UnauthenticatedError('Invalid token');
-      return { sub: payload.sub, org: payload.org };
+      // Signed by us, but still checked: an id that is not a UUID must not reach SQL.
+      if (!isUuid(payload.sub) || !isUuid(payload.org)) throw new UnauthenticatedError('Invalid token');
+      return { sub: payload.sub, org: payload.org, ...(payload.sid !== undefined ? { sid: payload.sid } : {}) };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
       throw new UnauthenticatedError('Invalid token');

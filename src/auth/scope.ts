@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Keyring } from '../crypto/keyring.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { MigrationFile } from '../db/migration-files.js';
+import type { TenantSnapshot } from '../db/tenant-snapshot.js';
 import type { Logger } from '../logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import { SYSTEM_ACTOR, type Actor } from './actor.js';
@@ -10,7 +11,12 @@ import type { AccessTokens } from './jwt.js';
 /** The long-lived services of one process; `src/services.ts` builds them. */
 export interface AppServices {
   /** The system database as managers see it (its lifecycle stays with whoever opened it). */
-  system: { db: Kysely<PlatformDatabase>; migrations: readonly MigrationFile[] };
+  system: {
+    db: Kysely<PlatformDatabase>;
+    migrations: readonly MigrationFile[];
+    /** New tenant schemas are built from it when present; otherwise the tenant sections are replayed. */
+    tenantSnapshot?: TenantSnapshot | null;
+  };
   tokens: AccessTokens;
   keyring: Keyring;
   logger: Logger;
@@ -28,6 +34,8 @@ export interface CallScope {
   actor: Actor | null;
   requestId: string | null;
   clientAddress: string | null;
+  /** The sign-in session of a user's access token (none for service accounts and the CLI). */
+  sessionId?: string;
 }
 
 /** A call by a signed-in user or service account (or the system) inside one organization. */

@@ -66,6 +66,11 @@ export class Keyring {
     return { keyring: new Keyring([{ id, key }], id), json: JSON.stringify({ current: id, keys: [{ id, key: key.toString('base64') }] }, null, 2) };
   }
 
+  /** Whether this keyring holds the key `id` (an import checks the key ids its file needs). */
+  has(id: string): boolean {
+    return this.keys.has(id);
+  }
+
   /** Encrypts under a fresh data key; `aad` binds the ciphertext to its owner (organization, record). */
   seal(plaintext: Buffer, aad: string): Sealed {
     const dataKey = randomBytes(32);

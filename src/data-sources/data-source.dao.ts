@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
 import { countByParent, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
-import type { DataSourceRow, DataSourceUpdate, NewDataSourceRow } from '../db/tables/data-sources.table.js';
+import type { DataSourceRow, DataSourceSummary, DataSourceUpdate, NewDataSourceRow } from '../db/tables/data-sources.table.js';
 
 const jsonOrNull = (v: unknown) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
 
@@ -39,13 +39,21 @@ function filtered(db: TenantDb, filter: DataSourceFilter) {
   return q;
 }
 
+/** Every column but schema_cache: lists never parse cached schemas they do not show. */
+const SUMMARY_COLUMNS = ['id', 'workspace_id', 'name', 'source_type', 'connection_config', 'last_schema_refresh', 'created_at', 'is_active'] as const;
+
 export function pagesByWorkspaceIds(
   db: TenantDb,
   workspaceIds: readonly string[],
   filter: DataSourceFilter,
   args: PageArgs,
-): Promise<Map<string, Page<DataSourceRow>>> {
-  return fetchPagesByParent(db, filtered(db, filter).selectAll(), 'data_sources', 'workspace_id', workspaceIds, args);
+): Promise<Map<string, Page<DataSourceSummary>>> {
+  return fetchPagesByParent(db, filtered(db, filter).select(SUMMARY_COLUMNS), 'data_sources', 'workspace_id', workspaceIds, args);
+}
+
+export function findSchemaCachesByIds(db: TenantDb, ids: readonly string[]): Promise<Pick<DataSourceRow, 'id' | 'schema_cache'>[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('data_sources').select(['id', 'schema_cache']).where('id', 'in', ids).execute();
 }
 
 export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: DataSourceFilter) {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
-import type { DataSourceRow, DataSourceType } from '../db/tables/data-sources.table.js';
+import type { DataSourceRow, DataSourceSummary, DataSourceType } from '../db/tables/data-sources.table.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { sealConnectionConfig, type StoredConnectionConfig } from './connection-config.js';
@@ -45,8 +46,15 @@ export function dataSourcePagesByWorkspace(
   workspaceIds: readonly string[],
   filter: dao.DataSourceFilter,
   args: PageArgs,
-): Promise<Map<string, Page<DataSourceRow>>> {
+): Promise<Map<string, Page<DataSourceSummary>>> {
   return dao.pagesByWorkspaceIds(scope.tenant.db, workspaceIds, filter, args);
+}
+
+/** The cached schemas of data sources read without them (lists), in the order of `ids`. */
+export async function schemaCachesByIds(scope: RequestScope, ids: readonly string[]): Promise<unknown[]> {
+  const rows = await dao.findSchemaCachesByIds(scope.tenant.db, ids);
+  const byId = new Map(rows.map((r) => [r.id, r.schema_cache]));
+  return ids.map((id) => byId.get(id) ?? null);
 }
 
 export function dataSourceCountsByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.DataSourceFilter) {
@@ -97,12 +105,9 @@ export async function updateDataSource(scope: RequestScope, id: string, input: D
       connectionConfig = sealConnectionConfig(scope.services.keyring, owner, type, config, before.connection_config as StoredConnectionConfig);
     }
     const schemaCache = input.schemaCache ? fromSourceSchema(input.schemaCache) : undefined;
-    const after = await dao.updateDataSource(tenant, id, {
-      name: input.name == null ? undefined : checkSourceName(input.name),
-      connection_config: connectionConfig,
-      schema_cache: schemaCache,
-      last_schema_refresh: schemaCache ? new Date() : undefined,
-    });
+    const changes = changedColumns(before, { name: input.name == null ? undefined : checkSourceName(input.name), connection_config: connectionConfig, schema_cache: schemaCache });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateDataSource(tenant, id, { ...changes, last_schema_refresh: changes.schema_cache ? new Date() : undefined });
     await recordAudit(platform, auditSource(scope), { action: 'dataSource.update', entityType: 'DataSource', entityId: id, before: audited(before), after: audited(after) });
     return after!;
   });

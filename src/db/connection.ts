@@ -7,7 +7,8 @@ import type { PlatformDatabase } from './database.js';
 // int8 (bigint, count(*)) as a JS number: our counts and steps stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
-export type PoolSettings = Config['database']['pool'];
+/** Lifetime is optional for tools and tests, whose connections live briefly anyway. */
+export type PoolSettings = Omit<Config['database']['pool'], 'maxLifetimeSeconds'> & { maxLifetimeSeconds?: number };
 
 /**
  * A pg Pool with the design's settings. The `error` listener matters: an idle
@@ -19,6 +20,7 @@ export function createPool(connectionString: string, settings: PoolSettings, log
     min: settings.min,
     max: settings.max,
     maxUses: settings.maxUses,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
     idleTimeoutMillis: settings.idleTimeoutMillis,
     connectionTimeoutMillis: settings.connectionTimeoutMillis,
     statement_timeout: settings.statementTimeoutMillis || undefined,
@@ -32,4 +34,15 @@ export function createPool(connectionString: string, settings: PoolSettings, log
 
 export function createDb(pool: pg.Pool): Kysely<PlatformDatabase> {
   return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * A Kysely over one checked-out client: typed queries and the driver's own
+ * calls (COPY streams) share one session, so one transaction, one snapshot.
+ * Destroying it leaves the client to its owner, who releases it.
+ */
+export function singleClientDb(client: pg.PoolClient): Kysely<PlatformDatabase> {
+  const session = { query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args), release: () => {} };
+  const pool = { connect: async () => session, end: async () => {}, options: {} };
+  return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool: pool as never }) });
 }

@@ -17,6 +17,8 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   logger?: Logger;
   persistent?: boolean;
+  /** Extra server settings, e.g. ['-c', 'shared_buffers=256MB']. */
+  postgresFlags?: string[];
 }): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
@@ -35,7 +37,7 @@ export async function startEmbeddedPostgres(opts: {
     createPostgresUser: true,
     authMethod: 'scram-sha-256',
     // Listen on loopback only: the embedded server is for this process.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(opts.postgresFlags ?? [])],
     onLog: (m) => opts.logger?.debug({ postgres: String(m).trim() }, 'embedded postgres'),
     onError: (m) => opts.logger?.debug({ postgres: String(m).trim() }, 'embedded postgres'),
   });

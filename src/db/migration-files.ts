@@ -15,6 +15,9 @@ export interface MigrationFile {
   sections: Partial<Record<MigrationTarget, string>>;
 }
 
+/** The generated tenant schema snapshot kept beside the chain (src/db/tenant-snapshot.ts); not a migration. */
+export const TENANT_SNAPSHOT_FILE = 'tenant-snapshot.sql';
+
 export const MIGRATION_NAME = /^v(\d+\.\d+\.\d+)_to_v(\d+\.\d+\.\d+)_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$/;
 const SECTION_MARKER = /^--\s*target:\s*(\S+)\s*$/gm;
 
@@ -80,7 +83,7 @@ export function parseMigration(fileName: string, text: string): MigrationFile {
 
 /** Reads every `.sql` file of the folder, ordered by target version. */
 export async function readMigrations(dir: string): Promise<MigrationFile[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.sql'));
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.sql') && n !== TENANT_SNAPSHOT_FILE);
   const files = await Promise.all(
     names.map(async (n) => parseMigration(n, await readFile(path.join(dir, n), 'utf8'))),
   );

@@ -12,6 +12,13 @@ type Db = Kysely<PlatformDatabase>;
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
+  constructor(
+    message: string,
+    /** What the run did before it stopped, when it got that far. */
+    readonly report?: MigrateReport,
+  ) {
+    super(message);
+  }
 }
 
 export interface MigrateOptions {
@@ -20,23 +27,46 @@ export interface MigrateOptions {
   logger?: Logger;
   /** Stops the run between tenants; what was applied stays applied and the next run resumes. */
   signal?: AbortSignal;
-  /** Called after each organization's tenant section commits (progress reporting). */
+  /** Called when a tenant section starts over the organizations that lack it (progress reporting). */
+  onTenantFileStarted?: (event: { file: MigrationFile; pending: number; skipped: number }) => void;
+  /** Called after each organization's tenant section commits. */
   onTenantApplied?: (event: { version: string; organizationId: string }) => void;
+  /** Called when an organization's tenant section fails (rolled back); the others go on. */
+  onTenantFailed?: (event: TenantFailure) => void;
+}
+
+export interface TenantFailure {
+  organizationId: string;
+  schemaName: string;
+  file: string;
+  reason: string;
 }
 
 export interface MigrateReport {
   platformApplied: string[];
+  /** Organization × tenant section pairs applied by this run. */
   tenantApplied: number;
+  /** Pairs already applied when the run reached them. */
+  tenantSkipped: number;
+  /** Organizations whose tenant section failed; the run stops after that file. */
+  tenantFailed: TenantFailure[];
   currentVersion: string | null;
 }
 
 const elapsed = (start: bigint) => Number((process.hrtime.bigint() - start) / 1_000_000n);
 
 /**
- * Applies one tenant section inside the caller's transaction. Tenant files use
- * unqualified names, so the section runs with a transaction-local search_path
- * (SET LOCAL ends with the transaction and never leaks to a pooled session).
+ * Runs tenant DDL inside the caller's transaction. Tenant files use unqualified
+ * names, so they run with a transaction-local search_path (SET LOCAL ends with
+ * the transaction and never leaks to a pooled session).
  */
+export async function runInTenantSchema(trx: Transaction<PlatformDatabase>, schemaName: string, ddl: string): Promise<void> {
+  await sql.raw(`SET LOCAL search_path TO ${quoteIdent(assertSchemaName(schemaName))}`).execute(trx);
+  await sql.raw(ddl).execute(trx);
+  await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
+}
+
+/** Applies one tenant section inside the caller's transaction and records it for the organization. */
 export async function applyTenantSection(
   trx: Transaction<PlatformDatabase>,
   organizationId: string,
@@ -46,27 +76,24 @@ export async function applyTenantSection(
   const body = file.sections.tenant;
   if (!body) return;
   const start = process.hrtime.bigint();
-  await sql.raw(`SET LOCAL search_path TO ${quoteIdent(assertSchemaName(schemaName))}`).execute(trx);
-  await sql.raw(body).execute(trx);
-  await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
-  await versions.recordTenantApplied(trx, {
-    organizationId,
-    version: file.version,
-    checksum: file.checksum,
-    durationMs: elapsed(start),
-  });
+  await runInTenantSchema(trx, schemaName, body);
+  await versions.recordTenantApplied(trx, [
+    { organizationId, version: file.version, checksum: file.checksum, durationMs: elapsed(start) },
+  ]);
 }
 
 /** A scratch schema for proving the tenant chain builds; never a real organization's. */
 export const DRY_RUN_SCHEMA = 'org_migration_check';
 
 /**
- * Builds the whole tenant chain up to a new file in a scratch schema and rolls
- * it back, inside the file's transaction: a tenant section that cannot apply
- * is refused before it is recorded, even when no organization exists yet
- * (otherwise every later sign-up would replay the broken file).
+ * Builds the tenant chain of `files` in a scratch schema, runs `work` while it
+ * exists (the search_path starts with it), and rolls the schema back.
  */
-async function dryRunTenantChain(trx: Transaction<PlatformDatabase>, files: MigrationFile[]): Promise<void> {
+export async function withScratchTenantChain<T>(
+  trx: Transaction<PlatformDatabase>,
+  files: readonly MigrationFile[],
+  work: (schema: string) => Promise<T>,
+): Promise<T> {
   await sql.raw('SAVEPOINT tenant_dry_run').execute(trx);
   try {
     await sql.raw(`CREATE SCHEMA ${quoteIdent(DRY_RUN_SCHEMA)}`).execute(trx);
@@ -79,10 +106,21 @@ async function dryRunTenantChain(trx: Transaction<PlatformDatabase>, files: Migr
         throw new MigrationError(`${f.fileName}: the tenant section does not apply: ${(err as Error).message}`);
       }
     }
+    return await work(DRY_RUN_SCHEMA);
   } finally {
     await sql.raw('ROLLBACK TO SAVEPOINT tenant_dry_run').execute(trx);
+    await sql.raw('SET LOCAL search_path TO DEFAULT').execute(trx);
   }
 }
+
+/**
+ * Proves the whole tenant chain up to a new file builds, inside the file's
+ * transaction: a tenant section that cannot apply is refused before it is
+ * recorded, even when no organization exists yet (otherwise every later
+ * sign-up would replay the broken file).
+ */
+const dryRunTenantChain = (trx: Transaction<PlatformDatabase>, files: MigrationFile[]) =>
+  withScratchTenantChain(trx, files, async () => undefined);
 
 /** Refuses to go on when an applied file changed or disappeared. */
 function verifyApplied(files: MigrationFile[], applied: { version: string; file_name: string; checksum: string }[]) {
@@ -99,21 +137,33 @@ function verifyApplied(files: MigrationFile[], applied: { version: string; file_
   }
 }
 
+/** Runs `work` over `items`, `limit` at a time, until done or aborted; failures are the caller's to record. */
 async function runBounded<T>(items: T[], limit: number, signal: AbortSignal | undefined, work: (item: T) => Promise<void>) {
   let next = 0;
-  let failure: unknown;
   const worker = async () => {
-    while (next < items.length && failure === undefined && !signal?.aborted) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
+    while (next < items.length && !signal?.aborted) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
+}
+
+/** Applies a tenant section to every organization lacking it; one failure does not stop the others. */
+async function applyToTenants(db: Db, file: MigrationFile, opts: MigrateOptions, report: MigrateReport): Promise<void> {
+  const [pending, total] = await Promise.all([versions.tenantsPendingFor(db, file.version), versions.countOrganizations(db)]);
+  report.tenantSkipped += total - pending.length;
+  opts.onTenantFileStarted?.({ file, pending: pending.length, skipped: total - pending.length });
+  if (pending.length > 0) opts.logger?.info({ file: file.fileName, tenants: pending.length }, 'applying tenant migration');
+  await runBounded(pending, opts.tenantConcurrency ?? 4, opts.signal, async (org) => {
+    try {
+      await db.transaction().execute((trx) => applyTenantSection(trx, org.id, org.schema_name, file));
+    } catch (err) {
+      const failure = { organizationId: org.id, schemaName: org.schema_name, file: file.fileName, reason: (err as Error).message };
+      report.tenantFailed.push(failure);
+      opts.onTenantFailed?.(failure);
+      return;
+    }
+    report.tenantApplied++;
+    opts.onTenantApplied?.({ version: file.version, organizationId: org.id });
+  });
 }
 
 async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions): Promise<MigrateReport> {
@@ -121,7 +171,13 @@ async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions
   const applied = (await versions.platformSchemaExists(db)) ? await versions.listApplied(db) : [];
   verifyApplied(files, applied);
   const done = new Set(applied.map((r) => r.version));
-  const report: MigrateReport = { platformApplied: [], tenantApplied: 0, currentVersion: applied.at(-1)?.version ?? null };
+  const report: MigrateReport = {
+    platformApplied: [],
+    tenantApplied: 0,
+    tenantSkipped: 0,
+    tenantFailed: [],
+    currentVersion: applied.at(-1)?.version ?? null,
+  };
 
   for (const [index, file] of files.entries()) {
     if (opts.signal?.aborted) break;
@@ -137,22 +193,19 @@ async function applyPending(db: Db, files: MigrationFile[], opts: MigrateOptions
       log?.info({ file: file.fileName, ms: elapsed(start) }, 'migration applied');
     }
     if (file.sections.tenant) {
-      const pending = await versions.tenantsPendingFor(db, file.version);
-      if (pending.length > 0) log?.info({ file: file.fileName, tenants: pending.length }, 'applying tenant migration');
-      await runBounded(pending, opts.tenantConcurrency ?? 4, opts.signal, async (org) => {
-        try {
-          await db.transaction().execute((trx) => applyTenantSection(trx, org.id, org.schema_name, file));
-        } catch (err) {
-          throw new MigrationError(
-            `${file.fileName} failed for organization ${org.id}: ${(err as Error).message}`,
-          );
-        }
-        report.tenantApplied++;
-        opts.onTenantApplied?.({ version: file.version, organizationId: org.id });
-      });
+      await applyToTenants(db, file, opts, report);
+      // A later tenant section may rely on this one: organizations stay behind until it applies everywhere.
+      if (report.tenantFailed.length > 0) {
+        const first = report.tenantFailed[0]!;
+        throw new MigrationError(
+          `${file.fileName} failed for ${report.tenantFailed.length} organization(s) (first: ${first.schemaName}: ${first.reason}); ` +
+            'later files were not applied; fix the cause and run it again',
+          report,
+        );
+      }
     }
   }
-  if (opts.signal?.aborted) throw new MigrationError('migration run interrupted; run it again to resume');
+  if (opts.signal?.aborted) throw new MigrationError('migration run interrupted; run it again to resume', report);
   return report;
 }
 

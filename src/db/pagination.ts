@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- generic over any table; callers get their row type back */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { ValidationError } from '../errors.js';
+import { isUuid } from '../validation.js';
 
 /** Relay connection arguments, as the API receives them. */
 export interface PageArgs {
@@ -28,7 +29,6 @@ export interface PagePlan {
 }
 
 const CURSOR_PREFIX = 'c1:';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Cursors are opaque to clients: a versioned, base64url-encoded row id. */
 export function encodeCursor(id: string): string {
@@ -38,7 +38,7 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string, argName: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!UUID.test(id)) throw new ValidationError(`"${argName}" is not a valid cursor`, [argName]);
+  if (!isUuid(id)) throw new ValidationError(`"${argName}" is not a valid cursor`, [argName]);
   return id;
 }
 

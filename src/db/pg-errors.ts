@@ -17,15 +17,21 @@ const CONSTRAINT_MESSAGES: Record<string, () => DomainError> = {
   service_accounts_org_name_key: () => new ConflictError('A service account with this name already exists', { field: 'name' }),
   users_role_fkey: () => new ValidationError('Unknown role', ['role']),
   service_accounts_role_fkey: () => new ValidationError('Unknown role', ['role']),
-  data_sources_source_type_fkey: () => new ValidationError('Unknown source type', ['sourceType']),
-  mappings_status_fkey: () => new ValidationError('Unknown mapping status', ['status']),
-  pipeline_jobs_job_type_fkey: () => new ValidationError('Unknown job type', ['jobType']),
-  pipeline_jobs_status_fkey: () => new ValidationError('Unknown job status', ['status']),
+  data_sources_source_type_check: () => new ValidationError('Unknown source type', ['sourceType']),
+  mappings_status_check: () => new ValidationError('Unknown mapping status', ['status']),
+  pipeline_jobs_job_type_check: () => new ValidationError('Unknown job type', ['jobType']),
+  pipeline_jobs_status_check: () => new ValidationError('Unknown job status', ['status']),
   data_sources_workspace_id_fkey: () => new NotFoundError('Workspace'),
   mappings_workspace_id_fkey: () => new NotFoundError('Workspace'),
   pipeline_jobs_workspace_id_fkey: () => new NotFoundError('Workspace'),
-  pipeline_jobs_created_by_fkey: () => new NotFoundError('User'),
   users_organization_id_fkey: () => new NotFoundError('Organization'),
+};
+
+const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
+  '22003': 'A number is out of range',
+  '22007': 'A date or time is not valid',
+  '22008': 'A date or time is out of range',
+  '22P02': 'A value is not valid for its field',
 };
 
 /**
@@ -51,7 +57,9 @@ export function toDomainError(err: unknown): unknown {
     case '22001':
       return new ValidationError('A value is invalid or too long');
     default:
-      return err;
+      // Any other data exception (class 22: a date or number out of range,
+      // text PostgreSQL cannot read …) is about a value the client sent.
+      return err.code!.startsWith('22') ? new ValidationError(DATA_EXCEPTION_MESSAGES[err.code!] ?? 'A value cannot be stored as given') : err;
   }
 }
 

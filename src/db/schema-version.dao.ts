@@ -26,20 +26,29 @@ export async function recordApplied(
     .execute();
 }
 
+/** Records tenant sections as applied for organizations, in one statement. */
 export async function recordTenantApplied(
   db: Db,
-  row: { organizationId: string; version: string; checksum: string; durationMs: number },
+  rows: readonly { organizationId: string; version: string; checksum: string; durationMs: number }[],
 ): Promise<void> {
+  if (rows.length === 0) return;
   await db
     .withSchema(PLATFORM_SCHEMA)
     .insertInto('tenant_schema_version')
-    .values({
-      organization_id: row.organizationId,
-      version: row.version,
-      checksum: row.checksum,
-      duration_ms: row.durationMs,
-    })
+    .values(
+      rows.map((row) => ({
+        organization_id: row.organizationId,
+        version: row.version,
+        checksum: row.checksum,
+        duration_ms: row.durationMs,
+      })),
+    )
     .execute();
+}
+
+export async function countOrganizations(db: Db): Promise<number> {
+  const row = await db.withSchema(PLATFORM_SCHEMA).selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Organizations that have not yet had the tenant section of `version` applied. */

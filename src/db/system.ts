@@ -8,12 +8,15 @@ import type { PlatformDatabase } from './database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js';
 import { loadMigrations, type MigrationFile } from './migration-files.js';
 import { migrate } from './migrator.js';
+import { loadTenantSnapshot, type TenantSnapshot } from './tenant-snapshot.js';
 
 /** The open system database: what managers need, and how to close it. */
 export interface SystemDb {
   db: Kysely<PlatformDatabase>;
   pool: pg.Pool;
   migrations: readonly MigrationFile[];
+  /** The tenant schema snapshot of this chain, or null (new schemas then replay the chain). */
+  tenantSnapshot: TenantSnapshot | null;
   embedded: EmbeddedServer | null;
   close(): Promise<void>;
 }
@@ -42,11 +45,13 @@ export async function openSystemDb(config: Config, logger: Logger, opts: { migra
   };
   try {
     const migrations = await loadMigrations(config.migrations.dir);
+    const tenantSnapshot = await loadTenantSnapshot(config.migrations.dir, migrations);
+    if (!tenantSnapshot) logger.warn({ dir: config.migrations.dir }, 'no tenant snapshot for this migration chain: new organizations replay every tenant section (npm run tenant-snapshot)');
     if (opts.migrate) {
       const report = await migrate(db, { dir: config.migrations.dir, tenantConcurrency: config.migrations.tenantConcurrency, logger });
       logger.info(report, 'database schema is current');
     }
-    return { db, pool, migrations, embedded, close };
+    return { db, pool, migrations, tenantSnapshot, embedded, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,6 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkChain, compareVersions, MigrationFileError, parseMigration, type MigrationFile } from './migration-files.js';
+import {
+  crossSchemaForeignKeys,
+  droppedConstraints,
+  DROP_CROSS_SCHEMA_FK_MARKER,
+  otherPlatformTableReferences,
+  platformTables,
+  withoutAllowedDrops,
+} from './cross-schema.js';
+import { checkChain, compareVersions, MigrationFileError, parseMigration, TENANT_SNAPSHOT_FILE, type MigrationFile } from './migration-files.js';
 
 export interface Problem {
   file: string;
@@ -61,10 +69,11 @@ function alterTableClauses(code: string): string[] {
 /** ADD [COLUMN] …, but not ADD CONSTRAINT / PRIMARY KEY / UNIQUE / FOREIGN KEY / CHECK / EXCLUDE. */
 const ADD_COLUMN = /^\s*add\s+(?!constraint\b|primary\b|unique\b|foreign\b|check\b|exclude\b)/i;
 
-export function checkStatements(file: MigrationFile): Problem[] {
+/** The additive-only rules; `allowedDrops` are constraint names this file may drop (reviewed cross-schema foreign keys). */
+export function checkStatements(file: MigrationFile, allowedDrops: ReadonlySet<string> = new Set()): Problem[] {
   const problems: Problem[] = [];
   for (const body of Object.values(file.sections)) {
-    const code = stripNonCode(body ?? '');
+    const code = withoutAllowedDrops(stripNonCode(body ?? ''), allowedDrops);
     for (const rule of RULES) {
       if (rule.pattern.test(code)) problems.push({ file: file.fileName, message: rule.message });
     }
@@ -77,25 +86,76 @@ export function checkStatements(file: MigrationFile): Problem[] {
   return problems;
 }
 
+const MARKER_LINE = '-- verify-allow: drop cross-schema foreign keys (reviewed: <who and why>)';
+
+/**
+ * Tenant sections never reference a datalinx_platform table. Foreign keys that
+ * older files added are tolerated only when a later file carrying the reviewed
+ * marker drops them; those drops are returned as allowed for that file.
+ */
+export function checkCrossSchema(
+  files: readonly MigrationFile[],
+  texts: ReadonlyMap<string, string>,
+): { problems: Problem[]; allowedDrops: Map<string, Set<string>> } {
+  const problems: Problem[] = [];
+  const allowedDrops = new Map<string, Set<string>>();
+  const tables = platformTables(files);
+  const added = new Map<string, MigrationFile>();
+  const removed = new Set<string>();
+  for (const file of files) {
+    const section = file.sections.tenant;
+    if (!section) continue;
+    const code = stripNonCode(section);
+    const drops = droppedConstraints(code).filter((name) => added.has(name));
+    if (DROP_CROSS_SCHEMA_FK_MARKER.test(texts.get(file.fileName) ?? '')) {
+      allowedDrops.set(file.fileName, new Set(drops));
+      for (const name of drops) removed.add(name);
+    } else {
+      for (const name of drops) {
+        problems.push({ file: file.fileName, message: `drops the cross-schema foreign key ${name}: allowed only with the reviewed line "${MARKER_LINE}"` });
+      }
+    }
+    for (const name of crossSchemaForeignKeys(code)) added.set(name, file);
+    for (const table of otherPlatformTableReferences(section, tables)) {
+      problems.push({ file: file.fileName, message: `the tenant section names the shared table datalinx_platform.${table}: tenant schemas must not reference datalinx_platform tables` });
+    }
+  }
+  for (const [name, file] of added) {
+    if (removed.has(name)) continue;
+    problems.push({
+      file: file.fileName,
+      message: `adds the foreign key ${name} into datalinx_platform: tenant tables must not reference shared tables (use a value-set type, or keep the id without a constraint)`,
+    });
+  }
+  return { problems, allowedDrops };
+}
+
 /** Every problem of the folder's migrations; an empty list means it is fit to run. */
 export async function verifyMigrations(dir: string): Promise<Problem[]> {
   const problems: Problem[] = [];
   const files: MigrationFile[] = [];
+  const texts = new Map<string, string>();
   for (const name of (await readdir(dir)).sort()) {
+    if (name === TENANT_SNAPSHOT_FILE) continue;
     if (!name.endsWith('.sql')) {
       problems.push({ file: name, message: 'is not a .sql file; the migrations folder holds only migrations' });
       continue;
     }
     try {
-      files.push(parseMigration(name, await readFile(path.join(dir, name), 'utf8')));
+      const text = await readFile(path.join(dir, name), 'utf8');
+      texts.set(name, text);
+      files.push(parseMigration(name, text));
     } catch (err) {
       if (!(err instanceof MigrationFileError)) throw err;
       problems.push({ file: name, message: err.message.slice(name.length + 2) });
     }
   }
-  for (const f of files) problems.push(...checkStatements(f));
+  const chain = [...files].sort((a, b) => compareVersions(a.version, b.version));
+  const crossSchema = checkCrossSchema(chain, texts);
+  for (const f of files) problems.push(...checkStatements(f, crossSchema.allowedDrops.get(f.fileName)));
+  problems.push(...crossSchema.problems);
   try {
-    checkChain([...files].sort((a, b) => compareVersions(a.version, b.version)));
+    checkChain(chain);
   } catch (err) {
     if (!(err instanceof MigrationFileError)) throw err;
     problems.push({ file: err.fileName, message: err.message.slice(err.fileName.length + 2) });

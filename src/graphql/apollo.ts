@@ -1,74 +1,14 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { Config } from '../config.js';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
-import { toDomainError } from '../db/pg-errors.js';
-import { DomainError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
+import { errorLoggingPlugin, formatError } from './error-policy.js';
+import { jitGateway } from './jit-executor.js';
+import { knownOperationTypesRule } from './request-rules.js';
 import { schema } from './schema.js';
-
-export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
-
-/**
- * What a client may see of an error: domain errors and GraphQL's own request
- * errors keep their message; anything else becomes "Internal server error"
- * (with the request id added by the masking plugin), never SQL or a stack.
- */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  // A driver error about bad input (e.g. a NUL in a filter) is the client's, not ours.
-  const original = toDomainError(unwrapResolverError(error));
-  if (original instanceof DomainError) {
-    return {
-      message: original.message,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: {
-        code: original.code,
-        ...(original instanceof ValidationError ? { path: original.path } : {}),
-      },
-    };
-  }
-  // Parse/validation errors of the request, Pothos' own input errors and
-  // GraphQLErrors thrown on purpose: safe, written for clients.
-  if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
-    const code = (formatted.extensions?.code as string | undefined) ?? 'BAD_USER_INPUT';
-    const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions: { ...extensions, code } };
-  }
-  return { message: INTERNAL_ERROR_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}
-
-/** Logs unexpected errors with their stack and tags the masked ones with the request id. */
-function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const err of errors) {
-            const original = toDomainError(unwrapResolverError(err));
-            const expected = original instanceof DomainError || (original instanceof GraphQLError && !original.originalError);
-            if (!expected) {
-              logger.error({ requestId: contextValue.requestId, err: original, path: err.path }, 'unexpected error while resolving');
-            }
-          }
-        },
-        async willSendResponse({ response, contextValue }) {
-          response.http.headers.set('x-request-id', contextValue.requestId);
-          if (response.body.kind !== 'single') return;
-          for (const e of response.body.singleResult.errors ?? []) {
-            if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-              (e as { extensions: Record<string, unknown> }).extensions = { ...e.extensions, requestId: contextValue.requestId };
-            }
-          }
-        },
-      };
-    },
-  };
-}
 
 export interface ApolloOptions {
   logger: Logger;
@@ -76,6 +16,8 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   hideSuggestions?: boolean;
   limits: Config['graphql']['limits'];
+  /** Execute with graphql-jit (GRAPHQL_JIT); graphql-js otherwise. */
+  jit?: boolean;
 }
 
 /** Drops graphql-js' "Did you mean …?" hints, which name schema members. */
@@ -83,7 +25,7 @@ const withoutSuggestions = (e: GraphQLFormattedError): GraphQLFormattedError => 
 
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema,
+    ...(opts.jit ? { gateway: jitGateway(schema) } : { schema }),
     introspection: opts.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -94,8 +36,19 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // Depth and complexity are checked by @pothos/plugin-complexity (limits in the context).
     parseOptions: { maxTokens: opts.limits.tokens },
     // Reported as a validation error (400); thrown, it would end the request as a 500.
-    validationRules: [maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
-    // GraphiQL is served by our own routes, from bundled assets.
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(opts.logger), ...(opts.plugins ?? [])],
+    // Automatic persisted queries are off: the app does not use them, and their
+    // cache would be memory any anonymous caller could fill.
+    persistedQueries: false,
+    validationRules: [knownOperationTypesRule, maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
+    // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on large reads.
+    stringifyResult: (result) => JSON.stringify(result),
+    plugins: [
+      // GraphiQL is served by our own routes, from bundled assets.
+      ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are used; the plugin's willResolveField hook would wrap every resolver (bench/README.md).
+      ApolloServerPluginCacheControlDisabled(),
+      errorLoggingPlugin(opts.logger),
+      ...(opts.plugins ?? []),
+    ],
   });
 }

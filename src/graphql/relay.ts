@@ -2,8 +2,8 @@ import { encodeCursor, type Page } from '../db/pagination.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { CallScope, RequestScope } from '../auth/scope.js';
 import type { GraphQLContext } from './context.js';
+import { isUuid } from '../validation.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Global IDs are base64url("Type:uuid"); anything else is refused before it reaches SQL. */
 export function encodeGlobalId(typename: string, id: string | number | bigint): string {
@@ -15,7 +15,7 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   const sep = text.indexOf(':');
   const typename = text.slice(0, sep);
   const id = text.slice(sep + 1);
-  if (sep <= 0 || !/^[A-Z][A-Za-z]*$/.test(typename) || !UUID.test(id)) {
+  if (sep <= 0 || !/^[A-Z][A-Za-z]*$/.test(typename) || !isUuid(id)) {
     throw new ValidationError(`"${globalId}" is not a valid ID`, ['id']);
   }
   return { typename, id };

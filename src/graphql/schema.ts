@@ -12,8 +12,13 @@ import './types/auth.js';
 import './types/service-account.js';
 import './types/audit-log.js';
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({
+  description: 'Reads. Every field needs a signed-in caller (bearer access token or API key) and sees only its own organization.',
+});
+builder.mutationType({
+  description:
+    'Changes. Each returns a union of its payload and the typed errors it can fail with (`... on Error { code message }`); data-changing ones write one audit entry.',
+});
 
 export const schema = builder.toSchema({ sortSchema: true });
 

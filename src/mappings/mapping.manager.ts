@@ -1,4 +1,5 @@
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
@@ -114,7 +115,10 @@ export async function updateMapping(scope: RequestScope, id: string, expectedVer
     const before = await dao.findMappingById(tenant, id);
     if (!before) throw new NotFoundError('Mapping', id);
     if (before.status === 'archived') throw new ConflictError('An archived mapping cannot be changed', { currentStatus: before.status });
-    const after = await dao.updateMappingAtVersion(tenant, id, expectedVersion, columns);
+    const changes = changedColumns(before, columns);
+    // Nothing to change: the mapping as it is (at a stale version, the same conflict as any update).
+    if (isUnchanged(changes) && before.version === expectedVersion) return before;
+    const after = isUnchanged(changes) ? undefined : await dao.updateMappingAtVersion(tenant, id, expectedVersion, changes);
     if (!after) {
       const current = await dao.findMappingById(tenant, id);
       throw new ConflictError(

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { requireRole } from '../auth/actor.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Actor } from '../auth/actor.js';
 import type { PlatformScope, RequestScope } from '../auth/scope.js';
@@ -32,7 +33,7 @@ export async function createOrganizationIn(
   const name = checkName(input.name, 'Organization name', ['name']);
   const slug = validateSlug(input.slug);
   const org = await dao.insertOrganization(trx, { name, slug, schema_name: schemaNameForSlug(slug) });
-  await createTenantSchema(trx, org, scope.services.system.migrations);
+  await createTenantSchema(trx, org, scope.services.system.migrations, scope.services.system.tenantSnapshot);
   await recordAudit(trx, { ...platformSource(scope), organizationId: org.id }, {
     action: 'organization.create',
     entityType: 'Organization',
@@ -105,7 +106,9 @@ export async function updateOrganization(
     const before = await dao.findOrganizationById(platform, scope.tenant.organizationId);
     if (!before) throw new NotFoundError('Organization', scope.tenant.organizationId);
     const settings = input.settings ? mergeOrganizationSettings(toOrganizationSettings(before.settings), input.settings) : undefined;
-    const after = await dao.updateOrganization(platform, before.id, { name, settings });
+    const changes = changedColumns(before, { name, settings });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateOrganization(platform, before.id, changes);
     await recordAudit(platform, auditSource(scope), {
       action: 'organization.update',
       entityType: 'Organization',

@@ -8,11 +8,13 @@ import type { AccessTokens } from '../auth/jwt.js';
 import { safeEqualHex, sha256Hex } from '../auth/secrets.js';
 import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
-import { findUserById } from '../users/user.dao.js';
+import { findUserOfOpenSession } from './session.dao.js';
 
 export interface Authenticated {
   actor: Extract<Actor, { kind: 'user' | 'service_account' }>;
   tenant: Tenant;
+  /** The session a user's access token belongs to. */
+  sessionId?: string;
 }
 
 type Deps = { db: Kysely<PlatformDatabase>; tokens: AccessTokens };
@@ -43,10 +45,11 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   const credential = match[1]!;
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(deps, credential);
   const claims = await deps.tokens.verify(credential);
-  const [user, org] = await Promise.all([findUserById(deps.db, claims.sub), findOrganizationById(deps.db, claims.org)]);
+  const [user, org] = await Promise.all([findUserOfOpenSession(deps.db, claims.sub, claims.sid), findOrganizationById(deps.db, claims.org)]);
   if (!user || !org || user.organization_id !== org.id) throw new UnauthenticatedError('Invalid token');
   return {
     actor: { kind: 'user', id: user.id, organizationId: org.id, role: user.role },
     tenant: new Tenant(deps.db, org),
+    sessionId: claims.sid,
   };
 }

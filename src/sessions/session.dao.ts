@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import type { MfaChallengeRow, RefreshTokenRow } from '../db/tables/sessions.table.js';
+import type { UserRow } from '../db/tables/users.table.js';
 
 export function insertRefreshToken(
   db: PlatformDb,
@@ -19,6 +20,30 @@ export async function markRefreshTokenUsed(db: PlatformDb, id: string): Promise<
   await platform(db).updateTable('refresh_tokens').set({ used_at: sql`now()` }).where('id', '=', id).execute();
 }
 
+/**
+ * The user an access token names, provided its session (refresh-token
+ * family) is still open — some token of the family not revoked. One
+ * statement per request: logout, a password change or a reused refresh token
+ * end the access tokens of the session at once.
+ */
+export function findUserOfOpenSession(db: PlatformDb, userId: string, familyId: string): Promise<UserRow | undefined> {
+  // access token check: the user, if the session is open
+  return platform(db)
+    .selectFrom('users')
+    .selectAll('users')
+    .where('users.id', '=', userId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_tokens')
+          .select('refresh_tokens.id')
+          .where('refresh_tokens.family_id', '=', familyId)
+          .where('refresh_tokens.user_id', '=', userId)
+          .where('refresh_tokens.revoked_at', 'is', null),
+      ),
+    )
+    .executeTakeFirst();
+}
+
 export async function revokeRefreshFamily(db: PlatformDb, familyId: string): Promise<number> {
   const res = await platform(db)
     .updateTable('refresh_tokens')
@@ -29,8 +54,11 @@ export async function revokeRefreshFamily(db: PlatformDb, familyId: string): Pro
   return Number(res.numUpdatedRows);
 }
 
-export async function revokeRefreshTokensOfUser(db: PlatformDb, userId: string): Promise<void> {
-  await platform(db).updateTable('refresh_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+/** Ends every session of a user, but the one named in `except` (the caller's own). */
+export async function revokeRefreshTokensOfUser(db: PlatformDb, userId: string, except?: string): Promise<void> {
+  let query = platform(db).updateTable('refresh_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  if (except) query = query.where('family_id', '!=', except);
+  await query.execute();
 }
 
 export function insertMfaChallenge(db: PlatformDb, row: { user_id: string; token_hash: string; expires_at: Date }): Promise<MfaChallengeRow> {

@@ -36,8 +36,12 @@ const auditFrom = (u: UserRow, scope: CallScope): AuditSource => ({
   clientAddress: scope.clientAddress,
 });
 
-/** Issues an access token and a refresh token of a new (or the given) family. */
-async function issueTokens({ services }: CallScope, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
+/**
+ * Issues an access token and a refresh token of a new (or the given) family;
+ * the access token names the family (its session), so revoking the family
+ * ends both at once.
+ */
+export async function issueTokens({ services }: CallScope, db: Parameters<typeof sessions.insertRefreshToken>[0], user: UserRow, familyId: string = randomUUID()): Promise<SignedIn> {
   const refreshToken = randomToken('dlxr_');
   await sessions.insertRefreshToken(db, {
     user_id: user.id,
@@ -45,7 +49,7 @@ async function issueTokens({ services }: CallScope, db: Parameters<typeof sessio
     token_hash: sha256Hex(refreshToken),
     expires_at: new Date(Date.now() + services.settings.refreshTokenTtlDays * 86_400_000),
   });
-  const accessToken = await services.tokens.sign({ sub: user.id, org: user.organization_id! });
+  const accessToken = await services.tokens.sign({ sub: user.id, org: user.organization_id!, sid: familyId });
   return { accessToken, refreshToken, expiresIn: services.tokens.ttlSeconds, user };
 }
 
@@ -74,41 +78,55 @@ export async function signUp(
 
 /**
  * Password login. Wrong password, unknown email and a locked account all get
- * the same answer after the same work; failures count per account and lock it
- * for a growing time past the threshold. MFA users get a challenge instead.
+ * the same answer after the same work. Each attempt on an account is counted
+ * before its password is checked (users.claimLoginAttempt), so parallel
+ * guesses cannot outrun the lockout, and a right password is refused when
+ * the account got locked while it was being checked. MFA users get a
+ * challenge instead of tokens.
  */
 export async function login(scope: CallScope, input: { email: string; password: string }): Promise<LoginResult> {
   const { db } = scope.services.system;
   const { logger } = scope.services;
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   const user = email ? await users.findUserByEmail(db, email) : undefined;
+  const attempt = user ? await users.claimLoginAttempt(db, user.id) : undefined;
   const ok = await verifyPassword(user?.password_hash, input.password ?? '');
-  if (!user) throw new UnauthenticatedError(INVALID_CREDENTIALS);
-  if (user.locked_until && user.locked_until > new Date()) {
-    logger.warn({ userId: user.id, lockedUntil: user.locked_until, requestId: scope.requestId }, 'login refused: account locked');
+  if (!user || !attempt) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+  const lockLog = { userId: user.id, requestId: scope.requestId, clientAddress: scope.clientAddress };
+  if (attempt.refused) {
+    if (attempt.lockedUntil) logger.warn({ ...lockLog, lockedUntil: attempt.lockedUntil }, 'account locked: too many sign-in attempts');
+    else logger.warn(lockLog, 'login refused: account locked');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);
   }
   if (!ok) {
-    const state = await users.recordLoginFailure(db, user.id);
-    if (state?.locked_until && state.locked_until > new Date()) {
-      logger.warn(
-        { userId: user.id, lockedUntil: state.locked_until, lockouts: state.lockout_count, requestId: scope.requestId, clientAddress: scope.clientAddress },
-        'account locked after repeated failed logins',
-      );
-    }
+    const lockedUntil = await users.recordLoginFailure(db, user.id);
+    if (lockedUntil) logger.warn({ ...lockLog, lockedUntil }, 'account locked after repeated failed logins');
     throw new UnauthenticatedError(INVALID_CREDENTIALS);
   }
   if (user.mfa_enabled) {
+    if (!(await users.recordLoginPassed(db, user.id, { keepCounting: true }))) throw new UnauthenticatedError(INVALID_CREDENTIALS);
     const challenge = randomToken('dlxm_');
     const expiresAt = new Date(Date.now() + MFA_CHALLENGE_TTL_MS);
     await sessions.insertMfaChallenge(db, { user_id: user.id, token_hash: sha256Hex(challenge), expires_at: expiresAt });
     return { kind: 'mfaRequired', challenge, expiresAt };
   }
-  return db.transaction().execute(async (trx) => {
-    await users.recordLoginSuccess(trx, user.id);
-    await recordAudit(trx, auditFrom(user, scope), { action: 'auth.login', entityType: 'User', entityId: user.id });
-    return { kind: 'signedIn' as const, ...(await issueTokens(scope, trx, user)) };
-  });
+  const signedIn = await db
+    .transaction()
+    .execute(async (trx) => {
+      if (!(await users.recordLoginPassed(trx, user.id, { keepCounting: false }))) return undefined;
+      await recordAudit(trx, auditFrom(user, scope), { action: 'auth.login', entityType: 'User', entityId: user.id });
+      return issueTokens(scope, trx, user);
+    })
+    .catch(async (err: unknown) => {
+      // Our failure, not a guess: the attempt is given back, so nothing of it remains.
+      await users.recordLoginPassed(db, user.id, { keepCounting: true }).catch(() => undefined);
+      throw err;
+    });
+  if (!signedIn) {
+    logger.warn(lockLog, 'login refused: account locked while the password was checked');
+    throw new UnauthenticatedError(INVALID_CREDENTIALS);
+  }
+  return { kind: 'signedIn', ...signedIn };
 }
 
 /** Completes an MFA login with a TOTP code (each accepted once) or an unused recovery code. */
@@ -209,7 +227,7 @@ export async function changePassword(scope: RequestScope, input: { currentPasswo
   const passwordHash = await hashPassword(input.newPassword);
   return scope.tenant.transaction(async ({ platform }) => {
     const after = await users.updateUser(platform, me.id, { password_hash: passwordHash });
-    await sessions.revokeRefreshTokensOfUser(platform, me.id);
+    await sessions.revokeRefreshTokensOfUser(platform, me.id, scope.sessionId);
     await recordAudit(platform, auditSource(scope), { action: 'user.changePassword', entityType: 'User', entityId: me.id, after: { password: 'changed' } });
     return after!;
   });

@@ -43,13 +43,21 @@ export function mergeSettings<S extends z.ZodObject>(schema: S, base: Typed<S>, 
   return { ...newExtra, ...baseKnown, ...parsed };
 }
 
+const knownTimeZones = new Map<string, boolean>();
+
+/** Building an Intl.DateTimeFormat costs tens of microseconds, and every settings read checks its zone: remember answers. */
 export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let valid = knownTimeZones.get(tz);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (knownTimeZones.size < 1000) knownTimeZones.set(tz, valid);
   }
+  return valid;
 }
 
 /** A settings value naming an IANA time zone. */

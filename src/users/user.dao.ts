@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { PlatformDb } from '../db/database.js';
+import type { PlatformDb, TenantDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -58,29 +58,87 @@ export async function deleteUser(db: PlatformDb, id: string): Promise<boolean> {
   return res.numDeletedRows > 0n;
 }
 
+/** Forgets a removed user as the creator of their organization's jobs (no foreign key does it). */
+export async function clearJobCreator(db: TenantDb, userId: string): Promise<number> {
+  const res = await db.updateTable('pipeline_jobs').set({ created_by: null }).where('created_by', '=', userId).executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 export const LOCKOUT_THRESHOLD = 5;
 const LOCKOUT_BASE_MINUTES = 1;
 const LOCKOUT_MAX_MINUTES = 24 * 60;
 
+const notLocked = sql<boolean>`(locked_until is null or locked_until <= now())`;
+/** Locks the account for 1, 2, 4 … minutes (at most a day), doubling with each lockout. */
+const lockFor = sql<Date>`now() + make_interval(mins => least(${LOCKOUT_BASE_MINUTES} * power(2, least(lockout_count, 20))::int, ${LOCKOUT_MAX_MINUTES}))`;
+
+export interface LoginAttempt {
+  /** The account was already locked: refuse without counting. */
+  refused: boolean;
+  /** This attempt reached the threshold and locked the account. */
+  lockedUntil: Date | null;
+}
+
 /**
- * Counts a failed login atomically; at the threshold the account is locked for
- * a time that doubles with each lockout (1, 2, 4 … minutes, at most a day).
+ * Counts a sign-in attempt before its password is checked, in one statement
+ * (the row lock serializes parallel attempts): an attempt made while locked is
+ * refused; one that finds LOCKOUT_THRESHOLD attempts already failed or in
+ * flight locks the account and is refused too. So a burst of parallel guesses
+ * gets at most LOCKOUT_THRESHOLD password checks, however it is timed.
  */
-export function recordLoginFailure(db: PlatformDb, id: string) {
-  // login failure: count, and lock at the threshold
-  const reached = sql<boolean>`failed_login_count + 1 >= ${LOCKOUT_THRESHOLD}`;
-  return platform(db)
+export async function claimLoginAttempt(db: PlatformDb, id: string): Promise<LoginAttempt> {
+  // login attempt: count, and lock when the threshold is passed
+  const passed = sql<boolean>`failed_login_count + 1 > ${LOCKOUT_THRESHOLD}`;
+  const row = await platform(db)
     .updateTable('users')
     .set({
-      failed_login_count: sql<number>`case when ${reached} then 0 else failed_login_count + 1 end`,
-      locked_until: sql<Date | null>`case when ${reached}
-        then now() + make_interval(mins => least(${LOCKOUT_BASE_MINUTES} * power(2, least(lockout_count, 20))::int, ${LOCKOUT_MAX_MINUTES}))
-        else locked_until end`,
-      lockout_count: sql<number>`case when ${reached} then lockout_count + 1 else lockout_count end`,
+      failed_login_count: sql<number>`case when ${passed} then 0 else failed_login_count + 1 end`,
+      locked_until: sql<Date | null>`case when ${passed} then ${lockFor} else locked_until end`,
+      lockout_count: sql<number>`case when ${passed} then lockout_count + 1 else lockout_count end`,
     })
     .where('id', '=', id)
-    .returning(['locked_until', 'lockout_count'])
+    .where(notLocked)
+    .returning(['locked_until'])
     .executeTakeFirst();
+  if (!row) return { refused: true, lockedUntil: null };
+  const lockedUntil = row.locked_until && row.locked_until > new Date() ? row.locked_until : null;
+  return { refused: lockedUntil !== null, lockedUntil };
+}
+
+/**
+ * A claimed attempt whose password was wrong: it stays counted; the one that
+ * makes LOCKOUT_THRESHOLD failures locks the account at once.
+ */
+export async function recordLoginFailure(db: PlatformDb, id: string): Promise<Date | null> {
+  // login failure: lock at the threshold
+  const row = await platform(db)
+    .updateTable('users')
+    .set({ failed_login_count: 0, locked_until: lockFor, lockout_count: sql<number>`lockout_count + 1` })
+    .where('id', '=', id)
+    .where('failed_login_count', '>=', LOCKOUT_THRESHOLD)
+    .where(notLocked)
+    .returning(['locked_until'])
+    .executeTakeFirst();
+  return row?.locked_until ?? null;
+}
+
+/**
+ * A claimed attempt whose password was right: the counters reset, unless
+ * parallel attempts locked the account meanwhile (then false: refuse it).
+ * `keepCounting` (an MFA step follows) only gives the attempt back.
+ */
+export async function recordLoginPassed(db: PlatformDb, id: string, opts: { keepCounting: boolean }): Promise<boolean> {
+  const res = await platform(db)
+    .updateTable('users')
+    .set(
+      opts.keepCounting
+        ? { failed_login_count: sql<number>`greatest(failed_login_count - 1, 0)` }
+        : { failed_login_count: 0, lockout_count: 0, locked_until: null, last_login_at: sql`now()` },
+    )
+    .where('id', '=', id)
+    .where(notLocked)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
 }
 
 export async function recordLoginSuccess(db: PlatformDb, id: string): Promise<void> {
@@ -123,4 +181,9 @@ export function usersWithMfaSecrets(db: PlatformDb): Promise<UserRow[]> {
     .selectAll()
     .where((eb) => eb.or([eb('mfa_secret_encrypted', 'is not', null), eb('mfa_pending_secret_encrypted', 'is not', null)]))
     .execute();
+}
+
+/** The organization's longest-standing owner. */
+export function findOwner(db: PlatformDb, organizationId: string): Promise<UserRow | undefined> {
+  return usersOf(db, organizationId).selectAll().where('role', '=', 'owner').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
 }

@@ -2,6 +2,7 @@ import { requireRole } from '../auth/actor.js';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { UserRole, UserRow } from '../db/tables/users.table.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -75,6 +76,7 @@ export async function updateUserRole(scope: RequestScope, id: string, role: User
     const owners = await dao.lockOwners(platform, scope.tenant.organizationId);
     const before = await memberOf(scope, platform, id);
     checkRoleChange(scope, before.role, role);
+    if (before.role === role) return before;
     if (before.role === 'owner' && role !== 'owner' && owners.length <= 1) {
       throw new ConflictError('An organization must keep an owner: transfer ownership first', { currentStatus: 'owner' });
     }
@@ -84,14 +86,20 @@ export async function updateUserRole(scope: RequestScope, id: string, role: User
   });
 }
 
+/**
+ * Removes a member. Their jobs stay listed, with no creator: `created_by` has
+ * no foreign key into the shared users table (a tenant schema never references
+ * one), so it is cleared here, in this organization only.
+ */
 export async function removeUser(scope: RequestScope, id: string): Promise<UserRow> {
   requireRole(scope.actor, 'admin', 'remove users');
-  return scope.tenant.transaction(async ({ platform }) => {
+  return scope.tenant.transaction(async ({ platform, tenant }) => {
     const owners = await dao.lockOwners(platform, scope.tenant.organizationId);
     const user = await memberOf(scope, platform, id);
     checkRoleChange(scope, user.role, null);
     if (user.role === 'owner' && owners.length <= 1) throw new ConflictError('An organization must keep an owner: transfer ownership first');
     await dao.deleteUser(platform, id);
+    await dao.clearJobCreator(tenant, id);
     await recordAudit(platform, auditSource(scope), { action: 'user.remove', entityType: 'User', entityId: id, before: audited(user) });
     return user;
   });
@@ -113,10 +121,13 @@ export async function transferOwnership(scope: RequestScope, toUserId: string): 
   });
 }
 
+/** An omitted displayName keeps the stored one; null or blank clears it. */
 export async function updateMe(scope: RequestScope, input: { displayName?: string | null }): Promise<UserRow> {
   const me = await getMe(scope);
+  const changes = changedColumns(me, { display_name: input.displayName === undefined ? undefined : input.displayName?.trim() || null });
+  if (isUnchanged(changes)) return me;
   return scope.tenant.transaction(async ({ platform }) => {
-    const after = await dao.updateUser(platform, me.id, { display_name: input.displayName?.trim() || null });
+    const after = await dao.updateUser(platform, me.id, changes);
     await recordAudit(platform, auditSource(scope), { action: 'user.updateMe', entityType: 'User', entityId: me.id, before: audited(me), after: audited(after) });
     return after!;
   });

@@ -1,6 +1,7 @@
 import { requireRole } from '../auth/actor.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource as source, recordAudit } from '../audit/audit.js';
+import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -61,7 +62,9 @@ export async function updateWorkspace(scope: RequestScope, id: string, input: Wo
     const before = await dao.lockWorkspace(tenant, id);
     if (!before) throw new NotFoundError('Workspace', id);
     const settings = input.settings ? mergeWorkspaceSettings(toWorkspaceSettings(before.settings), input.settings) : undefined;
-    const after = await dao.updateWorkspace(tenant, id, { ...toColumns(input), settings });
+    const changes = changedColumns(before, { ...toColumns(input), settings });
+    if (isUnchanged(changes)) return before;
+    const after = await dao.updateWorkspace(tenant, id, changes);
     await recordAudit(platform, source(scope), { action: 'workspace.update', entityType: 'Workspace', entityId: id, before: audited(before), after: audited(after) });
     return after!;
   });

@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { base64url, decodeProtectedHeader, exportSPKI, importJWK, SignJWT, type JWK } from 'jose';
+import { base64url, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, SignJWT, type JWK } from 'jose';
 import { AccessTokens, generateKeyPairJwk, loadKeyPairs } from '../../src/auth/jwt.js';
 import { loadConfig } from '../../src/config.js';
 import { platform } from '../../src/db/database.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { systemScope } from '../../src/auth/scope.js';
-import { failure, seedOrganization, startConfiguredServer, useTestApi } from '../support/index.js';
+import { failure, seedOrganization, sessionToken, startConfiguredServer, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 
@@ -21,7 +21,7 @@ const now = () => Math.floor(Date.now() / 1000);
 /** An HS256 token with the server's settings, changed by `over`. */
 function token(over: { sub?: string; iss?: string; aud?: string; exp?: number; nbf?: number; iat?: number; secret?: Uint8Array } = {}): Promise<string> {
   const { jwt } = server.config;
-  return new SignJWT({ org: org.id })
+  return new SignJWT({ org: org.id, sid: decodeJwt(org.users.viewer.token).sid })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(over.sub ?? org.users.viewer.id)
     .setIssuer(over.iss ?? jwt.issuer)
@@ -66,7 +66,7 @@ describe('access tokens (HS256)', () => {
 
   it('refuses a valid token of a user who has since been deleted', async () => {
     const user = await insertUser(server.db.db, { organization_id: org.id, email: `gone@${org.slug}.test`, role: 'editor' });
-    const bearer = await server.services.tokens.sign({ sub: user.id, org: org.id });
+    const bearer = await sessionToken(server, user);
     expect((await server.gql(ME, {}, bearer)).status).toBe(200);
 
     await platform(server.db.db).deleteFrom('users').where('id', '=', user.id).execute();
@@ -76,7 +76,7 @@ describe('access tokens (HS256)', () => {
 
   it('refuses a token whose organization is not the user’s', async () => {
     const other = await seedOrganization(server);
-    const bearer = await server.services.tokens.sign({ sub: org.users.owner.id, org: other.id });
+    const bearer = await server.services.tokens.sign({ sub: org.users.owner.id, org: other.id, sid: decodeJwt(org.users.owner.token).sid as string });
     expect(await meWith(bearer)).toEqual(UNAUTHENTICATED);
   });
 
@@ -90,7 +90,8 @@ describe('access tokens (ES256 key pairs)', () => {
   let oldKey: JWK;
   let newKey: JWK;
   let tokens: AccessTokens;
-  const claims = () => ({ sub: org.users.viewer.id, org: org.id });
+  const sid = randomUUID();
+  const claims = () => ({ sub: org.users.viewer.id, org: org.id, sid });
 
   beforeAll(async () => {
     [oldKey, newKey] = await Promise.all([generateKeyPairJwk('ES256', 'k-2025'), generateKeyPairJwk('ES256', 'k-2026')]);
@@ -159,7 +160,7 @@ describe('access tokens (ES256 key pairs)', () => {
     it('accepts its own ES256 tokens and refuses an HS256 token keyed with its public key', async () => {
       const created = await createOrganization(systemScope(es.services, 'test'), { name: 'ES Org', slug: 'es-org' });
       const user = await insertUser(es.db.db, { organization_id: created.id, email: 'ada@es.test', role: 'viewer' });
-      expect(await gql(await es.services.tokens.sign({ sub: user.id, org: created.id }))).toEqual({ status: 200, body: { data: { me: { email: 'ada@es.test' } } } });
+      expect(await gql(await sessionToken(es, user))).toEqual({ status: 200, body: { data: { me: { email: 'ada@es.test' } } } });
 
       const forged = await new SignJWT({ org: created.id })
         .setProtectedHeader({ alg: 'HS256', kid: 'k-2026', typ: 'JWT' })

@@ -2,7 +2,20 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { platform } from '../../src/db/database.js';
-import { adminCli, ERROR_FIELDS, globalId, login, mutate, PASSWORD, type Session, SESSION_FIELDS, testKeyringJson, type TypedError, userRow, useTestApi } from '../support/index.js';
+import {
+  adminCli,
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  type Session,
+  SESSION_FIELDS,
+  testKeyringJson,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 

@@ -158,3 +158,27 @@ describe('login', () => {
     expect(res.body.data).toEqual({ a: { __typename: 'UnauthenticatedError' }, b: { __typename: 'ValidationError' } });
   });
 });
+
+describe('login under parallel guesses', () => {
+  it('counts every one of 4 simultaneous failures', async () => {
+    const { id, email } = await person();
+
+    await Promise.all([1, 2, 3, 4].map(() => login(server, email, 'wrong password!!')));
+
+    expect(await lockOf(id)).toMatchObject({ failures: 4, lockouts: 0, lockedUntil: null });
+  });
+
+  it('20 simultaneous logins, 19 wrong and the right one: the account locks and all 20 are refused', async () => {
+    const { id, email } = await person();
+    const passwords = Array.from({ length: 20 }, (_, i) => (i === 10 ? PASSWORD : `wrong password ${i}!!`));
+
+    const results = await Promise.all(passwords.map((p) => login(server, email, p)));
+
+    expect(results).toEqual(passwords.map(() => REFUSED));
+    const lock = await lockOf(id);
+    expect(lock.lockouts).toBe(1);
+    expect(lock.lockedUntil!.getTime()).toBeGreaterThan(lock.now.getTime());
+    // Once locked, the right password is refused too, until the lock passes.
+    expect(await login(server, email, PASSWORD)).toEqual(REFUSED);
+  });
+});

@@ -1,6 +1,19 @@
 import { currentTotp, openTotpSecret } from '../../src/auth/mfa.js';
 import { platform } from '../../src/db/database.js';
-import { ERROR_FIELDS, globalId, login, mutate, PASSWORD, type Session, SESSION_FIELDS, setPassword, tableText, type TypedError, userRow, useTestApi } from '../support/index.js';
+import {
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  type Session,
+  SESSION_FIELDS,
+  setPassword,
+  tableText,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 /** Codes are made for this instant's 30-second step and the next: both stay valid for the whole file. */

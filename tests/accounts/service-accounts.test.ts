@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
 import { platform } from '../../src/db/database.js';
-import { ERROR_FIELDS, failure, globalId, gqlData, localId, mutate, type SeededOrg, seedOrganization, tableText, type TypedError, useTestApi } from '../support/index.js';
+import {
+  ERROR_FIELDS,
+  failure,
+  globalId,
+  gqlData,
+  localId,
+  mutate,
+  type SeededOrg,
+  seedOrganization,
+  tableText,
+  type TypedError,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 let other: SeededOrg;

@@ -1,4 +1,18 @@
-import { ERROR_FIELDS, globalId, login, mutate, PASSWORD, refresh, type SeededOrg, seedOrganization, setPassword, signIn, type TypedError, userRow, useTestApi } from '../support/index.js';
+import {
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  refresh,
+  type SeededOrg,
+  seedOrganization,
+  setPassword,
+  signIn,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 let other: SeededOrg;
@@ -120,13 +134,13 @@ describe('changePassword', () => {
     expect(r).toMatchObject({ __typename: 'ValidationError' });
   });
 
-  it('stores the new password and ends every refresh session', async () => {
+  it('stores the new password and ends every other session; the one that changed it stays signed in', async () => {
     const [a, b] = [await signIn(server, org.users.editor.email), await signIn(server, org.users.editor.email)];
 
     const r = await mutate(server, CHANGE_PASSWORD, { current: PASSWORD, next: 'a brand new password' }, a.accessToken);
 
     expect(r).toEqual({ __typename: 'ChangePasswordPayload', user: { id: globalId('User', org.users.editor.id) } });
-    expect(await refresh(server, a.refreshToken)).toMatchObject({ __typename: 'UnauthenticatedError' });
+    expect(await refresh(server, a.refreshToken)).toMatchObject({ __typename: 'RefreshTokenPayload' });
     expect(await refresh(server, b.refreshToken)).toMatchObject({ __typename: 'UnauthenticatedError' });
     expect(await login(server, org.users.editor.email, PASSWORD)).toMatchObject({ __typename: 'UnauthenticatedError' });
     expect(await login(server, org.users.editor.email, 'a brand new password')).toMatchObject({ __typename: 'LoginPayload' });

@@ -93,4 +93,14 @@ describe('admin CLI', () => {
     expect(out.code).toBe(2);
     expect(out.stderr[0]).toBe('Usage: npm run admin -- <command> [options]');
   });
+
+  it('reports an unreachable database as one line and exit code 1, without a stack', async () => {
+    const out = await admin('postgresql://nobody:secret@127.0.0.1:1/nothing', 'list-orgs');
+    expect(out).toEqual({ code: 1, stdout: [], stderr: [expect.stringMatching(/^error: cannot reach the database \(ECONNREFUSED\): /)] });
+  });
+
+  it('reports an unknown option as one line and exit code 1', async () => {
+    const out = await admin('list-orgs', '--colour', 'blue');
+    expect(out).toEqual({ code: 1, stdout: [], stderr: [expect.stringMatching(/^error: Unknown option '--colour'/)] });
+  });
 });

@@ -39,6 +39,19 @@ async function addLookupValue(table: string, value: string): Promise<void> {
   await sql`insert into ${sql.table(`datalinx_platform.${table}`)} (value) values (${value})`.execute(t.db);
 }
 
+async function enumValues(type: string): Promise<string[]> {
+  // test: the values of a value-set enum, in declaration order
+  const { rows } = await sql<{ value: string }>`
+    select e.enumlabel as value from pg_enum e join pg_type t on t.oid = e.enumtypid
+    join pg_namespace n on n.oid = t.typnamespace
+    where n.nspname = 'datalinx_platform' and t.typname = ${type} order by e.enumsortorder`.execute(t.db);
+  return rows.map((r) => r.value);
+}
+
+async function addEnumValue(type: string, value: string): Promise<void> {
+  await sql.raw(`ALTER TYPE datalinx_platform.${type} ADD VALUE '${value}'`).execute(t.db);
+}
+
 async function expectValidationError(run: Promise<unknown>, message: string, field: string): Promise<void> {
   const err = await rejection(run);
   expect(err).toBeInstanceOf(ValidationError);
@@ -76,12 +89,12 @@ describe('updated_at is set by the database on every UPDATE', () => {
 });
 
 describe('closed value sets are enforced by the database', () => {
-  it('holds the design values in lookup tables', async () => {
+  it('holds the roles in a lookup table and the tenant value sets in enum types', async () => {
     expect(await lookupValues('user_roles')).toEqual(['admin', 'editor', 'owner', 'viewer']);
-    expect(await lookupValues('data_source_types')).toEqual(['api', 'file', 'postgresql', 'snowflake']);
-    expect(await lookupValues('mapping_statuses')).toEqual(['active', 'archived', 'draft']);
-    expect(await lookupValues('job_types')).toEqual(['full_refresh', 'incremental', 'mapping_test']);
-    expect(await lookupValues('job_statuses')).toEqual(expect.arrayContaining(['completed', 'failed', 'pending', 'running']));
+    expect(await enumValues('data_source_type')).toEqual(['postgresql', 'snowflake', 'api', 'file']);
+    expect(await enumValues('mapping_status')).toEqual(['draft', 'active', 'archived']);
+    expect(await enumValues('job_type')).toEqual(['full_refresh', 'incremental', 'mapping_test']);
+    expect(await enumValues('job_status')).toEqual(['pending', 'running', 'completed', 'failed', 'cancelled']);
   });
 
   it('rejects an unknown job type with a ValidationError', async () => {
@@ -120,17 +133,21 @@ describe('closed value sets are enforced by the database', () => {
     await expectValidationError(run, 'Unknown role', 'role');
   });
 
-  it('rejects an unknown value written with plain SQL too (a foreign key, not application code)', async () => {
+  it('rejects an unknown value written with plain SQL too (a CHECK, not application code)', async () => {
     const run = sql`insert into ${sql.table(`${org.schema_name}.pipeline_jobs`)} (workspace_id, job_type)
       values (${workspace.id}, 'teleport')`.execute(t.db);
-    await expect(run).rejects.toMatchObject({ code: '23503', constraint: 'pipeline_jobs_job_type_fkey' });
+    await expect(run).rejects.toMatchObject({ code: '23514', constraint: 'pipeline_jobs_job_type_check' });
   });
 });
 
-describe('closed value sets extend additively: one INSERT into the lookup table', () => {
-  it('accepts a new job type and job status', async () => {
-    await addLookupValue('job_types', 'backfill');
-    await addLookupValue('job_statuses', 'paused');
+describe('closed value sets extend additively: one statement for every tenant', () => {
+  it('accepts a new job type and job status in every organization after ALTER TYPE … ADD VALUE', async () => {
+    const other = tenantOf(t.db, await provisionOrganization(t, 'other'));
+    const otherWorkspace = await insertWorkspace(other.db, { name: 'Elsewhere' });
+    await addEnumValue('job_type', 'backfill');
+    await addEnumValue('job_status', 'paused');
+    const elsewhere = await insertPipelineJob(other.db, { workspace_id: otherWorkspace.id, job_type: 'backfill' as JobType });
+    expect(elsewhere).toMatchObject({ job_type: 'backfill', status: 'pending' });
     const job = await insertPipelineJob(tenant.db, {
       workspace_id: workspace.id,
       job_type: 'backfill' as JobType,
@@ -140,7 +157,7 @@ describe('closed value sets extend additively: one INSERT into the lookup table'
   });
 
   it('accepts a new source type', async () => {
-    await addLookupValue('data_source_types', 'bigquery');
+    await addEnumValue('data_source_type', 'bigquery');
     const source = await insertDataSource(tenant.db, {
       workspace_id: workspace.id,
       name: 'Analytics',

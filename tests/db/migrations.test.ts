@@ -53,7 +53,7 @@ describe('migrate', () => {
 
     const report = await migrate(db, { dir: MIGRATIONS_DIR });
 
-    expect(report).toEqual({ platformApplied: ALL_VERSIONS, tenantApplied: 0, currentVersion: LATEST });
+    expect(report).toEqual({ platformApplied: ALL_VERSIONS, tenantApplied: 0, tenantSkipped: 0, tenantFailed: [], currentVersion: LATEST });
     const rows = await history(db);
     expect(rows.map(({ version, file_name }) => ({ version, file_name }))).toEqual(ALL_FILES);
     for (const row of rows) expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -66,7 +66,7 @@ describe('migrate', () => {
 
     const report = await migrate(db, { dir: MIGRATIONS_DIR });
 
-    expect(report).toEqual({ platformApplied: [], tenantApplied: 0, currentVersion: LATEST });
+    expect(report).toEqual({ platformApplied: [], tenantApplied: 0, tenantSkipped: 0, tenantFailed: [], currentVersion: LATEST });
     expect(await history(db)).toEqual(before);
   });
 
@@ -128,7 +128,7 @@ describe('migrate refuses a folder that disagrees with what was applied', () => 
 
     const report = await migrate(db, { dir });
 
-    expect(report).toEqual({ platformApplied: [next.version], tenantApplied: 0, currentVersion: next.version });
+    expect(report).toEqual({ platformApplied: [next.version], tenantApplied: 0, tenantSkipped: 0, tenantFailed: [], currentVersion: next.version });
     expect((await history(db)).map((r) => r.version)).toEqual([...ALL_VERSIONS, next.version]);
   });
 

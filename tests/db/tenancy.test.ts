@@ -6,7 +6,18 @@ import { migrate, MIGRATION_LOCK_KEY } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, createTestDb, nextMigrationName, operatorScope, provisionOrganization, rejection, schemaExists, tenantOf, type TestDb } from '../support/index.js';
+import {
+  columnsOf,
+  copyMigrations,
+  createTestDb,
+  nextMigrationName,
+  operatorScope,
+  provisionOrganization,
+  rejection,
+  schemaExists,
+  tenantOf,
+  type TestDb,
+} from '../support/index.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
 

@@ -4,7 +4,15 @@ import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate, MigrationError, migrationStatus } from '../../src/db/migrator.js';
 import { countPending } from '../../src/db/schema-version.dao.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
-import { copyMigrations, createTestDb, nextMigrationName, provisionOrganization, provisionOrganizations, schemaExists, type TestDb } from '../support/index.js';
+import {
+  copyMigrations,
+  createTestDb,
+  nextMigrationName,
+  provisionOrganization,
+  provisionOrganizations,
+  schemaExists,
+  type TestDb,
+} from '../support/index.js';
 
 // A tenant file that also proves how often it ran: each run of the tenant
 // section leaves one row, naming its schema, in a platform table.
@@ -80,7 +88,8 @@ describe('tenant migrations', () => {
 
     const report = await migrate(t.db, { dir });
 
-    expect(report).toEqual({ platformApplied: [next.version], tenantApplied: 3, currentVersion: next.version });
+    const earlierPairs = orgs.length * tenantVersionsBefore.length;
+    expect(report).toEqual({ platformApplied: [next.version], tenantApplied: 3, tenantSkipped: earlierPairs, tenantFailed: [], currentVersion: next.version });
     expect(await columnX(t, orgs)).toEqual(each(orgs, 'integer'));
     expect(await runsPerSchema(t)).toEqual(each(orgs, 1));
     const expectedVersions = [...tenantVersionsBefore, next.version].sort();
@@ -91,7 +100,13 @@ describe('tenant migrations', () => {
     expect(await columnX(t, [newcomer])).toEqual({ org_delta: 'integer' });
     expect(await tenantVersions(t, newcomer.id)).toEqual(expectedVersions);
     expect(await runsPerSchema(t)).toEqual(each([...orgs, newcomer], 1));
-    expect(await migrate(t.db, { dir })).toEqual({ platformApplied: [], tenantApplied: 0, currentVersion: next.version });
+    expect(await migrate(t.db, { dir })).toEqual({
+      platformApplied: [],
+      tenantApplied: 0,
+      tenantSkipped: 4 * expectedVersions.length,
+      tenantFailed: [],
+      currentVersion: next.version,
+    });
   });
 
   it('resume after an interrupted run, applying the section to each organization exactly once', async () => {
@@ -128,10 +143,44 @@ describe('tenant migrations', () => {
 
     const resumed = await migrate(t.db, { dir });
 
-    expect(resumed).toEqual({ platformApplied: [], tenantApplied: 12 - done.length, currentVersion: next.version });
+    const tenantFiles = (await readMigrations(dir)).filter((f) => f.sections.tenant).length;
+    expect(resumed).toEqual({
+      platformApplied: [],
+      tenantApplied: 12 - done.length,
+      tenantSkipped: 12 * (tenantFiles - 1) + done.length,
+      tenantFailed: [],
+      currentVersion: next.version,
+    });
     expect(await columnX(t, orgs)).toEqual(each(orgs, 'integer'));
     expect(await runsPerSchema(t)).toEqual(each(orgs, 1));
     expect(await migrationStatus(t.db, dir)).toEqual({ latest: next.version, pendingPlatform: 0, pendingTenant: 0 });
+  });
+});
+
+describe('a tenant section that fails for one organization', () => {
+  it('is applied to the others, reports the failure with its reason, and stops before later files', async () => {
+    const t = await freshDb();
+    const orgs = await provisionOrganizations(t, ['echo', 'foxtrot', 'golf']);
+    await sql`alter table org_foxtrot.workspaces add column x text`.execute(t.db);
+    const later = `v${next.version}_to_v${next.version.replace(/\d+$/, (p) => String(Number(p) + 1))}_add_y.sql`;
+    const dir = await copyMigrations({ [next.name]: ADD_X, [later]: '-- y\n\n-- target: tenant\nALTER TABLE workspaces ADD COLUMN y integer;\n' });
+    tempDirs.push(dir);
+    const failures: unknown[] = [];
+
+    const err = await migrate(t.db, { dir, onTenantFailed: (f) => failures.push(f) }).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(MigrationError);
+    const report = (err as MigrationError).report!;
+    const failure = { organizationId: orgs[1]!.id, schemaName: 'org_foxtrot', file: next.name, reason: 'column "x" of relation "workspaces" already exists' };
+    expect(report.tenantFailed).toEqual([failure]);
+    expect(failures).toEqual([failure]);
+    expect(report.tenantApplied).toBe(2);
+    expect((err as Error).message).toContain(`${next.name} failed for 1 organization(s) (first: org_foxtrot: column "x" of relation "workspaces" already exists)`);
+    expect(await columnX(t, orgs)).toEqual({ org_echo: 'integer', org_foxtrot: 'text', org_golf: 'integer' });
+    expect(await schemaExists(t.db, 'org_golf')).toBe(true);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.columns where table_name = 'workspaces' and column_name = 'y'`.execute(t.db);
+    expect(rows[0]!.n).toBe(0);
   });
 });
 

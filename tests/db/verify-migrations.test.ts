@@ -116,6 +116,47 @@ describe('migrations:verify', () => {
   });
 });
 
+describe('migrations:verify keeps tenant schemas off shared tables', () => {
+  const FK_RULE = 'tenant tables must not reference shared tables (use a value-set type, or keep the id without a constraint)';
+  const MARKER = '-- verify-allow: drop cross-schema foreign keys (reviewed: test)';
+  const after = (version: string) => version.replace(/\d+$/, (p) => String(Number(p) + 1));
+
+  it('refuses a foreign key into datalinx_platform', async () => {
+    expect(await verifyTenantBody('ALTER TABLE workspaces ADD COLUMN owner_id uuid REFERENCES datalinx_platform.users(id);')).toEqual([
+      { file: next.name, message: `adds the foreign key workspaces_owner_id_fkey into datalinx_platform: ${FK_RULE}` },
+    ]);
+  });
+
+  it('refuses any other object naming a shared table, such as a view', async () => {
+    expect(await verifyTenantBody('CREATE VIEW members AS SELECT id, email FROM datalinx_platform.users;')).toEqual([
+      { file: next.name, message: 'the tenant section names the shared table datalinx_platform.users: tenant schemas must not reference datalinx_platform tables' },
+    ]);
+  });
+
+  it('accepts a shared value-set type', async () => {
+    expect(await verifyTenantBody('ALTER TABLE workspaces ADD COLUMN default_job datalinx_platform.job_type;')).toEqual([]);
+  });
+
+  it('accepts dropping an older cross-schema foreign key only in a file with the reviewed marker', async () => {
+    const adds = { [next.name]: '-- target: tenant\nALTER TABLE workspaces ADD COLUMN owner_id uuid REFERENCES datalinx_platform.users(id);\n' };
+    const dropName = `v${next.version}_to_v${after(next.version)}_drop_owner_fk.sql`;
+    const drop = 'ALTER TABLE workspaces DROP CONSTRAINT workspaces_owner_id_fkey;';
+
+    expect(await verifyWith({ ...adds, [dropName]: `${MARKER}\n\n-- target: tenant\n${drop}\n` })).toEqual([]);
+    expect(await verifyWith({ ...adds, [dropName]: `-- no marker\n\n-- target: tenant\n${drop}\n` })).toEqual([
+      { file: dropName, message: MSG.dropColumnOrConstraint },
+      { file: dropName, message: expect.stringMatching(/^drops the cross-schema foreign key workspaces_owner_id_fkey: allowed only with the reviewed line/) },
+      { file: next.name, message: `adds the foreign key workspaces_owner_id_fkey into datalinx_platform: ${FK_RULE}` },
+    ]);
+  });
+
+  it('still refuses every other drop in a file with the marker', async () => {
+    expect(await verifyWith({ [next.name]: `${MARKER}\n\n-- target: tenant\nALTER TABLE mappings DROP CONSTRAINT mappings_workspace_id_fkey;\n` })).toEqual([
+      { file: next.name, message: MSG.dropColumnOrConstraint },
+    ]);
+  });
+});
+
 describe('migrations:verify CLI', () => {
   it('exits 0 on the real folder', async () => {
     const { stdout } = await run('npx', ['tsx', 'src/db/verify-migrations.cli.ts', 'migrations']);

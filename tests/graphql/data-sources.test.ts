@@ -171,6 +171,25 @@ describe('schemaCache', () => {
     expect(result.dataSource).toMatchObject({ schemaCache: next, lastSchemaRefresh: ISO_DATE });
     expect(Date.parse(result.dataSource.lastSchemaRefresh!)).toBeGreaterThan(Date.parse(dataSource.lastSchemaRefresh!));
   });
+
+  it('is not read by lists that do not show it; lists that do read every one in one more statement', async () => {
+    const listed = await createWorkspace(server, org.users.editor.token, 'Listed sources');
+    const names = ['one', 'two', 'three'];
+    for (const name of names) {
+      await mutate(server, CREATE, { input: { workspaceId: listed, name, connectionConfig: { file: { format: 'csv', location: `/${name}` } }, schemaCache } }, org.users.editor.token);
+    }
+    const list = (fields: string) => `query($id: ID!) { workspace(id: $id) { dataSources { edges { node { ${fields} } } } } }`;
+    const counted = async (query: string) => {
+      server.db.counter.reset();
+      const data = await gqlData<{ workspace: { dataSources: { edges: { node: Record<string, unknown> }[] } } }>(server, query, { id: listed }, org.users.viewer.token);
+      return { nodes: data.workspace.dataSources.edges.map((e) => e.node), statements: server.db.counter.count, sql: server.db.counter.statements };
+    };
+    const without = await counted(list('name'));
+    expect(without.sql.filter((s) => /from "org_[^"]+"\."data_sources"/.test(s))).toEqual([expect.not.stringContaining('schema_cache')]);
+    const withSchemas = await counted(list('name schemaCache { tables { schema name columns { name dataType nullable } } }'));
+    expect(withSchemas.nodes).toEqual([...names].reverse().map((name) => ({ name, schemaCache })));
+    expect(withSchemas.statements).toBe(without.statements + 1);
+  });
 });
 
 describe('deactivateDataSource and workspace.dataSources(isActive)', () => {

@@ -1,5 +1,19 @@
-import { SignJWT } from 'jose';
-import { createJob, createMapping, createWorkspace, ENTITY_ERROR_FIELDS, errorsOf, globalId, gqlData, LEAK_PATTERN, mutate, NO_SUCH_UUID, rawGql, tenantDbOf, useTestApi } from '../support/index.js';
+import { decodeJwt, SignJWT } from 'jose';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  errorsOf,
+  globalId,
+  gqlData,
+  LEAK_PATTERN,
+  mutate,
+  NO_SUCH_UUID,
+  rawGql,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };
@@ -123,15 +137,15 @@ describe('unauthenticated requests', () => {
 
   const secret = () => new TextEncoder().encode(server.config.jwt.secret!);
   const signed = (claims: { sub: string; org: string }, exp: number, key = secret()) =>
-    new SignJWT({ org: claims.org }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuer(server.config.jwt.issuer).setAudience(server.config.jwt.audience).setIssuedAt(exp - 900).setNotBefore(exp - 900).setExpirationTime(exp).sign(key);
+    new SignJWT({ org: claims.org, sid: decodeJwt(org.users.owner.token).sid }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuer(server.config.jwt.issuer).setAudience(server.config.jwt.audience).setIssuedAt(exp - 900).setNotBefore(exp - 900).setExpirationTime(exp).sign(key);
   const now = () => Math.floor(Date.now() / 1000);
 
   it.each<[string, () => Promise<string>, string]>([
     ['a malformed token', async () => 'Bearer not.a.jwt', 'Invalid token'],
     ['an expired token', async () => `Bearer ${await signed({ sub: org.users.owner.id, org: org.id }, now() - 60)}`, 'Token expired'],
     ['a token signed with another key', async () => `Bearer ${await signed({ sub: org.users.owner.id, org: org.id }, now() + 600, new Uint8Array(32).fill(7))}`, 'Invalid token'],
-    ['a token of a user that does not exist', async () => `Bearer ${await server.services.tokens.sign({ sub: NO_SUCH_UUID, org: org.id })}`, 'Invalid token'],
-    ['a token pairing a user with another organization', async () => `Bearer ${await server.services.tokens.sign({ sub: org.users.owner.id, org: NO_SUCH_UUID })}`, 'Invalid token'],
+    ['a token of a user that does not exist', async () => `Bearer ${await server.services.tokens.sign({ sub: NO_SUCH_UUID, org: org.id, sid: NO_SUCH_UUID })}`, 'Invalid token'],
+    ['a token pairing a user with another organization', async () => `Bearer ${await server.services.tokens.sign({ sub: org.users.owner.id, org: NO_SUCH_UUID, sid: decodeJwt(org.users.owner.token).sid as string })}`, 'Invalid token'],
     ['a Basic authorization header', async () => 'Basic dXNlcjpwYXNz', 'Authorization header must be "Bearer <token>"'],
   ])('%s is refused with HTTP 401', async (_case, header, message) => {
     const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: await header() }, body: JSON.stringify({ query: '{ me { id } }' }) });
@@ -172,12 +186,14 @@ describe('what a client never sees', () => {
 
   it('a NUL character is refused as a typed ValidationError, and nothing is written', async () => {
     const res = await server.gql(
-      'mutation($n: String!) { createWorkspace(input: { name: $n }) { __typename ... on Error { message code } } }',
+      'mutation($n: String!) { createWorkspace(input: { name: $n }) { __typename ... on Error { message code } ... on ValidationError { path } } }',
       { n: 'nul\u0000' },
       org.users.editor.token,
     );
     expect(res.body).toEqual({
-      data: { createWorkspace: { __typename: 'ValidationError', message: 'Text contains characters that cannot be stored (such as NUL)', code: 'VALIDATION' } },
+      data: {
+        createWorkspace: { __typename: 'ValidationError', message: 'input.name: text must be well-formed Unicode without NUL characters', code: 'VALIDATION', path: ['input', 'name'] },
+      },
     });
     expect(await tenantDbOf(server, org).selectFrom('workspaces').select('name').where('name', 'like', 'nul%').execute()).toEqual([]);
   });

@@ -1,4 +1,16 @@
-import { createMapping, createWorkspace, ENTITY_ERROR_FIELDS, globalId, gqlData, ISO_DATE, localId, mutate, NO_SUCH_UUID, tenantDbOf, useTestApi } from '../support/index.js';
+import {
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  ISO_DATE,
+  localId,
+  mutate,
+  NO_SUCH_UUID,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 let workspaceId: string;

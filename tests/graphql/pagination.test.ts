@@ -1,4 +1,15 @@
-import { createWorkspace, errorsOf, globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, seedOrganization, tenantDbOf, useTestApi } from '../support/index.js';
+import {
+  createWorkspace,
+  errorsOf,
+  globalId,
+  gqlData,
+  insertJobs,
+  insertMappings,
+  insertWorkspaces,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 /** ws-001 (newest) … ws-007 (oldest). */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { platform } from '../../src/db/database.js';
-import { globalId, seedOrganization, startTestServer, tenantDbOf, useTestApi, type SeededOrg, type TestServer } from '../support/index.js';
+import { globalId, type SeededOrg, seedOrganization, startTestServer, tenantDbOf, type TestServer, useTestApi } from '../support/index.js';
 
 /**
  * What operators rely on (README, Configuration and Operators): a request

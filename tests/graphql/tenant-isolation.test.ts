@@ -1,4 +1,17 @@
-import { createJob, createMapping, createWorkspace, ENTITY_ERROR_FIELDS, globalId, gqlData, localId, mutate, type SeededOrg, seedOrganization, tenantDbOf, useTestApi } from '../support/index.js';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  localId,
+  mutate,
+  type SeededOrg,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
 const { server } = useTestApi({ organization: false });
 let a: SeededOrg;

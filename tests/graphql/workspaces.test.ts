@@ -1,4 +1,18 @@
-import { createJob, createMapping, createWorkspace, ENTITY_ERROR_FIELDS, globalId, gqlData, ISO_DATE, localId, mutate, NO_SUCH_UUID, seedOrganization, tenantDbOf, useTestApi } from '../support/index.js';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  ISO_DATE,
+  localId,
+  mutate,
+  NO_SUCH_UUID,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
 const { server, org } = useTestApi();
 

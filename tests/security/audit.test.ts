@@ -1,5 +1,18 @@
 import { sql } from 'kysely';
-import { auditMark, auditRowsSince, type CallerKind, globalId, mutationDocument, payloadTypeOf, type Result, resultOf, seedWorld, snapshot, useWorld, type World } from '../support/index.js';
+import {
+  auditMark,
+  auditRowsSince,
+  type CallerKind,
+  globalId,
+  mutationDocument,
+  payloadTypeOf,
+  type Result,
+  resultOf,
+  seedWorld,
+  snapshot,
+  useWorld,
+  type World,
+} from '../support/index.js';
 import { MUTATIONS, type Arranged, type MutationCase } from './mutation-catalogue.js';
 
 const { server, world } = useWorld();

@@ -139,8 +139,8 @@ describe('cost limits', () => {
   });
 
   it('a costly query (nested first: 100 connections) is refused by its complexity', async () => {
-    const query = '{ workspaces(first: 100) { edges { node { mappings(first: 100) { edges { node { id targetTable sourceTable } } } } } } }';
-    expectRefused(await gql(query), 200, 'QUERY_LIMIT', /complexity \d+ exceeds the limit of 20000/);
+    const query = '{ workspaces(first: 100) { edges { node { mappings(first: 100) { edges { node { id targetTable fieldMappings { targetField source } } } } } } } }';
+    expectRefused(await gql(query), 200, 'QUERY_LIMIT', /complexity \d+ exceeds the limit of 50000/);
     expect(await statementsOf(query)).toBe(await statementsOf('{ __typename }'));
   });
 

@@ -6,7 +6,9 @@ import { platform, type PlatformDatabase, type TenantDb } from '../../src/db/dat
 import type { MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
+import type { TenantSnapshot } from '../../src/db/tenant-snapshot.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
+import { issueTokens } from '../../src/sessions/session.manager.js';
 import { Tenant, type TenantOrganization } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { ERROR_FIELDS, globalId, localId, mutate } from './graphql.js';
@@ -30,6 +32,7 @@ export const PASSWORD = 'correct horse battery staple';
 export interface Provisioning {
   db: Kysely<PlatformDatabase>;
   migrations: readonly MigrationFile[];
+  tenantSnapshot?: TenantSnapshot | null;
 }
 
 /** The operator's scope (as the admin CLI has it) over a database. */
@@ -47,6 +50,11 @@ export async function provisionOrganizations(deps: Provisioning, slugs: readonly
   return orgs;
 }
 
+/** An access token of a real session of the user (access tokens die with their session). */
+export async function sessionToken(server: Pick<TestServer, 'services' | 'db'>, user: UserRow): Promise<string> {
+  return (await issueTokens(systemScope(server.services, 'test'), server.db.db, user)).accessToken;
+}
+
 export interface SeededOrg {
   id: string;
   slug: string;
@@ -61,7 +69,7 @@ export async function seedOrganization(server: TestServer, slug = unique('org'))
   for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
     const email = `${role}@${slug}.test`;
     const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
-    users[role] = { id: user.id, email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
+    users[role] = { id: user.id, email, token: await sessionToken(server, user) };
   }
   return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
 }
@@ -88,7 +96,7 @@ export async function newUser(server: TestServer, org: SeededOrg, role: UserRole
     display_name: 'New user',
     password_hash: password ? await hashPassword(password) : null,
   });
-  return { id: user.id, globalId: globalId('User', user.id), email, token: await server.services.tokens.sign({ sub: user.id, org: org.id }) };
+  return { id: user.id, globalId: globalId('User', user.id), email, token: await sessionToken(server, user) };
 }
 
 /** Gives a user a password, as acceptInvitation would. */

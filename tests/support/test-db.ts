@@ -6,6 +6,7 @@ import type { PlatformDatabase } from '../../src/db/database.js';
 import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { SystemDb } from '../../src/db/system.js';
+import { loadTenantSnapshot } from '../../src/db/tenant-snapshot.js';
 
 export const MIGRATIONS_DIR = 'migrations';
 
@@ -69,5 +70,6 @@ export async function createTestDb(opts: { migrate?: boolean; url?: string } = {
   const { db, pool, counter } = openCounted(url);
   if (opts.migrate ?? true) await migrate(db, { dir: MIGRATIONS_DIR });
   const migrations: MigrationFile[] = await readMigrations(MIGRATIONS_DIR);
-  return { db, pool, url, name, counter, migrations, embedded: null, close: () => db.destroy() };
+  const tenantSnapshot = await loadTenantSnapshot(MIGRATIONS_DIR, migrations);
+  return { db, pool, url, name, counter, migrations, tenantSnapshot, embedded: null, close: () => db.destroy() };
 }

@@ -17,5 +17,7 @@ export interface DataSourcesTable {
 }
 
 export type DataSourceRow = Selectable<DataSourcesTable>;
+/** A data source as lists read it: without its cached schema, which can be large (loaded per id when asked for). */
+export type DataSourceSummary = Omit<DataSourceRow, 'schema_cache'> & Partial<Pick<DataSourceRow, 'schema_cache'>>;
 export type NewDataSourceRow = Insertable<DataSourcesTable>;
 export type DataSourceUpdate = Updateable<DataSourcesTable>;

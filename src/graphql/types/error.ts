@@ -4,51 +4,70 @@ import { builder } from '../builder.js';
 
 /** Every typed error a mutation can return implements `Error`. */
 export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
-  description: 'A problem a client can act on. Mutations return these as members of their result union.',
+  description:
+    'A problem the caller can act on. Mutations return these as members of their result union; select `... on Error { code message }` to get any of them.',
   fields: (t) => ({
-    message: t.exposeString('message'),
-    code: t.exposeString('code', { description: 'A stable machine-readable code, e.g. NOT_FOUND.' }),
+    message: t.exposeString('message', { description: 'What went wrong, in words meant for a person. Never contains SQL or internals.' }),
+    code: t.exposeString('code', {
+      description: 'A stable machine-readable code: VALIDATION, NOT_FOUND, CONFLICT, FORBIDDEN or UNAUTHENTICATED. Branch on this, not on `message`.',
+    }),
   }),
 });
 
 builder.objectType(ValidationError, {
   name: 'ValidationError',
-  description: 'The input broke a rule; `path` says where, e.g. ["input", "fieldMappings", 0, "targetField"].',
+  description: 'The input broke a rule (a length, a format, a range, a combination). Code VALIDATION. Nothing was changed.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ValidationError,
-  fields: (t) => ({ path: t.stringList({ resolve: (e) => e.path.map(String) }) }),
+  fields: (t) => ({
+    path: t.stringList({
+      description: 'Where the bad value is, from the argument down, e.g. ["input", "fieldMappings", "0", "targetField"]. Empty when the request as a whole is refused.',
+      resolve: (e) => e.path.map(String),
+    }),
+  }),
 });
 
 builder.objectType(NotFoundError, {
   name: 'NotFoundError',
-  description: 'The entity does not exist, or is not visible to the caller.',
+  description:
+    "The entity does not exist, or belongs to another organization (the two are not told apart). Also returned for an ID of the wrong type. Code NOT_FOUND.",
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof NotFoundError,
-  fields: (t) => ({ entityType: t.exposeString('entityType') }),
+  fields: (t) => ({ entityType: t.exposeString('entityType', { description: 'The type that was looked for, e.g. Workspace.' }) }),
 });
 
 builder.objectType(ConflictError, {
   name: 'ConflictError',
-  description: 'The change collides with the current state (a taken name, a stale version, a forbidden status move).',
+  description:
+    'The change collides with the current state: a taken name or slug, a stale `expectedVersion`, a status move that is not allowed, a workspace with running jobs. Code CONFLICT. Nothing was changed.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ConflictError,
   fields: (t) => ({
-    currentVersion: t.int({ nullable: true, resolve: (e) => numberOrNull(e.details.currentVersion) }),
+    currentVersion: t.int({
+      nullable: true,
+      description: 'For a stale `expectedVersion`: the version now stored. Reload, reapply the change, and send this.',
+      resolve: (e) => numberOrNull(e.details.currentVersion),
+    }),
     // Spelled like the MappingStatus / JobStatus enum values, so clients can compare them.
-    currentStatus: t.string({ nullable: true, resolve: (e) => stringOrNull(e.details.currentStatus)?.toUpperCase() ?? null }),
+    currentStatus: t.string({
+      nullable: true,
+      description: 'For a refused status change: the current status, spelled like the enum value (e.g. ARCHIVED, COMPLETED, OWNER).',
+      resolve: (e) => stringOrNull(e.details.currentStatus)?.toUpperCase() ?? null,
+    }),
   }),
 });
 
 builder.objectType(ForbiddenError, {
   name: 'ForbiddenError',
-  description: "The caller's role does not allow this.",
+  description: "The caller is signed in, but its role (or kind: a service account has no user profile) does not allow this. Code FORBIDDEN.",
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ForbiddenError,
 });
 
 builder.objectType(UnauthenticatedError, {
   name: 'UnauthenticatedError',
-  description: 'Sign in first, or the credentials given are not valid.',
+  description:
+    'No valid credentials: the request carries no token, or a password, code, refresh token or invitation given is wrong or expired. Code UNAUTHENTICATED.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof UnauthenticatedError,
 });
@@ -58,3 +77,27 @@ const stringOrNull = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The errors every data-changing mutation may return. */
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError, ForbiddenError, UnauthenticatedError];
+
+type ErrorClass = (typeof MUTATION_ERRORS)[number];
+
+const unionDescription = (mutation: string, types: readonly ErrorClass[]) =>
+  `What \`${mutation}\` returns: its result, or one of the typed errors ${[...new Set([ValidationError, ...types])].map((t) => t.name).join(', ')}.`;
+
+/**
+ * The `errors` option of a mutation whose result is wrapped in a payload
+ * (`<Name>Payload { <data.name> }`): the typed errors it can return, and the
+ * descriptions of the union and payload the errors plugin generates for it.
+ */
+export function payloadErrors(mutation: string, data: { name: string; description: string }, types: ErrorClass[] = MUTATION_ERRORS) {
+  return {
+    types,
+    union: { description: unionDescription(mutation, types) },
+    result: { description: `The result of a successful \`${mutation}\`.` },
+    dataField: data,
+  };
+}
+
+/** The `errors` option of a mutation whose result object is itself a member of the union. */
+export function directErrors(mutation: string, types: ErrorClass[] = MUTATION_ERRORS) {
+  return { types, directResult: true as const, union: { description: unionDescription(mutation, types) } };
+}

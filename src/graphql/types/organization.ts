@@ -5,22 +5,27 @@ import * as workspaces from '../../workspaces/workspace.manager.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, scopeOf, toConnection } from '../relay.js';
-import { MUTATION_ERRORS } from './error.js';
+import { payloadErrors } from './error.js';
 import { OrganizationRef, UserConnection, UserRef, WorkspaceConnection, WorkspaceRef } from './refs.js';
 
 OrganizationRef.implement({
-  description: "A tenant: its data lives in its own schema, and no one outside it sees any of it.",
+  description: 'A tenant: its data lives in its own schema, and no one outside it sees any of it. Members read their own organization.',
   authScopes: { authenticated: true },
   fields: (t) => ({
-    name: t.exposeString('name'),
-    slug: t.exposeString('slug'),
-    schemaName: t.exposeString('schema_name', { description: 'The PostgreSQL schema holding its tables (org_<slug>).' }),
-    createdAt: t.expose('created_at', { type: 'DateTime' }),
-    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
-    settings: t.field({ type: OrganizationSettingsRef, resolve: (o) => toOrganizationSettings(o.settings) }),
+    name: t.exposeString('name', { description: 'Display name, 1–255 characters.' }),
+    slug: t.exposeString('slug', {
+      description: 'URL-safe unique name chosen at sign-up: 3–59 lowercase letters, digits and single hyphens. Never changes.',
+    }),
+    schemaName: t.exposeString('schema_name', {
+      description: 'The PostgreSQL schema holding its tables: org_ + the slug with hyphens as underscores.',
+    }),
+    createdAt: t.expose('created_at', { type: 'DateTime', description: 'When the organization was created.' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime', description: 'When its name or settings last changed.' }),
+    settings: t.field({ type: OrganizationSettingsRef, description: 'Organization-wide settings.', resolve: (o) => toOrganizationSettings(o.settings) }),
     users: t.connection(
       {
         type: UserRef,
+        description: 'Its members (including invited ones who have not set a password yet), newest first.',
         complexity: connectionComplexity,
         resolve: async (_o, args, ctx) => {
           const scope = scopeOf(ctx);
@@ -32,6 +37,7 @@ OrganizationRef.implement({
     workspaces: t.connection(
       {
         type: WorkspaceRef,
+        description: 'Its workspaces, newest first (the same list as `Query.workspaces`).',
         complexity: connectionComplexity,
         resolve: async (_o, args, ctx) => {
           const scope = scopeOf(ctx);
@@ -44,44 +50,62 @@ OrganizationRef.implement({
 });
 
 const WarehouseTypeEnum = builder.enumType('WarehouseType', {
-  values: upperCaseEnum(WAREHOUSE_TYPES),
+  description: "A kind of data warehouse, where the customer's transformed data lives.",
+  values: upperCaseEnum(WAREHOUSE_TYPES, {
+    databricks: 'Databricks.',
+    snowflake: 'Snowflake.',
+    bigquery: 'Google BigQuery.',
+    postgresql: 'PostgreSQL.',
+  }),
 });
 
 const OrganizationSettingsRef = builder.objectRef<OrganizationSettings>('OrganizationSettings').implement({
   description: 'Organization settings: the known keys typed, any others under `extra`.',
   fields: (t) => ({
-    defaultWarehouse: t.field({ type: WarehouseTypeEnum, nullable: true, resolve: (s) => s.defaultWarehouse ?? null }),
-    timezone: t.exposeString('timezone', { nullable: true }),
-    extra: t.field({ type: 'JSONObject', resolve: (s) => s.extra }),
+    defaultWarehouse: t.field({
+      type: WarehouseTypeEnum,
+      nullable: true,
+      description: 'The kind of warehouse the organization writes to; null when not set.',
+      resolve: (s) => s.defaultWarehouse ?? null,
+    }),
+    timezone: t.exposeString('timezone', { nullable: true, description: 'IANA time zone, e.g. Europe/Berlin; null when not set.' }),
+    extra: t.field({ type: 'JSONObject', description: 'Stored keys this API does not type, as given; {} when none.', resolve: (s) => s.extra }),
   }),
 });
 
 const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput', {
+  description: 'Settings to change; keys left out or null keep their stored value.',
   fields: (t) => ({
-    defaultWarehouse: t.field({ type: WarehouseTypeEnum }),
-    timezone: t.string(),
-    extra: t.field({ type: 'JSONObject' }),
+    defaultWarehouse: t.field({ type: WarehouseTypeEnum, description: 'The kind of warehouse the organization writes to.' }),
+    timezone: t.string({ description: 'IANA time zone such as Europe/Berlin, at most 64 characters.' }),
+    extra: t.field({ type: 'JSONObject', description: 'Replaces all untyped keys; may not contain defaultWarehouse or timezone.' }),
   }),
 });
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
-  fields: (t) => ({ name: t.string(), settings: t.field({ type: OrganizationSettingsInput }) }),
+  description: "Changes to the caller's organization; omitted fields stay as they are.",
+  fields: (t) => ({
+    name: t.string({ description: 'New display name, 1–255 characters after trimming.' }),
+    settings: t.field({ type: OrganizationSettingsInput, description: 'Settings to change.' }),
+  }),
 });
 
 builder.mutationFields((t) => ({
   updateOrganization: t.field({
     type: OrganizationRef,
+    description: "Changes the name or settings of the caller's organization. Admins and owners. Errors: ValidationError, ForbiddenError.",
     authScopes: { admin: true },
-    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
-    errors: { types: MUTATION_ERRORS, dataField: { name: 'organization' } },
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true, description: 'What to change.' }) },
+    errors: payloadErrors('updateOrganization', { name: 'organization', description: 'The organization as changed.' }),
     resolve: (_root, { input }, ctx) => organizations.updateOrganization(scopeOf(ctx), input),
   }),
   deleteOrganization: t.field({
     type: OrganizationRef,
-    description: 'Deletes the organization with all its data. Owners only; pass its slug to confirm.',
+    description:
+      'Deletes the organization with all its data (its schema, users, service accounts, sessions and audit entries), at once and for good. Owners only. Errors: ValidationError (wrong confirmSlug), ForbiddenError.',
     authScopes: { owner: true },
-    args: { confirmSlug: t.arg.string({ required: true }) },
-    errors: { types: MUTATION_ERRORS, dataField: { name: 'organization' } },
+    args: { confirmSlug: t.arg.string({ required: true, description: "The organization's slug, typed again to confirm." }) },
+    errors: payloadErrors('deleteOrganization', { name: 'organization', description: 'The organization as it was before deletion.' }),
     resolve: (_root, { confirmSlug }, ctx) => organizations.deleteOwnOrganization(scopeOf(ctx), confirmSlug),
   }),
 }));
@@ -89,7 +113,7 @@ builder.mutationFields((t) => ({
 builder.queryFields((t) => ({
   organization: t.field({
     type: OrganizationRef,
-    description: "The caller's organization.",
+    description: "The caller's organization. Any role.",
     authScopes: { authenticated: true },
     resolve: (_root, _args, ctx) => scopeOf(ctx).tenant.organization,
   }),

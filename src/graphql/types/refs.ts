@@ -1,4 +1,4 @@
-import type { DataSourceRow } from '../../db/tables/data-sources.table.js';
+import type { DataSourceSummary } from '../../db/tables/data-sources.table.js';
 import type { MappingRow } from '../../db/tables/mappings.table.js';
 import type { OrganizationRow } from '../../db/tables/organizations.table.js';
 import type { PipelineJobRow } from '../../db/tables/pipeline-jobs.table.js';
@@ -40,7 +40,7 @@ export const WorkspaceRef = builder.loadableNodeRef('Workspace', {
 });
 
 export const DataSourceRef = builder.loadableNodeRef('DataSource', {
-  id: { resolve: (d: DataSourceRow) => d.id },
+  id: { resolve: (d: DataSourceSummary) => d.id },
   load: (ids: string[], ctx) => dataSources.findDataSourcesByIds(scopeOf(ctx), ids),
   sort: (d) => d.id,
 });
@@ -65,14 +65,15 @@ export function connectionOf<Ref extends Parameters<typeof builder.connectionObj
     {
       type: ref,
       name: `${name}Connection`,
+      description: `A page of ${name} items, newest first, with the total count and the cursors to page on.`,
       fields: (t) => ({
         totalCount: t.int({
-          description: 'How many items match, across all pages.',
+          description: 'How many items match the filters, across all pages. Costs a count query: ask only when needed.',
           resolve: (c) => (c as unknown as Counted).totalCount(),
         }),
       }),
     },
-    { name: `${name}Edge` },
+    { name: `${name}Edge`, description: `A ${name} in a page, with its cursor.` },
   );
 }
 

@@ -6,7 +6,7 @@ import * as workspaces from '../../workspaces/workspace.manager.js';
 import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/workspace-settings.js';
 import { builder, type SchemaTypes } from '../builder.js';
 import { connectionComplexity, idOf, nestedConnection, scopeOf, toConnection } from '../relay.js';
-import { MUTATION_ERRORS } from './error.js';
+import { payloadErrors } from './error.js';
 import { JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
 import { MappingStatusEnum } from './mapping.js';
 import {
@@ -21,23 +21,30 @@ import {
 } from './refs.js';
 
 const WorkspaceSettingsRef = builder.objectRef<WorkspaceSettings>('WorkspaceSettings').implement({
-  description: 'Workspace settings: the known keys typed, any others under `extra`.',
+  description:
+    'Workspace settings: the known keys typed (null when not stored), any others under `extra`. A new workspace starts with timezone UTC, defaultJobType INCREMENTAL, retentionDays 30 and no notificationEmails.',
   fields: (t) => ({
     timezone: t.exposeString('timezone', { nullable: true, description: 'IANA time zone for schedules, e.g. Europe/Berlin.' }),
-    defaultJobType: t.field({ type: JobTypeEnum, nullable: true, resolve: (s) => s.defaultJobType ?? null }),
-    retentionDays: t.exposeInt('retentionDays', { nullable: true, description: 'How long job history is kept.' }),
-    notificationEmails: t.exposeStringList('notificationEmails', { nullable: true }),
-    extra: t.field({ type: 'JSONObject', resolve: (s) => s.extra }),
+    defaultJobType: t.field({
+      type: JobTypeEnum,
+      nullable: true,
+      description: 'Job type for runs that do not choose one (schedules, the app); `createPipelineJob` itself always takes a jobType.',
+      resolve: (s) => s.defaultJobType ?? null,
+    }),
+    retentionDays: t.exposeInt('retentionDays', { nullable: true, description: 'How long job history is kept, in days (1–3650).' }),
+    notificationEmails: t.exposeStringList('notificationEmails', { nullable: true, description: 'Addresses told about job outcomes (at most 50).' }),
+    extra: t.field({ type: 'JSONObject', description: 'Stored keys this API does not type, as given; {} when none.', resolve: (s) => s.extra }),
   }),
 });
 
 export const WorkspaceSettingsInput = builder.inputType('WorkspaceSettingsInput', {
+  description: 'Settings to change; keys left out or null keep their stored (or default) value.',
   fields: (t) => ({
-    timezone: t.string(),
-    defaultJobType: t.field({ type: JobTypeEnum }),
-    retentionDays: t.int(),
-    notificationEmails: t.stringList(),
-    extra: t.field({ type: 'JSONObject', description: 'Other keys, kept as given.' }),
+    timezone: t.string({ description: 'IANA time zone such as Europe/Berlin, at most 64 characters.' }),
+    defaultJobType: t.field({ type: JobTypeEnum, description: 'Job type for runs that do not choose one.' }),
+    retentionDays: t.int({ description: 'Days of job history to keep, 1–3650.' }),
+    notificationEmails: t.stringList({ description: 'Valid email addresses, at most 50; replaces the stored list.' }),
+    extra: t.field({ type: 'JSONObject', description: 'Other keys, kept as given; replaces the stored ones and may not repeat a typed key.' }),
   }),
 });
 
@@ -46,41 +53,47 @@ type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendD
 const url = z.url({ protocol: /^https?$/ }).max(500);
 
 const workspaceFields = (t: InputFields) => ({
-  description: t.string({ validate: z.string().max(10_000) }),
-  targetSchemaId: t.id({ validate: z.uuid() }),
-  githubRepoUrl: t.string({ validate: url }),
-  repoSubdirectory: t.string({ validate: z.string().max(255) }),
-  settings: t.field({ type: WorkspaceSettingsInput }),
+  description: t.string({ validate: z.string().max(10_000), description: 'Free text, at most 10,000 characters.' }),
+  targetSchemaId: t.id({ validate: z.uuid(), description: 'UUID of the warehouse target schema the workspace writes to.' }),
+  githubRepoUrl: t.string({ validate: url, description: 'http(s) URL of the Git repository holding its project files, at most 500 characters.' }),
+  repoSubdirectory: t.string({ validate: z.string().max(255), description: 'Folder within that repository, at most 255 characters.' }),
+  settings: t.field({ type: WorkspaceSettingsInput, description: 'Settings to set; the others keep their value.' }),
 });
 
 const CreateWorkspaceInput = builder.inputType('CreateWorkspaceInput', {
-  fields: (t) => ({ name: t.string({ required: true }), ...workspaceFields(t) }),
+  description: 'A new workspace; settings not given take the defaults.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Display name, 1–255 characters after trimming.' }),
+    ...workspaceFields(t),
+  }),
 });
 
 const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
+  description: 'Changes to a workspace; omitted fields stay as they are.',
   fields: (t) => ({
-    id: t.globalID({ required: true }),
-    name: t.string(),
+    id: t.globalID({ required: true, description: 'Global ID of the workspace.' }),
+    name: t.string({ description: 'New display name, 1–255 characters after trimming.' }),
     ...workspaceFields(t),
   }),
 });
 
 WorkspaceRef.implement({
-  description: 'A workspace groups the data sources, mappings and pipeline jobs of one integration project.',
+  description: 'A workspace groups the data sources, mappings and pipeline jobs of one integration project. Any member may read it.',
   authScopes: { authenticated: true },
   fields: (t) => ({
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    targetSchemaId: t.exposeID('target_schema_id', { nullable: true }),
-    githubRepoUrl: t.exposeString('github_repo_url', { nullable: true }),
-    repoSubdirectory: t.exposeString('repo_subdirectory', { nullable: true }),
-    createdAt: t.expose('created_at', { type: 'DateTime' }),
-    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
-    settings: t.field({ type: WorkspaceSettingsRef, resolve: (w) => toWorkspaceSettings(w.settings) }),
+    name: t.exposeString('name', { description: 'Display name.' }),
+    description: t.exposeString('description', { nullable: true, description: 'Free text; null when not set.' }),
+    targetSchemaId: t.exposeID('target_schema_id', { nullable: true, description: 'UUID of the warehouse target schema it writes to; null when not set.' }),
+    githubRepoUrl: t.exposeString('github_repo_url', { nullable: true, description: 'URL of the Git repository holding its project files; null when not set.' }),
+    repoSubdirectory: t.exposeString('repo_subdirectory', { nullable: true, description: 'Folder within that repository; null for its root.' }),
+    createdAt: t.expose('created_at', { type: 'DateTime', description: 'When the workspace was created.' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime', description: 'When it last changed.' }),
+    settings: t.field({ type: WorkspaceSettingsRef, description: 'Its settings.', resolve: (w) => toWorkspaceSettings(w.settings) }),
     dataSources: t.connection(
       {
         type: DataSourceRef,
-        args: { isActive: t.arg.boolean() },
+        description: 'Its data sources, newest first. Batched: one query serves this field for every workspace in the response.',
+        args: { isActive: t.arg.boolean({ description: 'Only active (true) or only deactivated (false) sources; both when left out.' }) },
         complexity: connectionComplexity,
         resolve: (w, args, ctx) =>
           nestedConnection(ctx, 'Workspace.dataSources', w.id, { isActive: args.isActive }, args, dataSources.dataSourcePagesByWorkspace, dataSources.dataSourceCountsByWorkspace),
@@ -90,7 +103,8 @@ WorkspaceRef.implement({
     mappings: t.connection(
       {
         type: MappingRef,
-        args: { status: t.arg({ type: MappingStatusEnum }) },
+        description: 'Its mappings, newest first. Batched across workspaces like `dataSources`.',
+        args: { status: t.arg({ type: MappingStatusEnum, description: 'Only mappings with this status.' }) },
         complexity: connectionComplexity,
         resolve: (w, args, ctx) =>
           nestedConnection(ctx, 'Workspace.mappings', w.id, { status: args.status }, args, mappings.mappingPagesByWorkspace, mappings.mappingCountsByWorkspace),
@@ -100,8 +114,11 @@ WorkspaceRef.implement({
     pipelineJobs: t.connection(
       {
         type: PipelineJobRef,
-        description: 'Newest first.',
-        args: { status: t.arg({ type: JobStatusEnum }), jobType: t.arg({ type: JobTypeEnum }) },
+        description: 'Its pipeline jobs, newest first. Batched across workspaces like `dataSources`.',
+        args: {
+          status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }),
+          jobType: t.arg({ type: JobTypeEnum, description: 'Only jobs of this type.' }),
+        },
         complexity: connectionComplexity,
         resolve: (w, args, ctx) =>
           nestedConnection(ctx, 'Workspace.pipelineJobs', w.id, { status: args.status, jobType: args.jobType }, args, jobs.jobPagesByWorkspace, jobs.jobCountsByWorkspace),
@@ -115,13 +132,15 @@ builder.queryFields((t) => ({
   workspace: t.field({
     type: WorkspaceRef,
     nullable: true,
+    description: 'A workspace by global ID; null when it does not exist or belongs to another organization. Any role.',
     authScopes: { authenticated: true },
-    args: { id: t.arg.globalID({ required: true }) },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the workspace.' }) },
     resolve: (_root, { id }) => idOf(id, 'Workspace'),
   }),
   workspaces: t.connection(
     {
       type: WorkspaceRef,
+      description: "The organization's workspaces, newest first, at most 100 a page. Any role.",
       authScopes: { authenticated: true },
       complexity: connectionComplexity,
       resolve: async (_root, args, ctx) => {
@@ -136,24 +155,28 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createWorkspace: t.field({
     type: WorkspaceRef,
+    description: 'Creates a workspace with the default settings, overridden by any given. Editors and above. Errors: ValidationError, ForbiddenError.',
     authScopes: { editor: true },
-    args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
-    errors: { types: MUTATION_ERRORS, dataField: { name: 'workspace' } },
+    args: { input: t.arg({ type: CreateWorkspaceInput, required: true, description: 'The new workspace.' }) },
+    errors: payloadErrors('createWorkspace', { name: 'workspace', description: 'The new workspace.' }),
     resolve: (_root, { input }, ctx) => workspaces.createWorkspace(scopeOf(ctx), input),
   }),
   updateWorkspace: t.field({
     type: WorkspaceRef,
+    description:
+      'Changes a workspace; settings given are merged into the stored ones. Editors and above. Errors: ValidationError, NotFoundError, ForbiddenError.',
     authScopes: { editor: true },
-    args: { input: t.arg({ type: UpdateWorkspaceInput, required: true }) },
-    errors: { types: MUTATION_ERRORS, dataField: { name: 'workspace' } },
+    args: { input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'What to change.' }) },
+    errors: payloadErrors('updateWorkspace', { name: 'workspace', description: 'The workspace as changed.' }),
     resolve: (_root, { input: { id, ...input } }, ctx) => workspaces.updateWorkspace(scopeOf(ctx), idOf(id, 'Workspace'), input),
   }),
   deleteWorkspace: t.field({
     type: WorkspaceRef,
-    description: 'Deletes the workspace with its data sources, mappings and job history; refused while a job is pending or running.',
+    description:
+      'Deletes the workspace with its data sources, mappings and job history, in one transaction. Editors and above. Errors: ConflictError (a job is pending or running: cancel it or wait), NotFoundError, ForbiddenError.',
     authScopes: { editor: true },
-    args: { id: t.arg.globalID({ required: true }) },
-    errors: { types: MUTATION_ERRORS, dataField: { name: 'workspace' } },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the workspace.' }) },
+    errors: payloadErrors('deleteWorkspace', { name: 'workspace', description: 'The workspace as it was before deletion.' }),
     resolve: (_root, { id }, ctx) => workspaces.deleteWorkspace(scopeOf(ctx), idOf(id, 'Workspace')),
   }),
 }));

@@ -1,5 +1,18 @@
 import { sql } from 'kysely';
-import { createServiceAccount, localId, login, signIn, newUser, PASSWORD, resetMfa, setPassword, totp, turnOnMfa, unique, type World } from '../../support/index.js';
+import {
+  createServiceAccount,
+  localId,
+  login,
+  newUser,
+  PASSWORD,
+  resetMfa,
+  setPassword,
+  signIn,
+  totp,
+  turnOnMfa,
+  unique,
+  type World,
+} from '../../support/index.js';
 import { admin, audit, fromCaller, fromResult, fromSubject, orgId, type Arranged, type MutationCase } from './types.js';
 
 /** The mutations on people, service accounts and the organization, your own account, and signing in. */

@@ -1,0 +1,57 @@
+/**
+ * Preloaded into the API process by the benchmark (`node --import tsx
+ * --import ./bench/probe.ts src/main.ts`): the server runs unchanged while
+ * this measures it from inside — event-loop delay (perf_hooks), resident
+ * memory, and every SQL statement sent through pg — and answers the runner
+ * over the IPC channel.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pg from 'pg';
+
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
+let statements = 0;
+let recent: { text: string; values: unknown[] }[] = [];
+let maxRss = process.memoryUsage.rss();
+setInterval(() => {
+  maxRss = Math.max(maxRss, process.memoryUsage.rss());
+}, 100).unref();
+
+type QueryArgs = [string | { text: string; values?: unknown[] }, unknown?, unknown?];
+const query = pg.Client.prototype.query as (...args: QueryArgs) => unknown;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: QueryArgs) {
+  statements += 1;
+  const [first, second] = args;
+  const text = typeof first === 'string' ? first : first?.text;
+  if (text !== undefined && recent.length < 50) {
+    const values = typeof first === 'object' && first.values ? first.values : Array.isArray(second) ? second : [];
+    recent.push({ text, values });
+  }
+  return query.apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'reset') {
+    statements = 0;
+    recent = [];
+    delay.reset();
+    maxRss = process.memoryUsage.rss();
+    process.send?.({ type: 'reset' });
+  } else if (message.type === 'stats') {
+    const memory = process.memoryUsage();
+    process.send?.({
+      type: 'stats',
+      statements,
+      recent,
+      eventLoopDelayMs: { max: ms(delay.max), p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), mean: ms(delay.mean) },
+      rssMb: Math.round(memory.rss / 2 ** 20),
+      maxRssMb: Math.round(Math.max(maxRss, memory.rss) / 2 ** 20),
+      heapUsedMb: Math.round(memory.heapUsed / 2 ** 20),
+    });
+  }
+});
+// The channel must not keep the server alive on its own.
+process.channel?.unref();

@@ -1,0 +1,30 @@
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationRule } from 'graphql';
+
+/**
+ * Refuses an operation whose type the schema does not define (today:
+ * `subscription`) at validation, as GRAPHQL_VALIDATION_FAILED. graphql-js 16
+ * only notices at execution and throws a code-less error there (graphql 17
+ * ships this rule as KnownOperationTypesRule).
+ */
+export const knownOperationTypesRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (!context.getSchema().getRootType(node.operation)) {
+      context.reportError(new GraphQLError(`This server does not support ${node.operation} operations`, { nodes: node }));
+    }
+  },
+});
+
+/**
+ * Whether a document has at most `max` tokens (comments not counted, as in
+ * graphql-js' maxTokens). Lexing stops past the budget, so a refusal costs
+ * little; a lexing error is left for the parser to report.
+ */
+export function withinTokenBudget(query: string, max: number): boolean {
+  const lexer = new Lexer(new Source(query));
+  try {
+    for (let n = 0; n <= max; n++) if (lexer.advance().kind === TokenKind.EOF) return true;
+  } catch {
+    return true;
+  }
+  return false;
+}

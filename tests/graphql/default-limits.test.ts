@@ -1,0 +1,105 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { parse, print, type OperationDefinitionNode } from 'graphql';
+import { DASHBOARD_QUERY, SPA_QUERY } from '../../bench/scenarios/dashboard.js';
+import { buildServer } from '../../src/server.js';
+import {
+  globalId,
+  insertJobs,
+  insertMappings,
+  insertWorkspaces,
+  type SeededOrg,
+  seedOrganization,
+  startTestServer,
+  tenantDbOf,
+  type TestServer,
+} from '../support/index.js';
+
+/**
+ * The default limits admit every operation the README and examples/operations
+ * show, and the 50 × 20 × 10 dashboard, while refusing what is far beyond
+ * them. The compiled executor (graphql-jit) answers exactly as graphql-js.
+ */
+
+let server: TestServer;
+let org: SeededOrg;
+let workspaceIds: string[];
+let mappingId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await seedOrganization(server);
+  const db = tenantDbOf(server, org);
+  workspaceIds = await insertWorkspaces(db, 50);
+  await insertMappings(db, workspaceIds, 20);
+  await insertJobs(db, workspaceIds, 10, org.users.editor.id);
+  mappingId = (await db.selectFrom('mappings').select('id').executeTakeFirstOrThrow()).id;
+});
+afterAll(() => server.close());
+
+async function exampleOperations(): Promise<{ name: string; query: string; kind: string }[]> {
+  const files = (await readdir('examples/operations')).filter((f) => f.endsWith('.graphql'));
+  const ops = [];
+  for (const file of files) {
+    const doc = parse(await readFile(`examples/operations/${file}`, 'utf8'));
+    for (const def of doc.definitions as OperationDefinitionNode[]) {
+      ops.push({ name: def.name!.value, query: print({ ...doc, definitions: [def] }), kind: def.operation });
+    }
+  }
+  return ops;
+}
+
+const codesOf = (body: { errors?: { extensions?: { code?: string } }[] }) => (body.errors ?? []).map((e) => e.extensions?.code);
+
+describe('default query limits', () => {
+  it('the configured default complexity is 50,000', () => {
+    expect(server.config.graphql.limits.complexity).toBe(50_000);
+  });
+
+  it('admit every example operation', async () => {
+    const variables = {
+      id: globalId('Workspace', workspaceIds[0]!),
+      input: { id: globalId('Mapping', mappingId), expectedVersion: 1, targetTable: 'dim_saved' },
+      status: 'COMPLETED',
+    };
+    const ops = await exampleOperations();
+    expect(ops.map((o) => o.name).sort()).toEqual(['JobList', 'MappingEditorLoad', 'MappingEditorSave', 'WorkspaceDashboard']);
+    for (const op of ops) {
+      const vars = op.name === 'MappingEditorLoad' ? { id: globalId('Mapping', mappingId) } : variables;
+      const res = await server.gql(op.query, vars, org.users.editor.token);
+      expect({ op: op.name, codes: codesOf(res.body) }).toEqual({ op: op.name, codes: [] });
+    }
+  });
+
+  it('admit the 50 × 20 × 10 dashboard and the SPA dashboard over 20 workspaces', async () => {
+    for (const query of [DASHBOARD_QUERY, SPA_QUERY]) {
+      const res = await server.gql(query, {}, org.users.viewer.token);
+      expect(codesOf(res.body)).toEqual([]);
+    }
+  });
+
+  it('refuse a tree far larger than the dashboard: 100 workspaces × 100 mappings with their field mappings', async () => {
+    const query = '{ workspaces(first: 100) { edges { node { mappings(first: 100) { edges { node { id fieldMappings { targetField source } } } } } } } }';
+    const res = await server.gql(query, {}, org.users.viewer.token);
+    expect(codesOf(res.body)).toEqual(['QUERY_LIMIT']);
+    expect(res.body.errors![0]!.message).toMatch(/complexity \d+ exceeds the limit of 50000/);
+  });
+});
+
+describe('the compiled executor', () => {
+  it('answers the dashboards exactly as graphql-js does', async () => {
+    const plain = await buildServer({ config: { ...server.config, graphql: { ...server.config.graphql, jit: false } }, services: server.services });
+    await plain.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (plain.server.address() as { port: number }).port;
+      for (const query of [DASHBOARD_QUERY, SPA_QUERY, '{ organization { name users(first: 5) { totalCount edges { node { email role } } } } }']) {
+        const ask = async (url: string) =>
+          (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` }, body: JSON.stringify({ query }) })).json();
+        const [jit, js] = await Promise.all([ask(server.url), ask(`http://127.0.0.1:${port}`)]);
+        expect((jit as { errors?: unknown }).errors).toBeUndefined();
+        expect(jit).toEqual(js);
+      }
+    } finally {
+      await plain.close();
+    }
+  });
+});
