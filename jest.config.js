@@ -11,5 +11,6 @@ export default {
   globalSetup: '<rootDir>/tests/support/global-setup.mjs',
   globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
   maxWorkers: 2,
-  testTimeout: 60000,
+  // Generous: a test that hangs still fails, and a busy CI machine does not make a slow one fail.
+  testTimeout: 180_000,
 };

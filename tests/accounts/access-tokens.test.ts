@@ -8,18 +8,11 @@ import { loadConfig } from '../../src/config.js';
 import { platform } from '../../src/db/database.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { insertUser } from '../../src/users/user.dao.js';
-import { failure, startConfiguredServer } from '../support/accounts-seed.js';
-import { seedOrganization, sessionToken, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
 import { systemScope } from '../../src/auth/scope.js';
+import { failure, seedOrganization, sessionToken, startConfiguredServer, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
-});
-afterAll(() => server.close());
 
 const ME = '{ me { email } }';
 const UNAUTHENTICATED = { status: 401, codes: ['UNAUTHENTICATED'] };

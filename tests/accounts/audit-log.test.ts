@@ -1,8 +1,6 @@
-import { data, ERROR_FIELDS, failure, globalId, tableText } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { ERROR_FIELDS, failure, globalId, gqlData, type SeededOrg, seedOrganization, tableText, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let other: SeededOrg;
 const requestIds: Record<string, string> = {};
 /** An instant between the editor's updateMe and createDataSource (the server shares this clock). */
@@ -30,7 +28,7 @@ const AUDIT_LOG = `query($action: String, $entityType: String, $entityId: ID, $a
 }`;
 
 const auditLog = async (vars: Record<string, unknown> = {}, token = org.users.admin.token) =>
-  (await data<{ auditLog: AuditPage }>(server, AUDIT_LOG, vars, token)).auditLog;
+  (await gqlData<{ auditLog: AuditPage }>(server, AUDIT_LOG, vars, token)).auditLog;
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 const nodes = (page: AuditPage) => page.edges.map((e) => e.node);
 
@@ -44,8 +42,7 @@ async function act(name: string, query: string, variables: Record<string, unknow
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [org, other] = [await seedOrganization(server), await seedOrganization(server)];
+  other = await seedOrganization(server);
   const ws = await act('createWorkspace', `mutation { createWorkspace(input: { name: "Audited" }) { ... on CreateWorkspacePayload { workspace { id } } ${ERROR_FIELDS} } }`, {}, org.users.editor.token);
   const workspaceId = (ws.workspace as { id: string }).id;
   await act('updateMe', `mutation { updateMe(displayName: "Eddie Editor") { ... on UpdateMePayload { user { id } } ${ERROR_FIELDS} } }`, {}, org.users.editor.token);
@@ -68,7 +65,6 @@ beforeAll(async () => {
   );
   await act('otherUpdateMe', `mutation { updateMe(displayName: "Other admin") { ... on UpdateMePayload { user { id } } ${ERROR_FIELDS} } }`, {}, other.users.admin.token);
 });
-afterAll(() => server.close());
 
 describe('auditLog', () => {
   it('records who did what, from which request and address, with the changed fields before and after', async () => {
@@ -120,7 +116,7 @@ describe('auditLog', () => {
   });
 
   it('names a service account as the actor of what it did with its API key', async () => {
-    const created = await data<{ createServiceAccount: { apiKey: string; serviceAccount: { id: string } } }>(
+    const created = await gqlData<{ createServiceAccount: { apiKey: string; serviceAccount: { id: string } } }>(
       server,
       'mutation { createServiceAccount(input: { name: "ci", role: EDITOR }) { ... on ApiKeyPayload { apiKey serviceAccount { id } } } }',
       {},

@@ -1,10 +1,8 @@
 import { revealSecrets, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
-import { ERROR_FIELDS, localId, mutate } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { ERROR_FIELDS, localId, mutate, type SeededOrg, seedOrganization, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let other: SeededOrg;
 const PASSWORD = 'warehouse-Secret-42!';
 
@@ -41,10 +39,11 @@ const reveal = (o: SeededOrg, id: string, config: StoredConnectionConfig) =>
   revealSecrets(server.services.keyring, { organizationId: o.id, dataSourceId: id }, config);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [org, other] = [await seedOrganization(server), await seedOrganization(server)];
+  other = await seedOrganization(server);
 });
-afterAll(() => server.close());
+
+/** What AES-GCM says when the tag does not match: wrong key, wrong bound ids, or altered bytes. */
+const UNAUTHENTIC = 'Unsupported state or unable to authenticate data';
 
 describe('data source credentials at rest', () => {
   let sourceId: string;
@@ -77,7 +76,7 @@ describe('data source credentials at rest', () => {
     const copied = await storedConfig(org, sourceId);
     await setStoredConfig(org, decoy, copied);
 
-    expect(() => reveal(org, decoy, copied)).toThrow();
+    expect(() => reveal(org, decoy, copied)).toThrow(UNAUTHENTIC);
   });
 
   it('are bound to their organization: copied into another tenant they do not open', async () => {
@@ -85,8 +84,8 @@ describe('data source credentials at rest', () => {
     const copied = await storedConfig(org, sourceId);
     await setStoredConfig(other, foreign, copied);
 
-    expect(() => reveal(other, foreign, copied)).toThrow();
-    expect(() => revealSecrets(server.services.keyring, { organizationId: other.id, dataSourceId: sourceId }, copied)).toThrow();
+    expect(() => reveal(other, foreign, copied)).toThrow(UNAUTHENTIC);
+    expect(() => revealSecrets(server.services.keyring, { organizationId: other.id, dataSourceId: sourceId }, copied)).toThrow(UNAUTHENTIC);
   });
 
   it('do not open once the ciphertext is altered', async () => {
@@ -96,6 +95,6 @@ describe('data source credentials at rest', () => {
     flipped[0] = flipped[0]! ^ 1;
     const altered = { ...stored, secrets: { ...stored.secrets!, data: [iv, tag, flipped.toString('base64url')].join('.') } };
 
-    expect(() => reveal(org, sourceId, altered)).toThrow();
+    expect(() => reveal(org, sourceId, altered)).toThrow(UNAUTHENTIC);
   });
 });

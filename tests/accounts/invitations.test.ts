@@ -2,17 +2,23 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { platform } from '../../src/db/database.js';
-import { adminCli, ERROR_FIELDS, globalId, login, mutate, PASSWORD, SESSION_FIELDS, testKeyringJson, userRow, type Session, type TypedError } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  adminCli,
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  type Session,
+  SESSION_FIELDS,
+  testKeyringJson,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
-});
-afterAll(() => server.close());
 
 const INVITE = `mutation($input: InviteUserInput!) {
   inviteUser(input: $input) { __typename ... on Invitation { invitationToken user { id email role displayName } } ${ERROR_FIELDS} }

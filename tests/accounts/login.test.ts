@@ -1,20 +1,13 @@
 import { sql } from 'kysely';
 import { INVALID_CREDENTIALS } from '../../src/sessions/session.manager.js';
 import { platform } from '../../src/db/database.js';
-import { ERROR_FIELDS, login, PASSWORD, SESSION_FIELDS, setPassword, userRow, type LoginResult } from '../support/accounts-seed.js';
-import { insertUser } from '../../src/users/user.dao.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { ERROR_FIELDS, globalId, login, type LoginResult, newUser, PASSWORD, SESSION_FIELDS, userRow, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
 const logLines: string[] = [];
+const { server, org } = useTestApi({ logLines });
 
-beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
-  org = await seedOrganization(server);
-  for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) await setPassword(server, org.users[role].id);
-});
-afterAll(() => server.close());
+/** A user of the seeded organization with a password and no sign-in yet: each test starts from its own. */
+const person = (role: 'viewer' | 'editor' | 'admin' | 'owner' = 'viewer') => newUser(server, org, role, PASSWORD);
 
 const REFUSED = { __typename: 'UnauthenticatedError', code: 'UNAUTHENTICATED', message: INVALID_CREDENTIALS };
 
@@ -36,9 +29,10 @@ const endLock = (id: string) =>
 
 describe('login', () => {
   it('with the right password returns a session and records the sign-in time', async () => {
-    expect((await userRow(server, org.users.viewer.id)).last_login_at).toBeNull();
+    const { id, email } = await person();
+    expect((await userRow(server, id)).last_login_at).toBeNull();
 
-    const r = await login(server, org.users.viewer.email.toUpperCase(), PASSWORD);
+    const r = await login(server, email.toUpperCase(), PASSWORD);
 
     expect(r).toEqual({
       __typename: 'LoginPayload',
@@ -48,15 +42,16 @@ describe('login', () => {
         accessToken: expect.any(String),
         refreshToken: expect.stringMatching(/^dlxr_/),
         expiresIn: 900,
-        user: { id: expect.any(String), email: org.users.viewer.email, role: 'VIEWER', lastLoginAt: null },
+        user: { id: globalId('User', id), email, role: 'VIEWER', lastLoginAt: null },
       },
     });
-    expect((await userRow(server, org.users.viewer.id)).last_login_at).toBeInstanceOf(Date);
+    expect((await userRow(server, id)).last_login_at).toBeInstanceOf(Date);
   });
 
   it('answers an unknown email and a wrong password with the identical response body', async () => {
+    const { email } = await person();
     const unknown = await server.gql(`mutation { login(email: "nobody@nowhere.test", password: "whatever-it-is") { __typename ${ERROR_FIELDS} } }`);
-    const wrong = await server.gql(`mutation { login(email: "${org.users.editor.email}", password: "whatever-it-is") { __typename ${ERROR_FIELDS} } }`);
+    const wrong = await server.gql(`mutation { login(email: "${email}", password: "whatever-it-is") { __typename ${ERROR_FIELDS} } }`);
 
     expect(unknown.status).toBe(wrong.status);
     expect(JSON.stringify(unknown.body)).toBe(JSON.stringify(wrong.body));
@@ -64,19 +59,18 @@ describe('login', () => {
   });
 
   it('counts failures per account, not across accounts', async () => {
-    const before = await lockOf(org.users.owner.id);
-    await failTimes(org.users.admin.email, 3);
+    const [failing, bystander] = [await person(), await person()];
+    await failTimes(failing.email, 3);
 
-    expect(await lockOf(org.users.admin.id)).toMatchObject({ failures: 3, lockedUntil: null });
-    expect(await lockOf(org.users.owner.id)).toMatchObject({ failures: before.failures, lockedUntil: null });
+    expect(await lockOf(failing.id)).toMatchObject({ failures: 3, lockedUntil: null });
+    expect(await lockOf(bystander.id)).toMatchObject({ failures: 0, lockedUntil: null });
 
-    await login(server, org.users.admin.email, PASSWORD);
-    expect(await lockOf(org.users.admin.id)).toMatchObject({ failures: 0, lockouts: 0 });
+    await login(server, failing.email, PASSWORD);
+    expect(await lockOf(failing.id)).toMatchObject({ failures: 0, lockouts: 0 });
   });
 
   it('locks the account after 5 failures: even the right password then gets the same refusal, and the lock is logged', async () => {
-    const { id, email } = org.users.editor;
-    await login(server, email, PASSWORD); // starts from zero failures
+    const { id, email } = await person();
     await failTimes(email, 4);
     expect(await login(server, email, PASSWORD)).toMatchObject({ __typename: 'LoginPayload' });
 
@@ -91,7 +85,7 @@ describe('login', () => {
   });
 
   it('locks for longer on each lockout', async () => {
-    const { id, email } = org.users.owner;
+    const { id, email } = await person();
     await failTimes(email, 5);
     const first = await lockOf(id);
     await endLock(id);
@@ -108,8 +102,24 @@ describe('login', () => {
     expect(secondRemaining).toBeLessThanOrEqual(120_000);
   });
 
+  it('locks for a day at the most, however many lockouts came before', async () => {
+    const { id, email } = await person();
+    // test arrangement: an account locked out many times already (2^20 minutes would be two years)
+    await platform(server.db.db).updateTable('users').set({ lockout_count: 40 }).where('id', '=', id).execute();
+
+    await failTimes(email, 5);
+
+    const lock = await lockOf(id);
+    expect(lock.lockouts).toBe(41);
+    const remaining = lock.lockedUntil!.getTime() - lock.now.getTime();
+    expect(remaining).toBeGreaterThan(24 * 3_600_000 - 60_000);
+    expect(remaining).toBeLessThanOrEqual(24 * 3_600_000);
+  });
+
   it('lets the user in once the lock has passed, and a success clears the counters', async () => {
-    const { id, email } = org.users.owner;
+    const { id, email } = await person();
+    await failTimes(email, 5);
+    expect(await lockOf(id)).toMatchObject({ lockouts: 1 });
     await endLock(id);
 
     expect(await login(server, email, PASSWORD)).toMatchObject({ __typename: 'LoginPayload', mfaRequired: false });
@@ -117,8 +127,7 @@ describe('login', () => {
   });
 
   it('allows one credential check per request: an aliased second login is a ValidationError and is not counted', async () => {
-    const { id, email } = org.users.admin;
-    const before = await lockOf(id);
+    const { id, email } = await person();
     const res = await server.gql<{ a: LoginResult; b: LoginResult }>(
       `mutation($e: String!) {
         a: login(email: $e, password: "wrong password 1") { __typename ${ERROR_FIELDS} }
@@ -133,16 +142,17 @@ describe('login', () => {
         b: { __typename: 'ValidationError', code: 'VALIDATION', message: 'Only one sign-in operation is allowed per request', path: [] },
       },
     });
-    expect((await lockOf(id)).failures).toBe(before.failures + 1);
+    expect((await lockOf(id)).failures).toBe(1);
   });
 
   it('does not let aliases smuggle a session past the check either', async () => {
+    const { email } = await person();
     const res = await server.gql<{ a: LoginResult; b: LoginResult }>(
       `mutation($e: String!, $p: String!) {
         a: login(email: $e, password: "wrong password 1") { __typename }
         b: login(email: $e, password: $p) { __typename ... on LoginPayload { session { ${SESSION_FIELDS} } } }
       }`,
-      { e: org.users.viewer.email, p: PASSWORD },
+      { e: email, p: PASSWORD },
     );
 
     expect(res.body.data).toEqual({ a: { __typename: 'UnauthenticatedError' }, b: { __typename: 'ValidationError' } });
@@ -150,16 +160,8 @@ describe('login', () => {
 });
 
 describe('login under parallel guesses', () => {
-  /** A member of its own, so the counters start at zero. */
-  async function freshMember(): Promise<{ id: string; email: string }> {
-    const email = `burst-${Math.random().toString(36).slice(2)}@${org.slug}.test`;
-    const user = await insertUser(server.db.db, { organization_id: org.id, email, role: 'viewer' });
-    await setPassword(server, user.id);
-    return { id: user.id, email };
-  }
-
   it('counts every one of 4 simultaneous failures', async () => {
-    const { id, email } = await freshMember();
+    const { id, email } = await person();
 
     await Promise.all([1, 2, 3, 4].map(() => login(server, email, 'wrong password!!')));
 
@@ -167,7 +169,7 @@ describe('login under parallel guesses', () => {
   });
 
   it('20 simultaneous logins, 19 wrong and the right one: the account locks and all 20 are refused', async () => {
-    const { id, email } = await freshMember();
+    const { id, email } = await person();
     const passwords = Array.from({ length: 20 }, (_, i) => (i === 10 ? PASSWORD : `wrong password ${i}!!`));
 
     const results = await Promise.all(passwords.map((p) => login(server, email, p)));

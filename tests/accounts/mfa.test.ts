@@ -1,19 +1,27 @@
 import { currentTotp, openTotpSecret } from '../../src/auth/mfa.js';
 import { platform } from '../../src/db/database.js';
-import { ERROR_FIELDS, globalId, login, mutate, PASSWORD, SESSION_FIELDS, setPassword, tableText, userRow, type Session, type TypedError } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  type Session,
+  SESSION_FIELDS,
+  setPassword,
+  tableText,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 /** Codes are made for this instant's 30-second step and the next: both stay valid for the whole file. */
 const t0 = Date.now();
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   for (const role of ['editor', 'admin', 'owner'] as const) await setPassword(server, org.users[role].id);
 });
-afterAll(() => server.close());
 
 const ENROLL = `mutation { enrollMfa { __typename ... on MfaEnrollment { secret otpauthUri } ${ERROR_FIELDS} } }`;
 const CONFIRM = `mutation($code: String!) { confirmMfa(code: $code) { __typename ... on MfaRecoveryCodes { recoveryCodes } ${ERROR_FIELDS} } }`;

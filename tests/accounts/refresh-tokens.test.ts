@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { platform } from '../../src/db/database.js';
-import { refresh, setPassword, signIn, tableText, type Session } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { refresh, type Session, setPassword, signIn, tableText, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
 const logLines: string[] = [];
+const { server, org } = useTestApi({ logLines });
 
 beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
-  org = await seedOrganization(server);
   await setPassword(server, org.users.editor.id);
 });
-afterAll(() => server.close());
 
 const INVALID = { __typename: 'UnauthenticatedError', message: 'Invalid refresh token' };
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import { platform } from '../../src/db/database.js';
-import { data, ERROR_FIELDS, failure, globalId, localId, mutate, tableText, type TypedError } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  ERROR_FIELDS,
+  failure,
+  globalId,
+  gqlData,
+  localId,
+  mutate,
+  type SeededOrg,
+  seedOrganization,
+  tableText,
+  type TypedError,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let other: SeededOrg;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [org, other] = [await seedOrganization(server), await seedOrganization(server)];
+  other = await seedOrganization(server);
 });
-afterAll(() => server.close());
 
 const ACCOUNT = 'id name role lastUsedAt revokedAt keys { id prefix lastUsedAt revokedAt }';
 const CREATE = `mutation($input: CreateServiceAccountInput!) {
@@ -75,7 +83,7 @@ describe('createServiceAccount', () => {
   });
 
   it('records when the key was last used', async () => {
-    const { serviceAccounts } = await data<{ serviceAccounts: { edges: { node: Account }[] } }>(server, `{ serviceAccounts { edges { node { ${ACCOUNT} } } } }`, {}, org.users.admin.token);
+    const { serviceAccounts } = await gqlData<{ serviceAccounts: { edges: { node: Account }[] } }>(server, `{ serviceAccounts { edges { node { ${ACCOUNT} } } } }`, {}, org.users.admin.token);
     const node = serviceAccounts.edges.map((e) => e.node).find((a) => a.id === created.serviceAccount.id)!;
     expect(node.lastUsedAt).toEqual(expect.any(String));
     expect(node.keys[0]!.lastUsedAt).toEqual(expect.any(String));

@@ -1,6 +1,17 @@
-import { ERROR_FIELDS, failure, mutate, refresh, setPassword, signIn, PASSWORD } from '../support/accounts-seed.js';
-import { createServiceAccount } from '../support/security-fixtures.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createServiceAccount,
+  ERROR_FIELDS,
+  failure,
+  mutate,
+  PASSWORD,
+  refresh,
+  type SeededOrg,
+  seedOrganization,
+  setPassword,
+  signIn,
+  startTestServer,
+  type TestServer,
+} from '../support/index.js';
 
 /**
  * Access tokens belong to their session (the refresh-token family they were

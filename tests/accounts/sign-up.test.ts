@@ -1,14 +1,8 @@
 import { platform } from '../../src/db/database.js';
-import { data, ERROR_FIELDS, mutate, PASSWORD, SESSION_FIELDS, type Session, type TypedError } from '../support/accounts-seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { ERROR_FIELDS, gqlData, mutate, PASSWORD, type Session, SESSION_FIELDS, type TestServer, type TypedError, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let closedServer: TestServer;
-
-beforeAll(async () => {
-  [server, closedServer] = await Promise.all([startTestServer({ ALLOW_SIGNUP: 'true' }), startTestServer({ ALLOW_SIGNUP: 'false' })]);
-});
-afterAll(() => Promise.all([server.close(), closedServer.close()]));
+const { server } = useTestApi({ env: { ALLOW_SIGNUP: 'true' }, organization: false });
+const { server: closedServer } = useTestApi({ env: { ALLOW_SIGNUP: 'false' }, organization: false });
 
 const SIGN_UP = `mutation($input: SignUpInput!) {
   signUp(input: $input) { __typename ... on SignUpPayload { session { ${SESSION_FIELDS} } } ${ERROR_FIELDS} }
@@ -44,7 +38,7 @@ describe('signUp', () => {
       },
     });
     const session = (r as { session: Session }).session;
-    const me = await data(server, '{ me { id email role displayName organization { name slug } } }', {}, session.accessToken);
+    const me = await gqlData(server, '{ me { id email role displayName organization { name slug } } }', {}, session.accessToken);
     expect(me).toEqual({
       me: { id: session.user.id, email: 'ada@acme.test', role: 'OWNER', displayName: 'Founder', organization: { name: 'Org acme', slug: 'acme' } },
     });

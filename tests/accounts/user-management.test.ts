@@ -1,15 +1,25 @@
-import { ERROR_FIELDS, globalId, login, mutate, PASSWORD, refresh, setPassword, signIn, userRow, type TypedError } from '../support/accounts-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  ERROR_FIELDS,
+  globalId,
+  login,
+  mutate,
+  PASSWORD,
+  refresh,
+  type SeededOrg,
+  seedOrganization,
+  setPassword,
+  signIn,
+  type TypedError,
+  userRow,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let other: SeededOrg;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [org, other] = [await seedOrganization(server), await seedOrganization(server)];
+  other = await seedOrganization(server);
 });
-afterAll(() => server.close());
 
 type UserResult = { __typename: string; user?: { id: string; role: string; displayName?: string | null } } | TypedError;
 

@@ -3,11 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as organizations from '../../src/organizations/organization.manager.js';
-import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
-import { snapshot } from '../support/security-fixtures.js';
-import { operatorScope } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
-import type { TestServer } from '../support/test-server.js';
+import { adminCli, createTestDb, operatorScope, snapshot, type TestDb, testKeyringJson, type TestServer } from '../support/index.js';
 
 let db: TestDb;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'datalinx-export-cli-'));

@@ -14,11 +14,30 @@ import { compareVersions, readMigrations } from '../../src/db/migration-files.js
 import { migrate } from '../../src/db/migrator.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
 import { tenantDb } from '../../src/tenancy/tenancy.js';
-import { insertMappings, insertWorkspaces } from '../support/graphql-seed.js';
-import { localId, newDataSource, newJob, newMapping, newWorkspace, PASSWORD, POSTGRES_CONFIG, seedWorld, setPassword, snapshot, login, type World } from '../support/security-fixtures.js';
-import { copyMigrations, operatorScope, rejection } from '../support/seed.js';
-import { createTestDb, MIGRATIONS_DIR, type TestDb } from '../support/test-db.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  copyMigrations,
+  createDataSource,
+  createJob,
+  createMapping,
+  createTestDb,
+  createWorkspace,
+  insertMappings,
+  insertWorkspaces,
+  localId,
+  login,
+  MIGRATIONS_DIR,
+  operatorScope,
+  PASSWORD,
+  POSTGRES_CONFIG,
+  rejection,
+  seedWorld,
+  setPassword,
+  snapshot,
+  startTestServer,
+  type TestDb,
+  type TestServer,
+  type World,
+} from '../support/index.js';
 
 let server: TestServer;
 let world: World;
@@ -56,11 +75,11 @@ beforeAll(async () => {
   world = await seedWorld(server, 'acme');
   const owner = world.callers.owner;
   await setPassword(server, owner.userId!, PASSWORD);
-  expect((await login(server, world.org.users.owner.email, PASSWORD)).session).not.toBeNull(); // a session, which is not exported
-  const ws = await newWorkspace(server, owner.token);
-  dataSourceId = localId(await newDataSource(server, owner.token, ws, POSTGRES_CONFIG));
-  await newMapping(server, owner.token, ws);
-  await newJob(server, owner.token, ws);
+  expect(await login(server, world.org.users.owner.email, PASSWORD)).toMatchObject({ __typename: 'LoginPayload', session: { accessToken: expect.any(String) } }); // a session, which is not exported
+  const ws = await createWorkspace(server, owner.token);
+  dataSourceId = localId(await createDataSource(server, owner.token, ws, POSTGRES_CONFIG));
+  await createMapping(server, owner.token, ws);
+  await createJob(server, owner.token, ws);
   // A second organization whose rows must not leak into acme's file.
   await seedWorld(server, 'other-org');
 }, 60_000);
@@ -94,7 +113,7 @@ describe('export-org / import-org', () => {
     const restored = await tenantDb(server.db.db, 'org_acme_restored').selectFrom('data_sources').selectAll().where('id', '=', dataSourceId).executeTakeFirstOrThrow();
     expect(revealSecrets(server.services.keyring, { organizationId: world.org.id, dataSourceId }, restored.connection_config as StoredConnectionConfig)).toEqual({ password: 'pg-password' });
     // The restored owner signs in with the password they had.
-    expect((await login(server, world.org.users.owner.email, PASSWORD)).session).not.toBeNull();
+    expect(await login(server, world.org.users.owner.email, PASSWORD)).toMatchObject({ __typename: 'LoginPayload', session: { accessToken: expect.any(String) } });
   });
 
   it('imports under the same slug into an empty cluster, encrypted with a passphrase', async () => {
@@ -212,7 +231,7 @@ describe('export-org / import-org', () => {
   it('takes one snapshot: rows a concurrent writer commits during the export are not in the file', async () => {
     const snap = await seedWorld(server, 'snapshot-org');
     const tenant = tenantDb(server.db.db, snap.org.schema_name);
-    await newWorkspace(server, snap.callers.owner.token);
+    await createWorkspace(server, snap.callers.owner.token);
     const auditBefore = (await orgRows(server.db.db, snap.org.id)).audit_log!.length;
     let wrote = false;
     const chunks: Buffer[] = [];

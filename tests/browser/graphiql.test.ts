@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { seedOrganization, startTestServer, type TestServer } from '../support/test-server.js';
+import { seedOrganization, startTestServer, type TestServer } from '../support/index.js';
 
 /**
  * GraphiQL is served by our own server from bundled assets: a real headless

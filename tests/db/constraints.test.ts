@@ -13,8 +13,7 @@ import { updateOrganization } from '../../src/organizations/organization.dao.js'
 import type { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { insertWorkspace, updateWorkspace } from '../../src/workspaces/workspace.dao.js';
-import { rejection, seedOrganization, tenantOf } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, rejection, tenantOf, type TestDb } from '../support/index.js';
 
 let t: TestDb;
 let org: OrganizationRow;
@@ -24,7 +23,7 @@ const LONG_AGO = new Date('2000-01-01T00:00:00Z');
 
 beforeAll(async () => {
   t = await createTestDb();
-  org = await seedOrganization(t, 'acme');
+  org = await provisionOrganization(t, 'acme');
   tenant = tenantOf(t.db, org);
   workspace = await insertWorkspace(tenant.db, { name: 'Warehouse' });
 });
@@ -82,7 +81,7 @@ describe('updated_at is set by the database on every UPDATE', () => {
   });
 
   it('organizations', async () => {
-    const before = await seedOrganization(t, 'touched');
+    const before = await provisionOrganization(t, 'touched');
     const after = await updateOrganization(t.db, before.id, { name: 'Touched Inc', updated_at: LONG_AGO });
     expect(after?.name).toBe('Touched Inc');
     expect(after!.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
@@ -143,7 +142,7 @@ describe('closed value sets are enforced by the database', () => {
 
 describe('closed value sets extend additively: one statement for every tenant', () => {
   it('accepts a new job type and job status in every organization after ALTER TYPE … ADD VALUE', async () => {
-    const other = tenantOf(t.db, await seedOrganization(t, 'other'));
+    const other = tenantOf(t.db, await provisionOrganization(t, 'other'));
     const otherWorkspace = await insertWorkspace(other.db, { name: 'Elsewhere' });
     await addEnumValue('job_type', 'backfill');
     await addEnumValue('job_status', 'paused');

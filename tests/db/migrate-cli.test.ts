@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
-import { copyMigrations, nextMigrationName, seedOrganizations } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { copyMigrations, createTestDb, nextMigrationName, provisionOrganizations, type TestDb } from '../support/index.js';
 
 let t: TestDb;
 const tempDirs: string[] = [];
 
 beforeAll(async () => {
   t = await createTestDb();
-  await seedOrganizations(t, ['one', 'two', 'three', 'four', 'five']);
+  await provisionOrganizations(t, ['one', 'two', 'three', 'four', 'five']);
 });
 afterAll(async () => {
   await t.close();

@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { migrate, MigrationError } from '../../src/db/migrator.js';
-import { copyMigrations, folderHistory, nextMigrationName, tableExists } from '../support/seed.js';
-import { createEmptyDatabase, MIGRATIONS_DIR, openCounted } from '../support/test-db.js';
+import { copyMigrations, createEmptyDatabase, folderHistory, MIGRATIONS_DIR, nextMigrationName, openCounted, tableExists } from '../support/index.js';
 
 // The folder is the source of truth for the chain; other files keep being added to it.
 let ALL_FILES: { version: string; file_name: string }[];

@@ -8,8 +8,7 @@ import * as jobs from '../../src/jobs/pipeline-job.dao.js';
 import * as mappings from '../../src/mappings/mapping.dao.js';
 import type { Tenant } from '../../src/tenancy/tenant.js';
 import { insertWorkspace, listWorkspaces } from '../../src/workspaces/workspace.dao.js';
-import { rejection, seedOrganization, tenantOf } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, rejection, tenantOf, type TestDb } from '../support/index.js';
 
 let t: TestDb;
 let org: OrganizationRow;
@@ -26,7 +25,7 @@ async function setCreatedAt(table: string, id: string, when: Date): Promise<void
 
 beforeAll(async () => {
   t = await createTestDb();
-  org = await seedOrganization(t, 'pager');
+  org = await provisionOrganization(t, 'pager');
   tenant = tenantOf(t.db, org);
   // minutes 1..7, plus two rows sharing minute 4 with another: ties fall back to id desc
   const minutes = [1, 2, 3, 4, 4, 4, 5, 6, 7];

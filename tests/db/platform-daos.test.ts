@@ -1,8 +1,7 @@
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import * as organizations from '../../src/organizations/organization.dao.js';
 import * as users from '../../src/users/user.dao.js';
-import { rejection } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, rejection, type TestDb } from '../support/index.js';
 
 let t: TestDb;
 

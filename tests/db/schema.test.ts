@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { seedOrganization } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, type TestDb } from '../support/index.js';
 
 /** [column, type, nullability, default] as the design writes them. */
 type Column = [name: string, type: string, nullable: 'NULL' | 'NOT NULL', defaultValue: string | null];
@@ -97,7 +96,7 @@ let t: TestDb;
 
 beforeAll(async () => {
   t = await createTestDb();
-  await seedOrganization(t, 'acme');
+  await provisionOrganization(t, 'acme');
 });
 afterAll(() => t.close());
 

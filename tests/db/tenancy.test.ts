@@ -1,12 +1,23 @@
 import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { readMigrations } from '../../src/db/migration-files.js';
-import { migrate } from '../../src/db/migrator.js';
+import { migrate, MIGRATION_LOCK_KEY } from '../../src/db/migrator.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
 import { findOrganizationBySlug } from '../../src/organizations/organization.dao.js';
 import { deleteOrganization } from '../../src/organizations/organization.manager.js';
-import { columnsOf, copyMigrations, nextMigrationName, rejection, schemaExists, seedOrganization, operatorScope } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import {
+  columnsOf,
+  copyMigrations,
+  createTestDb,
+  nextMigrationName,
+  operatorScope,
+  provisionOrganization,
+  rejection,
+  schemaExists,
+  tenantOf,
+  type TestDb,
+} from '../support/index.js';
 
 const DRIVER_TEXT = /duplicate key|violates|constraint|relation|syntax|postgres|sql|schema "/i;
 
@@ -28,7 +39,7 @@ async function organizationCount(): Promise<number> {
 
 describe('provisioning an organization', () => {
   it('creates the row and a schema holding every tenant table', async () => {
-    const org = await seedOrganization(t, 'acme-corp', 'Acme Corp');
+    const org = await provisionOrganization(t, 'acme-corp', 'Acme Corp');
 
     expect(org).toMatchObject({ name: 'Acme Corp', slug: 'acme-corp', schema_name: 'org_acme_corp', settings: {} });
     const { rows } = await sql<{ table_name: string }>`
@@ -40,7 +51,7 @@ describe('provisioning an organization', () => {
     await sql`create schema org_taken`.execute(t.db);
     const before = await organizationCount();
 
-    await expect(seedOrganization(t, 'taken')).rejects.toThrow();
+    await expect(provisionOrganization(t, 'taken')).rejects.toThrow('schema "org_taken" already exists');
 
     expect(await findOrganizationBySlug(t.db, 'taken')).toBeUndefined();
     expect(await organizationCount()).toBe(before);
@@ -64,7 +75,7 @@ describe('provisioning an organization', () => {
       expect(rows[0]?.n).toBe(0);
       expect(await schemaExists(fresh.db, 'org_migration_check')).toBe(false);
       // Provisioning still works on the good chain.
-      const org = await seedOrganization({ db: fresh.db, migrations: await readMigrations('migrations') }, 'still-fine');
+      const org = await provisionOrganization({ db: fresh.db, migrations: await readMigrations('migrations') }, 'still-fine');
       expect(await schemaExists(fresh.db, org.schema_name)).toBe(true);
     } finally {
       await fresh.close();
@@ -72,7 +83,7 @@ describe('provisioning an organization', () => {
   });
 
   it('deleting an organization drops both its schema and its row', async () => {
-    const org = await seedOrganization(t, 'short-lived');
+    const org = await provisionOrganization(t, 'short-lived');
     expect(await schemaExists(t.db, 'org_short_lived')).toBe(true);
 
     const deleted = await deleteOrganization(operatorScope(t), org.id);
@@ -88,12 +99,51 @@ describe('provisioning an organization', () => {
   it('gives the longest accepted slug a schema of exactly the recorded name', async () => {
     // PostgreSQL cuts identifiers at 63 bytes; the recorded schema_name must be the real one.
     const slug = 'a'.repeat(59);
-    const org = await seedOrganization(t, slug);
+    const org = await provisionOrganization(t, slug);
 
     expect(org.schema_name).toBe(`org_${slug}`);
     expect(await schemaExists(t.db, org.schema_name)).toBe(true);
     expect(await columnsOf(t.db, org.schema_name, 'workspaces')).toContain('settings');
   });
+});
+
+describe('provisioning during a migration run', () => {
+  it('waits while a migration runner holds the lock, and completes once it is released', async () => {
+    const runner = new pg.Client({ connectionString: t.url });
+    await runner.connect();
+    try {
+      // test arrangement: a migration run in progress, holding the lock exclusively
+      await runner.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      let settled = false;
+      const creating = provisionOrganization(t, 'during-migration').finally(() => (settled = true));
+      const waiters = async () => {
+        // test probe: sessions of this database waiting for the migration lock
+        const { rows } = await runner.query<{ n: number }>(
+          `select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database
+           where d.datname = current_database() and l.locktype = 'advisory' and l.objid = $1 and not l.granted`,
+          [MIGRATION_LOCK_KEY],
+        );
+        return rows[0]!.n;
+      };
+      while (!settled && (await waiters()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect({ settled, waiting: await waiters() }).toEqual({ settled: false, waiting: 1 });
+      await runner.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      const org = await creating;
+      expect(await schemaExists(t.db, org.schema_name)).toBe(true);
+    } finally {
+      await runner.end();
+    }
+  });
+});
+
+describe('a tenant handle', () => {
+  it.each(['datalinx_platform', 'public', 'pg_catalog', 'org_x"; drop schema datalinx_platform cascade; --', 'ORG_ACME', ''])(
+    'refuses a schema name that is not a tenant schema: %j',
+    (schemaName) => {
+      expect(() => tenantOf(t.db, { id: '00000000-0000-4000-8000-000000000000', slug: 'x', schema_name: schemaName })).toThrow('invalid tenant schema name');
+    },
+  );
 });
 
 describe('slugs are validated before anything touches the database', () => {
@@ -112,7 +162,7 @@ describe('slugs are validated before anything touches the database', () => {
   ])('rejects a slug with %s', async (_case, slug, message) => {
     const before = await organizationCount();
 
-    const err = await rejection(seedOrganization(t, slug));
+    const err = await rejection(provisionOrganization(t, slug));
 
     expect(err).toBeInstanceOf(ValidationError);
     expect(err).toMatchObject({ message, path: ['slug'] });
@@ -120,9 +170,9 @@ describe('slugs are validated before anything touches the database', () => {
   });
 
   it('rejects a taken slug with a ConflictError saying so, without driver text', async () => {
-    await seedOrganization(t, 'popular');
+    await provisionOrganization(t, 'popular');
 
-    const err = await rejection(seedOrganization(t, 'popular', 'Another Popular'));
+    const err = await rejection(provisionOrganization(t, 'popular', 'Another Popular'));
 
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ message: 'An organization with this slug already exists', details: { field: 'slug' } });

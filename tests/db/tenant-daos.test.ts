@@ -7,8 +7,7 @@ import * as mappings from '../../src/mappings/mapping.dao.js';
 import type { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import * as workspaces from '../../src/workspaces/workspace.dao.js';
-import { rejection, seedOrganization, tenantOf } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, rejection, tenantOf, type TestDb } from '../support/index.js';
 
 const UUID = expect.stringMatching(/^[0-9a-f-]{36}$/);
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
@@ -21,9 +20,9 @@ let home: WorkspaceRow;
 
 beforeAll(async () => {
   t = await createTestDb();
-  orgA = await seedOrganization(t, 'tenant-a');
+  orgA = await provisionOrganization(t, 'tenant-a');
   a = tenantOf(t.db, orgA);
-  b = tenantOf(t.db, await seedOrganization(t, 'tenant-b'));
+  b = tenantOf(t.db, await provisionOrganization(t, 'tenant-b'));
   home = await workspaces.insertWorkspace(a.db, { name: 'Home' });
 });
 afterAll(() => t.close());

@@ -4,8 +4,15 @@ import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate, MigrationError, migrationStatus } from '../../src/db/migrator.js';
 import { countPending } from '../../src/db/schema-version.dao.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
-import { copyMigrations, nextMigrationName, schemaExists, seedOrganization, seedOrganizations } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import {
+  copyMigrations,
+  createTestDb,
+  nextMigrationName,
+  provisionOrganization,
+  provisionOrganizations,
+  schemaExists,
+  type TestDb,
+} from '../support/index.js';
 
 // A tenant file that also proves how often it ran: each run of the tenant
 // section leaves one row, naming its schema, in a platform table.
@@ -75,7 +82,7 @@ const each = <T>(orgs: OrganizationRow[], value: T) => Object.fromEntries(orgs.m
 describe('tenant migrations', () => {
   it('reach every existing organization, and a new organization is born current', async () => {
     const t = await freshDb();
-    const orgs = await seedOrganizations(t, ['alpha', 'bravo', 'charlie']);
+    const orgs = await provisionOrganizations(t, ['alpha', 'bravo', 'charlie']);
     const dir = await dirWithAddX();
     const tenantVersionsBefore = (await readMigrations('migrations')).filter((f) => f.sections.tenant).map((f) => f.version);
 
@@ -88,7 +95,7 @@ describe('tenant migrations', () => {
     const expectedVersions = [...tenantVersionsBefore, next.version].sort();
     for (const org of orgs) expect(await tenantVersions(t, org.id)).toEqual(expectedVersions);
 
-    const newcomer = await seedOrganization({ db: t.db, migrations: await readMigrations(dir) }, 'delta');
+    const newcomer = await provisionOrganization({ db: t.db, migrations: await readMigrations(dir) }, 'delta');
 
     expect(await columnX(t, [newcomer])).toEqual({ org_delta: 'integer' });
     expect(await tenantVersions(t, newcomer.id)).toEqual(expectedVersions);
@@ -104,7 +111,7 @@ describe('tenant migrations', () => {
 
   it('resume after an interrupted run, applying the section to each organization exactly once', async () => {
     const t = await freshDb();
-    const orgs = await seedOrganizations(t, Array.from({ length: 12 }, (_, i) => `tenant-${i + 1}`));
+    const orgs = await provisionOrganizations(t, Array.from({ length: 12 }, (_, i) => `tenant-${i + 1}`));
     const dir = await dirWithAddX();
     const stop = new AbortController();
     let applied = 0;
@@ -153,7 +160,7 @@ describe('tenant migrations', () => {
 describe('a tenant section that fails for one organization', () => {
   it('is applied to the others, reports the failure with its reason, and stops before later files', async () => {
     const t = await freshDb();
-    const orgs = await seedOrganizations(t, ['echo', 'foxtrot', 'golf']);
+    const orgs = await provisionOrganizations(t, ['echo', 'foxtrot', 'golf']);
     await sql`alter table org_foxtrot.workspaces add column x text`.execute(t.db);
     const later = `v${next.version}_to_v${next.version.replace(/\d+$/, (p) => String(Number(p) + 1))}_add_y.sql`;
     const dir = await copyMigrations({ [next.name]: ADD_X, [later]: '-- y\n\n-- target: tenant\nALTER TABLE workspaces ADD COLUMN y integer;\n' });
@@ -187,7 +194,7 @@ describe('migration status', () => {
     expect(await countPending(t.db, files)).toEqual({ platform: 1, tenant: 0 });
     expect(t.counter.count).toBe(1);
 
-    await seedOrganizations(t, Array.from({ length: 15 }, (_, i) => `counted-${i + 1}`));
+    await provisionOrganizations(t, Array.from({ length: 15 }, (_, i) => `counted-${i + 1}`));
     t.counter.reset();
     expect(await countPending(t.db, files)).toEqual({ platform: 1, tenant: 15 });
     expect(t.counter.count).toBe(1);

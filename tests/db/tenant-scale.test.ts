@@ -15,9 +15,7 @@ import { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { removeUser } from '../../src/users/user.manager.js';
 import { insertWorkspace } from '../../src/workspaces/workspace.dao.js';
-import { testKeyringJson } from '../support/accounts-seed.js';
-import { seedOrganization } from '../support/seed.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, provisionOrganization, type TestDb, testKeyringJson } from '../support/index.js';
 
 /**
  * An organization must cost the shared tables nothing: no trigger or
@@ -66,14 +64,14 @@ async function tenantObjectsOnPlatformTables(): Promise<string[]> {
 async function provisionMany(count: number, prefix: string, concurrency = 4): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < count) await seedOrganization(t, `${prefix}-${next++}`);
+    while (next < count) await provisionOrganization(t, `${prefix}-${next++}`);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 describe(`with ${ORGS} organizations`, () => {
   it('the shared tables carry the same triggers and constraints as with one, and no tenant object depends on them', async () => {
-    await seedOrganization(t, 'first');
+    await provisionOrganization(t, 'first');
     const withOne = await platformTableCosts();
 
     await provisionMany(ORGS - 1, 'scale');
@@ -121,7 +119,7 @@ describe('removing a user and deleting an organization', () => {
 
   beforeAll(async () => {
     if ((await otherTenantRelations('none')).size === 0) await provisionMany(20, 'neighbour');
-    org = await seedOrganization(t, 'leaving');
+    org = await provisionOrganization(t, 'leaving');
     recording = lockRecordingDb();
   });
   afterAll(() => recording.db.destroy());
@@ -167,7 +165,7 @@ describe('removing a user and deleting an organization', () => {
 
 describe('provisioning and logins', () => {
   it('do not wait on each other: while one organization is being created, another is created and a user logs in', async () => {
-    const member = await seedOrganization(t, 'member-org');
+    const member = await provisionOrganization(t, 'member-org');
     await insertUser(t.db, { organization_id: member.id, email: 'ada@member.test', role: 'owner', password_hash: await hashPassword(PASSWORD) });
     // The second pool gives up after 2 s of waiting for any lock instead of waiting for the open transaction.
     const impatient = new URL(t.url);

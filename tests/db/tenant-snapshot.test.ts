@@ -5,8 +5,7 @@ import { readMigrations, TENANT_SNAPSHOT_FILE } from '../../src/db/migration-fil
 import { migrate } from '../../src/db/migrator.js';
 import { readSchemaCatalog, type SchemaCatalog } from '../../src/db/schema-catalog.js';
 import { generateTenantSnapshot, loadTenantSnapshot } from '../../src/db/tenant-snapshot.js';
-import { columnsOf, copyMigrations, nextMigrationName, seedOrganization } from '../support/seed.js';
-import { createTestDb, MIGRATIONS_DIR, type TestDb } from '../support/test-db.js';
+import { columnsOf, copyMigrations, createTestDb, MIGRATIONS_DIR, nextMigrationName, provisionOrganization, type TestDb } from '../support/index.js';
 
 let t: TestDb;
 const tempDirs: string[] = [];
@@ -63,8 +62,8 @@ describe('the tenant snapshot', () => {
   });
 
   it('builds the same tables, columns, constraints, indexes and triggers as replaying the chain', async () => {
-    const replayed = await seedOrganization({ db: t.db, migrations: t.migrations }, 'replayed');
-    const fromSnapshot = await seedOrganization(t, 'from-snapshot');
+    const replayed = await provisionOrganization({ db: t.db, migrations: t.migrations }, 'replayed');
+    const fromSnapshot = await provisionOrganization(t, 'from-snapshot');
 
     const expected = await catalogOf(replayed.schema_name);
     expect(expected.tables.map((table) => table.name)).toEqual(['workspaces', 'data_sources', 'mappings', 'pipeline_jobs']);
@@ -73,14 +72,14 @@ describe('the tenant snapshot', () => {
 
   it('is one DDL statement batch: no tenant section of the chain is sent', async () => {
     t.counter.reset();
-    await seedOrganization(t, 'counted');
+    await provisionOrganization(t, 'counted');
     const sections = t.migrations.flatMap((f) => (f.sections.tenant ? [f.sections.tenant] : []));
     expect(t.counter.statements.filter((s) => sections.includes(s))).toEqual([]);
     expect(t.counter.statements.filter((s) => s.includes('CREATE TABLE'))).toHaveLength(1);
   });
 
   it('records the organization at every tenant version, in one statement', async () => {
-    const org = await seedOrganization(t, 'recorded');
+    const org = await provisionOrganization(t, 'recorded');
     const { rows } = await sql<{ version: string }>`
       select version from datalinx_platform.tenant_schema_version where organization_id = ${org.id} order by version`.execute(t.db);
     expect(rows.map((r) => r.version)).toEqual(t.migrations.filter((f) => f.sections.tenant).map((f) => f.version));
@@ -95,7 +94,7 @@ describe('the tenant snapshot', () => {
 
     const snapshot = await loadTenantSnapshot(dir, files);
     expect(snapshot?.version).toBe(t.tenantSnapshot?.version);
-    const org = await seedOrganization({ db: t.db, migrations: files, tenantSnapshot: snapshot }, 'longer-chain');
+    const org = await provisionOrganization({ db: t.db, migrations: files, tenantSnapshot: snapshot }, 'longer-chain');
 
     expect(await columnsOf(t.db, org.schema_name, 'workspaces')).toContain('color');
     const { rows } = await sql<{ n: number }>`

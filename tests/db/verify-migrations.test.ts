@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { verifyMigrations } from '../../src/db/verify-migrations.js';
-import { copyMigrations, nextMigrationName } from '../support/seed.js';
+import { copyMigrations, nextMigrationName } from '../support/index.js';
 
 const run = promisify(execFile);
 const tempDirs: string[] = [];

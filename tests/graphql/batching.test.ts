@@ -1,8 +1,7 @@
-import { globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+// The full tree (50 × (20 + 10) rows) costs about 8,800 complexity points, above the default 5,000.
+const { server, org } = useTestApi({ env: { GRAPHQL_MAX_COMPLEXITY: '20000' } });
 let workspaceIds: string[];
 
 const WORKSPACES = 50;
@@ -12,14 +11,11 @@ const JOBS = 10;
 const MAX_STATEMENTS = 10;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   const db = tenantDbOf(server, org);
   workspaceIds = await insertWorkspaces(db, WORKSPACES);
   await insertMappings(db, workspaceIds, MAPPINGS);
   await insertJobs(db, workspaceIds, JOBS, org.users.editor.id);
 });
-afterAll(() => server.close());
 
 const TREE = (n: number) => `{ workspaces(first: ${n}) { edges { node {
   name

@@ -1,17 +1,12 @@
 import { revealSecrets, type StoredConnectionConfig } from '../../src/data-sources/connection-config.js';
-import { createWorkspace, ERROR_FIELDS, gqlData, ISO_DATE, localId, mutate, rawGql, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { createWorkspace, ENTITY_ERROR_FIELDS, gqlData, ISO_DATE, localId, mutate, rawGql, tenantDbOf, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let workspaceId: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   workspaceId = await createWorkspace(server, org.users.editor.token, 'Sources');
 });
-afterAll(() => server.close());
 
 const DATA_SOURCE = `id name sourceType isActive createdAt lastSchemaRefresh
   workspace { id name }
@@ -25,10 +20,10 @@ const DATA_SOURCE = `id name sourceType isActive createdAt lastSchemaRefresh
   schemaCache { tables { schema name columns { name dataType nullable } } }`;
 
 const CREATE = `mutation($input: CreateDataSourceInput!) {
-  createDataSource(input: $input) { __typename ... on CreateDataSourcePayload { dataSource { ${DATA_SOURCE} } } ${ERROR_FIELDS} }
+  createDataSource(input: $input) { __typename ... on CreateDataSourcePayload { dataSource { ${DATA_SOURCE} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const UPDATE = `mutation($input: UpdateDataSourceInput!) {
-  updateDataSource(input: $input) { __typename ... on UpdateDataSourcePayload { dataSource { ${DATA_SOURCE} } } ${ERROR_FIELDS} }
+  updateDataSource(input: $input) { __typename ... on UpdateDataSourcePayload { dataSource { ${DATA_SOURCE} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 
 type Created = { dataSource: { id: string; connectionConfig: Record<string, unknown>; lastSchemaRefresh: string | null } };
@@ -204,7 +199,7 @@ describe('deactivateDataSource and workspace.dataSources(isActive)', () => {
     const kept = await add('kept');
     const retired = await add('retired');
 
-    const DEACTIVATE = `mutation($id: ID!) { deactivateDataSource(id: $id) { __typename ... on DeactivateDataSourcePayload { dataSource { id name isActive } } ${ERROR_FIELDS} } }`;
+    const DEACTIVATE = `mutation($id: ID!) { deactivateDataSource(id: $id) { __typename ... on DeactivateDataSourcePayload { dataSource { id name isActive } } ${ENTITY_ERROR_FIELDS} } }`;
     expect(await mutate(server, DEACTIVATE, { id: retired.dataSource.id }, org.users.editor.token)).toEqual({
       __typename: 'DeactivateDataSourcePayload',
       dataSource: { id: retired.dataSource.id, name: 'retired', isActive: false },

@@ -2,8 +2,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import { parse, print, type OperationDefinitionNode } from 'graphql';
 import { DASHBOARD_QUERY, SPA_QUERY } from '../../bench/scenarios/dashboard.js';
 import { buildServer } from '../../src/server.js';
-import { globalId, insertJobs, insertMappings, insertWorkspaces, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  globalId,
+  insertJobs,
+  insertMappings,
+  insertWorkspaces,
+  type SeededOrg,
+  seedOrganization,
+  startTestServer,
+  tenantDbOf,
+  type TestServer,
+} from '../support/index.js';
 
 /**
  * The default limits admit every operation the README and examples/operations

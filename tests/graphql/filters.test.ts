@@ -1,8 +1,6 @@
-import { createMapping, createWorkspace, errorsOf, globalId, gqlData, localId, mutate, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { createMapping, createWorkspace, errorsOf, globalId, gqlData, localId, mutate, tenantDbOf, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let ws1: string;
 let ws2: string;
 /** Global ID → the label a test names it by. */
@@ -12,8 +10,6 @@ type Page = { totalCount: number; edges: { node: { id: string } }[] };
 const labelled = (page: Page) => ({ totalCount: page.totalCount, labels: page.edges.map((e) => labels.get(e.node.id) ?? e.node.id) });
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   const token = org.users.editor.token;
   ws1 = await createWorkspace(server, token, 'One');
   ws2 = await createWorkspace(server, token, 'Two');
@@ -45,7 +41,6 @@ beforeAll(async () => {
     labels.set(globalId('PipelineJob', row.id), label);
   }
 });
-afterAll(() => server.close());
 
 const ws = (name: 'ws1' | 'ws2') => (name === 'ws1' ? ws1 : ws2);
 

@@ -1,14 +1,7 @@
-import { LEAK_PATTERN } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { LEAK_PATTERN, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
-});
-afterAll(() => server.close());
 
 async function request(path: string, init: RequestInit = {}) {
   const res = await fetch(`${server.url}${path}`, init);

@@ -1,18 +1,25 @@
-import { createMapping, createWorkspace, ERROR_FIELDS, globalId, gqlData, ISO_DATE, localId, mutate, NO_SUCH_UUID, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  ISO_DATE,
+  localId,
+  mutate,
+  NO_SUCH_UUID,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let workspaceId: string;
 let token: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   token = org.users.editor.token;
   workspaceId = await createWorkspace(server, token, 'Mappings');
 });
-afterAll(() => server.close());
 
 const MAPPING = `id version status sourceTable targetTable createdAt updatedAt
   fieldMappings { targetField source transform }
@@ -25,14 +32,14 @@ const MAPPING = `id version status sourceTable targetTable createdAt updatedAt
   workspace { id name }`;
 
 const payload = (name: string, input: string) => `mutation($input: ${input}) {
-  ${name}(input: $input) { __typename ... on ${name[0]!.toUpperCase()}${name.slice(1)}Payload { mapping { ${MAPPING} } } ${ERROR_FIELDS} }
+  ${name}(input: $input) { __typename ... on ${name[0]!.toUpperCase()}${name.slice(1)}Payload { mapping { ${MAPPING} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const CREATE = payload('createMapping', 'CreateMappingInput!');
 const UPDATE = payload('updateMapping', 'UpdateMappingInput!');
 const SET_STATUS = `mutation($id: ID!, $status: MappingStatus!) {
-  setMappingStatus(id: $id, status: $status) { __typename ... on SetMappingStatusPayload { mapping { status version } } ${ERROR_FIELDS} }
+  setMappingStatus(id: $id, status: $status) { __typename ... on SetMappingStatusPayload { mapping { status version } } ${ENTITY_ERROR_FIELDS} }
 }`;
-const DELETE = `mutation($id: ID!) { deleteMapping(id: $id) { __typename ... on DeleteMappingPayload { mapping { id targetTable } } ${ERROR_FIELDS} } }`;
+const DELETE = `mutation($id: ID!) { deleteMapping(id: $id) { __typename ... on DeleteMappingPayload { mapping { id targetTable } } ${ENTITY_ERROR_FIELDS} } }`;
 
 type MappingResult = { mapping: { id: string; version: number; updatedAt: string } & Record<string, unknown> };
 

@@ -1,13 +1,9 @@
-import { createJob, createMapping, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { createJob, createMapping, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID, useTestApi } from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   const token = org.users.editor.token;
   const workspace = await createWorkspace(server, token, 'Graph');
   const created = await mutate<{ dataSource: { id: string } }>(
@@ -18,7 +14,6 @@ beforeAll(async () => {
   );
   ids = { workspace, dataSource: created.dataSource.id, mapping: await createMapping(server, token, workspace, { targetTable: 'dim_graph' }), job: await createJob(server, token, workspace, 'FULL_REFRESH') };
 });
-afterAll(() => server.close());
 
 const NODE_FIELDS = `__typename id
   ... on Organization { slug }

@@ -1,20 +1,26 @@
-import { createWorkspace, errorsOf, globalId, gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createWorkspace,
+  errorsOf,
+  globalId,
+  gqlData,
+  insertJobs,
+  insertMappings,
+  insertWorkspaces,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 /** ws-001 (newest) … ws-007 (oldest). */
 let workspaceIds: string[];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   const db = tenantDbOf(server, org);
   workspaceIds = await insertWorkspaces(db, 7);
   await insertMappings(db, [workspaceIds[0]!], 25);
   await insertJobs(db, [workspaceIds[0]!], 5, org.users.editor.id);
 });
-afterAll(() => server.close());
 
 type PageInfo = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 type Connection = { totalCount: number; pageInfo: PageInfo; edges: { cursor: string; node: { name: string } }[] };

@@ -1,26 +1,33 @@
-import { createJob, createWorkspace, ERROR_FIELDS, globalId, gqlData, ISO_DATE, localId, mutate, NO_SUCH_UUID, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createJob,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  ISO_DATE,
+  localId,
+  mutate,
+  NO_SUCH_UUID,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 let workspaceId: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
   workspaceId = await createWorkspace(server, org.users.editor.token, 'Pipelines');
 });
-afterAll(() => server.close());
 
 const JOB = `id jobType status createdAt startedAt completedAt errorMessage
   runMetadata { rowsProcessed rowsFailed durationMs warehouseQueryId cancelledBy extra }
   workspace { id name }
   createdBy { id email }`;
 const CREATE = `mutation($workspaceId: ID!, $jobType: JobType!) {
-  createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { __typename ... on CreatePipelineJobPayload { pipelineJob { ${JOB} } } ${ERROR_FIELDS} }
+  createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { __typename ... on CreatePipelineJobPayload { pipelineJob { ${JOB} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const CANCEL = `mutation($id: ID!) {
-  cancelPipelineJob(id: $id) { __typename ... on CancelPipelineJobPayload { pipelineJob { id status completedAt runMetadata { cancelledBy } } } ${ERROR_FIELDS} }
+  cancelPipelineJob(id: $id) { __typename ... on CancelPipelineJobPayload { pipelineJob { id status completedAt runMetadata { cancelledBy } } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const GET = `query($id: ID!) { pipelineJob(id: $id) { ${JOB} } }`;
 

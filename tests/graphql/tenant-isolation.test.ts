@@ -1,7 +1,19 @@
-import { createJob, createMapping, createWorkspace, ERROR_FIELDS, globalId, gqlData, localId, mutate, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  localId,
+  mutate,
+  type SeededOrg,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
+const { server } = useTestApi({ organization: false });
 let a: SeededOrg;
 let b: SeededOrg;
 type Ids = { workspace: string; dataSource: string; mapping: string; job: string };
@@ -21,7 +33,6 @@ async function seedContent(org: SeededOrg, name: string): Promise<Ids> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
   a = await seedOrganization(server);
   b = await seedOrganization(server);
   aIds = await seedContent(a, 'Alpha');
@@ -29,7 +40,6 @@ beforeAll(async () => {
   await createMapping(server, b.users.editor.token, bIds.workspace, { targetTable: 'beta_extra' });
   await createJob(server, b.users.editor.token, bIds.workspace);
 });
-afterAll(() => server.close());
 
 const BY_ID = `query($w: ID!, $d: ID!, $m: ID!, $j: ID!) {
   workspace(id: $w) { name } dataSource(id: $d) { name } mapping(id: $m) { targetTable } pipelineJob(id: $j) { status }
@@ -103,7 +113,7 @@ describe('reading across organizations', () => {
 });
 
 describe("changing B's rows with A's token", () => {
-  const result = (name: string, args: string, params: string) => `mutation(${params}) { ${name}${args} { __typename ${ERROR_FIELDS} } }`;
+  const result = (name: string, args: string, params: string) => `mutation(${params}) { ${name}${args} { __typename ${ENTITY_ERROR_FIELDS} } }`;
   const notFound = (entityType: string, id: string) => ({ __typename: 'NotFoundError', code: 'NOT_FOUND', entityType, message: `${entityType} ${localId(id)} was not found` });
 
   it.each<[string, string, string, () => Record<string, unknown>, () => [string, string]]>([

@@ -1,27 +1,34 @@
-import { ERROR_FIELDS, createJob, createMapping, createWorkspace, gqlData, globalId, ISO_DATE, localId, mutate, NO_SUCH_UUID, tenantDbOf } from '../support/graphql-seed.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import {
+  createJob,
+  createMapping,
+  createWorkspace,
+  ENTITY_ERROR_FIELDS,
+  globalId,
+  gqlData,
+  ISO_DATE,
+  localId,
+  mutate,
+  NO_SUCH_UUID,
+  seedOrganization,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
 
-let server: TestServer;
-let org: SeededOrg;
+const { server, org } = useTestApi();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrganization(server);
-});
-afterAll(() => server.close());
 
 const WORKSPACE = `id name description targetSchemaId githubRepoUrl repoSubdirectory createdAt updatedAt
   settings { timezone defaultJobType retentionDays notificationEmails extra }`;
 const DEFAULT_SETTINGS = { timezone: 'UTC', defaultJobType: 'INCREMENTAL', retentionDays: 30, notificationEmails: [], extra: {} };
 
 const CREATE = `mutation($input: CreateWorkspaceInput!) {
-  createWorkspace(input: $input) { __typename ... on CreateWorkspacePayload { workspace { ${WORKSPACE} } } ${ERROR_FIELDS} }
+  createWorkspace(input: $input) { __typename ... on CreateWorkspacePayload { workspace { ${WORKSPACE} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const UPDATE = `mutation($input: UpdateWorkspaceInput!) {
-  updateWorkspace(input: $input) { __typename ... on UpdateWorkspacePayload { workspace { ${WORKSPACE} } } ${ERROR_FIELDS} }
+  updateWorkspace(input: $input) { __typename ... on UpdateWorkspacePayload { workspace { ${WORKSPACE} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const DELETE = `mutation($id: ID!) {
-  deleteWorkspace(id: $id) { __typename ... on DeleteWorkspacePayload { workspace { id name } } ${ERROR_FIELDS} }
+  deleteWorkspace(id: $id) { __typename ... on DeleteWorkspacePayload { workspace { id name } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const GET = `query($id: ID!) { workspace(id: $id) { ${WORKSPACE} } }`;
 

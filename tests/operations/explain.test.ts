@@ -6,11 +6,22 @@ import { createLogger } from '../../src/logger.js';
 import { formatExplainReport } from '../../src/operations/explain.command.js';
 import { ExplainError, explainOperation, type ExplainReport } from '../../src/operations/explain.js';
 import { tenantDb } from '../../src/tenancy/tenancy.js';
-import { insertJobs, insertMappings } from '../support/graphql-seed.js';
-import { adminCli, testKeyringJson } from '../support/accounts-seed.js';
-import { localId, newDataSource, newJob, newMapping, newWorkspace, seedWorld, type World } from '../support/security-fixtures.js';
-import { rejection } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  adminCli,
+  createDataSource,
+  createJob,
+  createMapping,
+  createWorkspace,
+  insertJobs,
+  insertMappings,
+  localId,
+  rejection,
+  seedWorld,
+  startTestServer,
+  testKeyringJson,
+  type TestServer,
+  type World,
+} from '../support/index.js';
 
 let server: TestServer;
 let world: World;
@@ -32,10 +43,10 @@ beforeAll(async () => {
   server = await startTestServer();
   world = await seedWorld(server, 'explain-org');
   const owner = world.callers.owner.token;
-  workspaceId = await newWorkspace(server, owner);
-  await newDataSource(server, owner, workspaceId);
-  await newMapping(server, owner, workspaceId);
-  await newJob(server, owner, workspaceId);
+  workspaceId = await createWorkspace(server, owner);
+  await createDataSource(server, owner, workspaceId);
+  await createMapping(server, owner, workspaceId);
+  await createJob(server, owner, workspaceId);
   const tenant = tenantDb(server.db.db, world.org.schema_name);
   await insertMappings(tenant, [localId(workspaceId)], 2000);
   await insertJobs(tenant, [localId(workspaceId)], 20_000, world.org.users.owner.id);

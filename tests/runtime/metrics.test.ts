@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
 import { buildMetricsServer, createMetrics } from '../../src/metrics/metrics.js';
 import { createLogger } from '../../src/logger.js';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/index.js';
 
 /** /metrics in Prometheus text format, read back with a Prometheus text parser. */
 let server: TestServer;

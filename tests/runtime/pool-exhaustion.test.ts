@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/test-server.js';
+import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/index.js';
 
 /**
  * Issue 14, item 7: a lock held on one tenant table, many concurrent reads.

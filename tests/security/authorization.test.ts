@@ -13,33 +13,26 @@ import * as users from '../../src/users/user.manager.js';
 import * as workspaces from '../../src/workspaces/workspace.manager.js';
 import {
   CALLER_KINDS,
+  type CallerKind,
+  createDataSource,
+  createJob,
+  createMapping,
   createServiceAccount,
+  createWorkspace,
   localId,
   mutationDocument,
   mutationNames,
-  newDataSource,
-  newJob,
-  newMapping,
   newUser,
-  newWorkspace,
   payloadTypeOf,
   resultOf,
   seedWorld,
   snapshot,
-  type CallerKind,
-  type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+  useWorld,
+} from '../support/index.js';
 import { MUTATIONS, expectedOutcome } from './mutation-catalogue.js';
 
-let server: TestServer;
-let world: World;
+const { server, world } = useWorld();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await seedWorld(server);
-});
-afterAll(() => server?.close());
 
 /** Authenticating with an API key stamps its last use; that is the only write a refused call may make. */
 function withoutKeyUse(s: Awaited<ReturnType<typeof snapshot>>, kind: CallerKind) {
@@ -89,11 +82,11 @@ describe('the managers refuse on their own, whatever the GraphQL layer lets thro
 
   beforeAll(async () => {
     const token = world.callers.editor.token;
-    const ws = await newWorkspace(server, token);
+    const ws = await createWorkspace(server, token);
     ids.workspace = localId(ws);
-    ids.dataSource = localId(await newDataSource(server, token, ws));
-    ids.mapping = localId(await newMapping(server, token, ws));
-    ids.job = localId(await newJob(server, token, ws));
+    ids.dataSource = localId(await createDataSource(server, token, ws));
+    ids.mapping = localId(await createMapping(server, token, ws));
+    ids.job = localId(await createJob(server, token, ws));
     ids.user = (await newUser(server, world.org, 'editor')).id;
     const sa = await createServiceAccount(server, world.callers.admin.token);
     ids.account = sa.id;

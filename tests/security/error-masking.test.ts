@@ -1,15 +1,5 @@
 import { sql } from 'kysely';
-import {
-  auditMark,
-  auditRowsSince,
-  internalsIn,
-  newMapping,
-  newWorkspace,
-  rowCounts,
-  seedWorld,
-  type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/test-server.js';
+import { auditMark, auditRowsSince, createMapping, createWorkspace, type GraphQLResponse, internalsIn, rowCounts, useWorld } from '../support/index.js';
 
 /**
  * An error nobody planned for (here: a tenant table that is gone) reaches the
@@ -17,20 +7,16 @@ import { startTestServer, type GraphQLResponse, type TestServer } from '../suppo
  * has the whole story under the same request id.
  */
 
-let server: TestServer;
-let world: World;
-let workspaceId: string;
 const logLines: string[] = [];
+const { server, world } = useWorld({ logLines });
+let workspaceId: string;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
-  world = await seedWorld(server);
-  workspaceId = await newWorkspace(server, world.callers.editor.token);
-  await newMapping(server, world.callers.editor.token, workspaceId);
+  workspaceId = await createWorkspace(server, world.callers.editor.token);
+  await createMapping(server, world.callers.editor.token, workspaceId);
   // test arrangement: a broken tenant, its mappings table dropped behind the application's back
   await sql`drop table ${sql.table(`${world.org.schema_name}.mappings`)}`.execute(server.db.db);
 });
-afterAll(() => server?.close());
 
 interface LogLine {
   level: number;

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { CLIENT_ERROR_CODES, ERROR_CODES, SERVER_ERROR_CODES } from '../../src/graphql/error-policy.js';
-import { newDataSource, newMapping, newWorkspace, seedWorld, type World } from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { createDataSource, createMapping, createWorkspace, seedWorld, startTestServer, type TestServer, type World } from '../support/index.js';
 
 /**
  * A generated corpus of hostile and malformed requests (fast-check, fixed
@@ -22,11 +21,11 @@ let ids: { workspace: string; dataSource: string; mapping: string };
 beforeAll(async () => {
   server = await startTestServer({}, { logLines });
   world = await seedWorld(server);
-  const workspace = await newWorkspace(server, world.callers.editor.token);
+  const workspace = await createWorkspace(server, world.callers.editor.token);
   ids = {
     workspace,
-    dataSource: await newDataSource(server, world.callers.editor.token, workspace),
-    mapping: await newMapping(server, world.callers.editor.token, workspace),
+    dataSource: await createDataSource(server, world.callers.editor.token, workspace),
+    mapping: await createMapping(server, world.callers.editor.token, workspace),
   };
 });
 afterAll(() => server?.close());

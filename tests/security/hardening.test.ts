@@ -5,17 +5,18 @@ import { ValidationError } from '../../src/errors.js';
 import {
   auditMark,
   auditRowsSince,
+  createDataSource,
+  createMapping,
+  createWorkspace,
   globalId,
   mutationNames,
-  newDataSource,
-  newMapping,
   newUser,
-  newWorkspace,
   seedWorld,
+  startTestServer,
+  type TestServer,
   unique,
   type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+} from '../support/index.js';
 
 /**
  * Reproductions of an outside attack run (issue 14): every bad input is a
@@ -105,7 +106,7 @@ describe('text PostgreSQL cannot store (lone surrogates, NUL) is refused at the 
   });
 
   it('in a Snowflake account', async () => {
-    const workspaceId = await newWorkspace(server, editor());
+    const workspaceId = await createWorkspace(server, editor());
     const q = `mutation($i: CreateDataSourceInput!) { createDataSource(input: $i) { ${REFUSED_FIELDS} } }`;
     const snowflake = { account: 'ab\udc00', database: 'd', warehouse: 'w', user: 'u', password: 'p' };
     expectRefusedInput(await post({ query: q, variables: { i: { workspaceId, name: 'sf', connectionConfig: { snowflake } } } }, editor()), [
@@ -136,7 +137,7 @@ describe('free-form JSON is bounded in depth and size', () => {
   });
 
   it('5,000 levels in a generic decorator config', async () => {
-    const workspaceId = await newWorkspace(server, editor());
+    const workspaceId = await createWorkspace(server, editor());
     const q = `mutation($i: CreateMappingInput!) { createMapping(input: $i) { ${REFUSED_FIELDS} } }`;
     const input = (deep: string) =>
       `{"workspaceId":"${workspaceId}","sourceTable":"s","targetTable":"t","fieldMappings":[{"targetField":"a","source":"b"}],"decorators":[{"generic":{"type":"x","config":${deep}}}]}`;
@@ -178,7 +179,7 @@ describe('client mistakes carry a client code, never INTERNAL_SERVER_ERROR', () 
     for (const id of ids) {
       expect((await post({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id } }, world.callers.admin.token)).body).toEqual({ data: { node: null } });
     }
-    const workspaceId = await newWorkspace(server, editor());
+    const workspaceId = await createWorkspace(server, editor());
     const many = await post({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: [...ids, workspaceId] } }, world.callers.admin.token);
     expect(many.body).toEqual({ data: { nodes: [null, null, { id: workspaceId }] } });
   });
@@ -266,9 +267,9 @@ describe('client errors are logged as one debug line, without a stack', () => {
 describe('an update with nothing to change', () => {
   it('every update mutation answers with the unchanged object: no write, no version bump, no audit entry', async () => {
     const { editor: ed, admin, owner } = world.callers;
-    const workspaceId = await newWorkspace(server, ed.token);
-    const dataSourceId = await newDataSource(server, ed.token, workspaceId);
-    const mappingId = await newMapping(server, ed.token, workspaceId);
+    const workspaceId = await createWorkspace(server, ed.token);
+    const dataSourceId = await createDataSource(server, ed.token, workspaceId);
+    const mappingId = await createMapping(server, ed.token, workspaceId);
     const member = await newUser(server, world.org, 'viewer');
     const cases: Record<string, { query: string; variables: Record<string, unknown>; token: string; select: (r: Record<string, unknown>) => unknown }> = {
       updateWorkspace: {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { globalId, type Caller } from '../support/security-fixtures.js';
+import { type Caller, globalId } from '../support/index.js';
 import { ACCOUNT_MUTATIONS } from './catalogue/account-mutations.js';
 import { DATA_MUTATIONS } from './catalogue/data-mutations.js';
 import type { Access, MutationCase } from './catalogue/types.js';

@@ -1,5 +1,4 @@
-import { seedWorld } from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { seedWorld, startTestServer, type TestServer } from '../support/index.js';
 
 /**
  * In production the server does not describe itself: no introspection, no

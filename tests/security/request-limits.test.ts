@@ -1,19 +1,12 @@
-import { internalsIn, rowCounts, seedWorld, type World } from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { internalsIn, rowCounts, useWorld } from '../support/index.js';
 
 /**
  * Requests that are malformed, oversized or too expensive are refused up
  * front with a client error: never a 500, never a trace, nothing written.
  */
 
-let server: TestServer;
-let world: World;
+const { server, world } = useWorld();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await seedWorld(server);
-});
-afterAll(() => server?.close());
 
 interface Raw {
   status: number;

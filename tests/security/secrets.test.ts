@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import {
-  PASSWORD,
-  newUser,
-  newWorkspace,
-  seedWorld,
-  totp,
-  type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { createWorkspace, newUser, PASSWORD, totp, useWorld } from '../support/index.js';
 
 /**
  * Secrets go in and never come out: not in any answer but the one that hands
@@ -17,9 +9,8 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
  * database.
  */
 
-let server: TestServer;
-let world: World;
 const logLines: string[] = [];
+const { server, world } = useWorld({ logLines });
 
 /** Each secret, and the label of the one response allowed to show it (none for those a client only sends). */
 const secrets = new Map<string, string | null>();
@@ -51,16 +42,13 @@ const DS_FIELDS = `id name connectionConfig { __typename
   ... on SnowflakeConnectionConfig { account user hasPassword hasPrivateKey }
   ... on ApiConnectionConfig { baseUrl authType username headers hasToken } }`;
 
-beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
-  world = await seedWorld(server);
-});
-afterAll(() => server?.close());
 
 describe('secrets never leak', () => {
   it('data source credentials, API keys, sessions, MFA secrets, recovery codes and passwords go through every path', async () => {
     const { editor, admin } = world.callers;
-    const ws = await newWorkspace(server, editor.token);
+    // Bearer tokens travel in the Authorization header, which the log never shows.
+    for (const bearer of [editor.token, admin.token]) secrets.set(bearer, null);
+    const ws = await createWorkspace(server, editor.token);
     const configs = [
       { postgresql: { host: 'db.example.com', database: 'crm', user: 'reader', password: secret('pg-password') } },
       { snowflake: { account: 'acme', warehouse: 'WH', database: 'RAW', user: 'loader', password: secret('sf-password'), privateKey: `-----BEGIN PRIVATE KEY-----${secret('sf-key')}-----END PRIVATE KEY-----` } },

@@ -2,22 +2,23 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import {
   CALLER_KINDS,
+  type CallerKind,
+  createDataSource,
+  createJob,
+  createMapping,
   createServiceAccount,
+  createWorkspace,
   globalId,
   inputLeaves,
   localId,
   mutationDocument,
-  newDataSource,
-  newJob,
-  newMapping,
-  newWorkspace,
+  propertyParams,
   seedWorld,
   snapshot,
   typenameOf,
-  type CallerKind,
+  useTestApi,
   type World,
-} from '../support/security-fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+} from '../support/index.js';
 import { MUTATIONS, NO_SUCH_ID } from './mutation-catalogue.js';
 
 /**
@@ -26,7 +27,7 @@ import { MUTATIONS, NO_SUCH_ID } from './mutation-catalogue.js';
  * not exist, and B's rows stay as they were.
  */
 
-let server: TestServer;
+const { server } = useTestApi({ organization: false });
 let a: World;
 let b: World;
 /** B's global ids, the first of each type being the one most paths target. */
@@ -37,21 +38,19 @@ let bFingerprints: string[];
 const B_MARK = 'bravo-only';
 
 beforeAll(async () => {
-  server = await startTestServer();
   a = await seedWorld(server);
   b = await seedWorld(server);
   const token = b.callers.editor.token;
-  const ws = await newWorkspace(server, token, `${B_MARK} workspace`);
-  const ds = await newDataSource(server, token, ws, undefined, `${B_MARK} source`);
-  const mapping = await newMapping(server, token, ws, `${B_MARK}_table`);
-  const job = await newJob(server, token, ws);
+  const ws = await createWorkspace(server, token, `${B_MARK} workspace`);
+  const ds = await createDataSource(server, token, ws, undefined, `${B_MARK} source`);
+  const mapping = await createMapping(server, token, ws, { targetTable: `${B_MARK}_table` });
+  const job = await createJob(server, token, ws);
   const sa = await createServiceAccount(server, b.callers.admin.token);
   const users = Object.values(b.org.users).map((u) => globalId('User', u.id));
   bIds = [ws, ds, mapping, job, sa.globalId, sa.keyId, globalId('Organization', b.org.id), ...users, globalId('ServiceAccount', b.callers.serviceAccount.actorId)];
   bFingerprints = [...bIds, ...bIds.map(localId), B_MARK, b.org.slug, ...Object.values(b.org.users).map((u) => u.email)];
-  await newWorkspace(server, a.callers.editor.token, 'alpha workspace');
+  await createWorkspace(server, a.callers.editor.token, 'alpha workspace');
 });
-afterAll(() => server?.close());
 
 /** Everything of B's: its tenant schema, and its rows in the platform tables. */
 async function footprintOfB() {
@@ -178,12 +177,12 @@ describe('tenant isolation, as a property', () => {
 
   it('the paths do reach what A owns (the property is not vacuous)', async () => {
     const token = a.callers.owner.token;
-    const ws = await newWorkspace(server, a.callers.editor.token, 'alpha control');
+    const ws = await createWorkspace(server, a.callers.editor.token, 'alpha control');
     const own: [string, string][] = [
       ['workspace', ws],
-      ['dataSource', await newDataSource(server, a.callers.editor.token, ws)],
-      ['mapping', await newMapping(server, a.callers.editor.token, ws)],
-      ['pipelineJob', await newJob(server, a.callers.editor.token, ws)],
+      ['dataSource', await createDataSource(server, a.callers.editor.token, ws)],
+      ['mapping', await createMapping(server, a.callers.editor.token, ws)],
+      ['pipelineJob', await createJob(server, a.callers.editor.token, ws)],
       ['node', ws],
       ['nodes', ws],
       ['mappings(workspaceId)', ws],
@@ -219,7 +218,7 @@ describe('tenant isolation, as a property', () => {
           expect(await footprintOfB()).toEqual(before);
         },
       ),
-      { numRuns: 50 },
+      propertyParams(50),
     );
   });
 });

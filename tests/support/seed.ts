@@ -1,15 +1,33 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { hashPassword } from '../../src/auth/passwords.js';
 import { systemScope } from '../../src/auth/scope.js';
-import type { PlatformDatabase } from '../../src/db/database.js';
-import { readMigrations, type MigrationFile } from '../../src/db/migration-files.js';
+import { platform, type PlatformDatabase, type TenantDb } from '../../src/db/database.js';
+import type { MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
+import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
 import type { TenantSnapshot } from '../../src/db/tenant-snapshot.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
-import { Tenant } from '../../src/tenancy/tenant.js';
-import { MIGRATIONS_DIR } from './test-db.js';
+import { issueTokens } from '../../src/sessions/session.manager.js';
+import { Tenant, type TenantOrganization } from '../../src/tenancy/tenant.js';
+import { insertUser } from '../../src/users/user.dao.js';
+import { ERROR_FIELDS, globalId, localId, mutate } from './graphql.js';
+import type { TestServer } from './test-server.js';
+
+/**
+ * Building scenarios: organizations (bare, or with a user of each role),
+ * users, and workspaces, data sources, mappings, jobs and service accounts
+ * created through the API as their owners would; bulk rows for paging tests.
+ */
+
+let counter = 0;
+/** A name no other test used, e.g. for emails and slugs (lowercase, digits, hyphens). */
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${randomUUID().slice(0, 6)}`;
+
+/** A password that meets the policy (12 to 128 characters). */
+export const PASSWORD = 'correct horse battery staple';
+
+// ---- organizations ------------------------------------------------------------------------------
 
 export interface Provisioning {
   db: Kysely<PlatformDatabase>;
@@ -20,71 +38,171 @@ export interface Provisioning {
 /** The operator's scope (as the admin CLI has it) over a database. */
 export const operatorScope = (system: Provisioning) => systemScope({ system }, 'test');
 
-/** An organization with its schema, created the way the admin CLI does it. */
-export async function seedOrganization(deps: Provisioning, slug: string, name = `Org ${slug}`): Promise<OrganizationRow> {
+/** An organization with its schema and no users, created the way the admin CLI does it. */
+export function provisionOrganization(deps: Provisioning, slug = unique('org'), name = `Org ${slug}`): Promise<OrganizationRow> {
   return createOrganization(operatorScope(deps), { name, slug });
 }
 
-/** Several organizations at once, returned in the order of `slugs`. */
-export async function seedOrganizations(deps: Provisioning, slugs: readonly string[]): Promise<OrganizationRow[]> {
+/** Several organizations, one after the other, returned in the order of `slugs`. */
+export async function provisionOrganizations(deps: Provisioning, slugs: readonly string[]): Promise<OrganizationRow[]> {
   const orgs: OrganizationRow[] = [];
-  for (const slug of slugs) orgs.push(await seedOrganization(deps, slug));
+  for (const slug of slugs) orgs.push(await provisionOrganization(deps, slug));
   return orgs;
 }
 
-export function tenantOf(db: Kysely<PlatformDatabase>, org: OrganizationRow): Tenant {
+/** An access token of a real session of the user (access tokens die with their session). */
+export async function sessionToken(server: Pick<TestServer, 'services' | 'db'>, user: UserRow): Promise<string> {
+  return (await issueTokens(systemScope(server.services, 'test'), server.db.db, user)).accessToken;
+}
+
+export interface SeededOrg {
+  id: string;
+  slug: string;
+  schema_name: string;
+  users: Record<UserRole, { id: string; email: string; token: string }>;
+}
+
+/** An organization with one user of each role (no passwords) and an access token for each. */
+export async function seedOrganization(server: TestServer, slug = unique('org')): Promise<SeededOrg> {
+  const org = await provisionOrganization(server.db, slug);
+  const users = {} as SeededOrg['users'];
+  for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
+    const email = `${role}@${slug}.test`;
+    const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
+    users[role] = { id: user.id, email, token: await sessionToken(server, user) };
+  }
+  return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
+}
+
+/** The organization's handle, as a request gets it. */
+export function tenantOf<O extends TenantOrganization>(db: Kysely<PlatformDatabase>, org: O): Tenant<O> {
   return new Tenant(db, org);
 }
 
-/** A temp copy of migrations/, plus `extra` files (name → text) written beside them. */
-export async function copyMigrations(extra: Record<string, string> = {}): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'datalinx-migrations-'));
-  await cp(MIGRATIONS_DIR, dir, { recursive: true });
-  for (const [name, text] of Object.entries(extra)) await writeFile(path.join(dir, name), text);
-  return dir;
+/** The organization's schema-scoped tables, for arranging rows and reading them back. */
+export function tenantDbOf(server: TestServer, org: SeededOrg): TenantDb {
+  return tenantOf(server.db.db, org).db;
 }
 
-/** Column names of a table in one schema, from information_schema. */
-export async function columnsOf(db: Kysely<PlatformDatabase>, schema: string, table: string): Promise<string[]> {
-  // test: column names of a table
-  const { rows } = await sql<{ column_name: string }>`
-    select column_name from information_schema.columns
-    where table_schema = ${schema} and table_name = ${table} order by ordinal_position`.execute(db);
-  return rows.map((r) => r.column_name);
+// ---- users --------------------------------------------------------------------------------------
+
+/** A user of the organization, inserted directly; with a password when given. */
+export async function newUser(server: TestServer, org: SeededOrg, role: UserRole = 'editor', password?: string) {
+  const email = `${unique('user')}@example.test`;
+  const user = await insertUser(server.db.db, {
+    organization_id: org.id,
+    email,
+    role,
+    display_name: 'New user',
+    password_hash: password ? await hashPassword(password) : null,
+  });
+  return { id: user.id, globalId: globalId('User', user.id), email, token: await sessionToken(server, user) };
 }
 
-export async function schemaExists(db: Kysely<PlatformDatabase>, schema: string): Promise<boolean> {
-  // test: does the schema exist
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_namespace where nspname = ${schema}`.execute(db);
-  return rows[0]?.n === 1;
+/** Gives a user a password, as acceptInvitation would. */
+export async function setPassword(server: TestServer, userId: string, password = PASSWORD): Promise<void> {
+  await platform(server.db.db).updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', userId).execute();
 }
 
-export async function tableExists(db: Kysely<PlatformDatabase>, qualifiedName: string): Promise<boolean> {
-  // test: does the table exist
-  const { rows } = await sql<{ found: boolean }>`select to_regclass(${qualifiedName}) is not null as found`.execute(db);
-  return rows[0]?.found ?? false;
+export function userRow(server: TestServer, id: string): Promise<UserRow> {
+  return platform(server.db.db).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** The real folder's files as schema_version records them, oldest first. */
-export async function folderHistory(): Promise<{ version: string; file_name: string }[]> {
-  const files = await readMigrations(MIGRATIONS_DIR);
-  return files.map((f) => ({ version: f.version, file_name: f.fileName }));
+// ---- entities through the API -------------------------------------------------------------------
+
+/** Runs a create mutation and returns the global ID of what it created; fails the test on a typed error. */
+async function created(server: TestServer, token: string, document: string, variables: Record<string, unknown>): Promise<string> {
+  const r = await mutate<Record<string, unknown>>(server, document, variables, token);
+  const node = Object.values(r).find((v): v is { id: string } => typeof v === 'object' && v !== null && 'id' in v);
+  if (!node) throw new Error(`creating failed: ${JSON.stringify(r)}`);
+  return node.id;
 }
 
-/** The name of a file that would extend the real folder's chain by one patch version. */
-export async function nextMigrationName(description: string): Promise<{ name: string; version: string }> {
-  const latest = (await readMigrations(MIGRATIONS_DIR)).at(-1)!.version;
-  const [major, minor, patch] = latest.split('.').map(Number) as [number, number, number];
-  const version = `${major}.${minor}.${patch + 1}`;
-  return { name: `v${latest}_to_v${version}_${description}.sql`, version };
+/** Creates a workspace through the API and returns its global ID. */
+export const createWorkspace = (server: TestServer, token: string, name = unique('ws'), extra: Record<string, unknown> = {}) =>
+  created(server, token, `mutation($input: CreateWorkspaceInput!) {
+    createWorkspace(input: $input) { ... on CreateWorkspacePayload { workspace { id } } ${ERROR_FIELDS} }
+  }`, { input: { name, ...extra } });
+
+export const POSTGRES_CONFIG = { postgresql: { host: 'db.example.com', port: 5432, database: 'crm', user: 'reader', sslMode: 'require', password: 'pg-password' } };
+
+/** Creates a data source through the API and returns its global ID. */
+export const createDataSource = (server: TestServer, token: string, workspaceId: string, connectionConfig: object = POSTGRES_CONFIG, name = unique('ds')) =>
+  created(server, token, `mutation($input: CreateDataSourceInput!) {
+    createDataSource(input: $input) { ... on CreateDataSourcePayload { dataSource { id } } ${ERROR_FIELDS} }
+  }`, { input: { workspaceId, name, connectionConfig } });
+
+export interface MappingInput {
+  targetTable: string;
+  sourceTable: string;
+  fieldMappings: unknown[];
+  decorators: unknown[];
+  cteDefinitions: unknown[];
 }
 
-/** What a promise rejected with; fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
+/** Creates a mapping through the API (customers → dim_customer unless `input` says otherwise) and returns its global ID. */
+export const createMapping = (server: TestServer, token: string, workspaceId: string, input: Partial<MappingInput> = {}) =>
+  created(server, token, `mutation($input: CreateMappingInput!) {
+    createMapping(input: $input) { ... on CreateMappingPayload { mapping { id } } ${ERROR_FIELDS} }
+  }`, { input: { workspaceId, targetTable: 'dim_customer', sourceTable: 'customers', fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }], ...input } });
+
+/** Queues a job through the API and returns its global ID. */
+export const createJob = (server: TestServer, token: string, workspaceId: string, jobType = 'INCREMENTAL') =>
+  created(server, token, `mutation($workspaceId: ID!, $jobType: JobType!) {
+    createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { ... on CreatePipelineJobPayload { pipelineJob { id } } ${ERROR_FIELDS} }
+  }`, { workspaceId, jobType });
+
+/** Creates a service account through the API: its API key, global and database ids, and the key's id. */
+export async function createServiceAccount(server: TestServer, adminToken: string, role = 'EDITOR') {
+  const r = await mutate<{ apiKey?: string; serviceAccount?: { id: string; keys: { id: string }[] } }>(
+    server,
+    `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { ... on ApiKeyPayload { apiKey serviceAccount { id keys { id } } } ${ERROR_FIELDS} } }`,
+    { input: { name: unique('robot'), role } },
+    adminToken,
+  );
+  if (!r.apiKey || !r.serviceAccount) throw new Error(`createServiceAccount failed: ${JSON.stringify(r)}`);
+  return { apiKey: r.apiKey, globalId: r.serviceAccount.id, id: localId(r.serviceAccount.id), keyId: r.serviceAccount.keys[0]!.id };
 }
+
+// ---- bulk rows ----------------------------------------------------------------------------------
+
+/** Workspaces inserted in one statement, one minute apart; their ids, newest first. */
+export async function insertWorkspaces(db: TenantDb, count: number, prefix = 'ws'): Promise<string[]> {
+  const rows = await db
+    .insertInto('workspaces')
+    .columns(['name', 'created_at'] as never)
+    // test seed: workspaces with strictly decreasing created_at
+    .expression(sql`select ${prefix} || '-' || lpad(g::text, 3, '0'), now() - g * interval '1 minute' from generate_series(1, ${count}) g`)
+    .returning(['id', 'created_at'])
+    .execute();
+  return rows.sort((a, b) => b.created_at.getTime() - a.created_at.getTime()).map((r) => r.id);
+}
+
+/** `perWorkspace` mappings for each workspace given, one second apart, in one statement. */
+export async function insertMappings(db: TenantDb, workspaceIds: readonly string[], perWorkspace: number): Promise<void> {
+  await db
+    .insertInto('mappings')
+    .columns(['workspace_id', 'target_table', 'source_table', 'field_mappings', 'created_at'] as never)
+    // test seed: mappings per workspace
+    .expression(
+      sql`select w.id, 'target_' || g, 'source_' || g,
+                 jsonb_build_object('id', jsonb_build_object('source', 'src_id', 'transform', null)),
+                 now() - g * interval '1 second'
+          from unnest(${[...workspaceIds]}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`,
+    )
+    .execute();
+}
+
+/** `perWorkspace` completed jobs for each workspace given, created by `userId`, in one statement. */
+export async function insertJobs(db: TenantDb, workspaceIds: readonly string[], perWorkspace: number, userId: string): Promise<void> {
+  await db
+    .insertInto('pipeline_jobs')
+    .columns(['workspace_id', 'job_type', 'status', 'created_by', 'created_at'] as never)
+    // test seed: finished jobs per workspace
+    .expression(
+      sql`select w.id, 'incremental', 'completed', ${userId}::uuid, now() - g * interval '1 second'
+          from unnest(${[...workspaceIds]}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`,
+    )
+    .execute();
+}
+

@@ -64,9 +64,9 @@ export function openCounted(url: string, pool_: Partial<PoolSettings> = {}): { d
   return { db: createDb(pool), pool, counter };
 }
 
-/** A database of this test file's own, migrated to the newest version. */
-export async function createTestDb(opts: { migrate?: boolean; pool?: Partial<PoolSettings> } = {}): Promise<TestDb> {
-  const { url, name } = await createEmptyDatabase();
+/** A database of this test file's own, migrated to the newest version; or a pool on an existing one (`url`). */
+export async function createTestDb(opts: { migrate?: boolean; url?: string; pool?: Partial<PoolSettings> } = {}): Promise<TestDb> {
+  const { url, name } = opts.url ? { url: opts.url, name: new URL(opts.url).pathname.slice(1) } : await createEmptyDatabase();
   const { db, pool, counter } = openCounted(url, opts.pool);
   if (opts.migrate ?? true) await migrate(db, { dir: MIGRATIONS_DIR });
   const migrations: MigrationFile[] = await readMigrations(MIGRATIONS_DIR);

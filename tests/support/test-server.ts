@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { systemScope, type AppServices } from '../../src/auth/scope.js';
+import type { AppServices } from '../../src/auth/scope.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { Keyring } from '../../src/crypto/keyring.js';
-import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
-import { issueTokens } from '../../src/sessions/session.manager.js';
 import { createLogger } from '../../src/logger.js';
-import * as organizations from '../../src/organizations/organization.manager.js';
-import { insertUser } from '../../src/users/user.dao.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import { createTestDb, type TestDb } from './test-db.js';
@@ -81,30 +77,4 @@ export async function startTestServer(
       await db.close();
     },
   };
-}
-
-export interface SeededOrg {
-  id: string;
-  slug: string;
-  schema_name: string;
-  users: Record<UserRole, { id: string; email: string; token: string }>;
-}
-
-/** An access token of a real session of the user (access tokens die with their session). */
-export async function sessionToken(server: Pick<TestServer, 'services' | 'db'>, user: UserRow): Promise<string> {
-  return (await issueTokens(systemScope(server.services, 'test'), server.db.db, user)).accessToken;
-}
-
-let orgCounter = 0;
-
-/** An organization with one user of each role and a token for each. */
-export async function seedOrganization(server: TestServer, slug = `org-${process.pid}-${++orgCounter}`): Promise<SeededOrg> {
-  const org = await organizations.createOrganization(systemScope(server.services, 'test'), { name: `Org ${slug}`, slug });
-  const users = {} as SeededOrg['users'];
-  for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
-    const email = `${role}@${slug}.test`;
-    const user = await insertUser(server.db.db, { organization_id: org.id, email, role, display_name: `${role} of ${slug}` });
-    users[role] = { id: user.id, email, token: await sessionToken(server, user) };
-  }
-  return { id: org.id, slug: org.slug, schema_name: org.schema_name, users };
 }

@@ -1,17 +1,18 @@
 import { sql } from 'kysely';
 import {
-  PASSWORD,
   createServiceAccount,
   localId,
   login,
   newUser,
+  PASSWORD,
   resetMfa,
   setPassword,
+  signIn,
   totp,
   turnOnMfa,
   unique,
   type World,
-} from '../../support/security-fixtures.js';
+} from '../../support/index.js';
 import { admin, audit, fromCaller, fromResult, fromSubject, orgId, type Arranged, type MutationCase } from './types.js';
 
 /** The mutations on people, service accounts and the organization, your own account, and signing in. */
@@ -31,8 +32,7 @@ async function serviceAccountOf(w: World) {
 /** A user who signed in with a password and holds a refresh token. */
 async function signedInUser(w: World) {
   const u = await newUser(w.server, w.org, 'viewer', PASSWORD);
-  const answer = await login(w.server, u.email, PASSWORD);
-  return { ...u, refreshToken: answer.session!.refreshToken };
+  return { ...u, refreshToken: (await signIn(w.server, u.email, PASSWORD)).refreshToken };
 }
 
 export const ACCOUNT_MUTATIONS: Record<string, MutationCase> = {
@@ -199,7 +199,8 @@ export const ACCOUNT_MUTATIONS: Record<string, MutationCase> = {
       const u = await newUser(w.server, w.org, 'viewer', PASSWORD);
       const { secret } = await turnOnMfa(w.server, u.token);
       const answer = await login(w.server, u.email, PASSWORD);
-      return { variables: { challenge: answer.mfaChallenge!.challenge, code: totp(secret, Date.now() + 30_000) }, subject: u.id };
+      if (!('mfaChallenge' in answer) || !answer.mfaChallenge) throw new Error(`login did not ask for MFA: ${JSON.stringify(answer)}`);
+      return { variables: { challenge: answer.mfaChallenge.challenge, code: totp(secret, Date.now() + 30_000) }, subject: u.id };
     },
     audit: [audit('auth.login', 'User', fromSubject, 'subject')],
   },

@@ -1,4 +1,4 @@
-import { POSTGRES_CONFIG, localId, newDataSource, newJob, newMapping, newWorkspace, unique } from '../../support/security-fixtures.js';
+import { createDataSource, createJob, createMapping, createWorkspace, localId, POSTGRES_CONFIG, unique } from '../../support/index.js';
 import { audit, editor, fromResult, fromSubject, type MutationCase } from './types.js';
 
 /** The mutations on workspaces, data sources, mappings and jobs: editors and up. */
@@ -43,7 +43,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     access: 'editor',
     select: 'workspace { id name }',
     arrange: async (w) => {
-      const id = await newWorkspace(w.server, editor(w));
+      const id = await createWorkspace(w.server, editor(w));
       return { variables: { input: { id, name: unique('renamed'), ...WORKSPACE_FIELDS } }, subject: localId(id) };
     },
     audit: [audit('workspace.update', 'Workspace', fromSubject)],
@@ -52,7 +52,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     access: 'editor',
     select: 'workspace { id }',
     arrange: async (w) => {
-      const id = await newWorkspace(w.server, editor(w));
+      const id = await createWorkspace(w.server, editor(w));
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('workspace.delete', 'Workspace', fromSubject)],
@@ -62,7 +62,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     select: 'dataSource { id name }',
     variants: CONNECTION_CONFIGS.length,
     arrange: async (w, _c, variant) => {
-      const workspaceId = await newWorkspace(w.server, editor(w));
+      const workspaceId = await createWorkspace(w.server, editor(w));
       return { variables: { input: { workspaceId, name: unique('ds'), connectionConfig: CONNECTION_CONFIGS[variant], schemaCache: SCHEMA_CACHE } } };
     },
     audit: [audit('dataSource.create', 'DataSource', fromResult('dataSource', 'id'))],
@@ -73,7 +73,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     variants: CONNECTION_CONFIGS.length,
     arrange: async (w, _c, variant) => {
       const config = CONNECTION_CONFIGS[variant]!;
-      const id = await newDataSource(w.server, editor(w), await newWorkspace(w.server, editor(w)), config);
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)), config);
       return { variables: { input: { id, name: unique('renamed'), connectionConfig: config, schemaCache: SCHEMA_CACHE } }, subject: localId(id) };
     },
     audit: [audit('dataSource.update', 'DataSource', fromSubject)],
@@ -82,7 +82,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     access: 'editor',
     select: 'dataSource { id isActive }',
     arrange: async (w) => {
-      const id = await newDataSource(w.server, editor(w), await newWorkspace(w.server, editor(w)));
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)));
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('dataSource.deactivate', 'DataSource', fromSubject)],
@@ -90,14 +90,14 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   createMapping: {
     access: 'editor',
     select: 'mapping { id }',
-    arrange: async (w) => ({ variables: { input: { workspaceId: await newWorkspace(w.server, editor(w)), ...MAPPING_FIELDS } } }),
+    arrange: async (w) => ({ variables: { input: { workspaceId: await createWorkspace(w.server, editor(w)), ...MAPPING_FIELDS } } }),
     audit: [audit('mapping.create', 'Mapping', fromResult('mapping', 'id'))],
   },
   updateMapping: {
     access: 'editor',
     select: 'mapping { id version }',
     arrange: async (w) => {
-      const id = await newMapping(w.server, editor(w), await newWorkspace(w.server, editor(w)));
+      const id = await createMapping(w.server, editor(w), await createWorkspace(w.server, editor(w)));
       return { variables: { input: { id, expectedVersion: 1, ...MAPPING_FIELDS } }, subject: localId(id) };
     },
     audit: [audit('mapping.update', 'Mapping', fromSubject)],
@@ -106,7 +106,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     access: 'editor',
     select: 'mapping { id status }',
     arrange: async (w) => {
-      const id = await newMapping(w.server, editor(w), await newWorkspace(w.server, editor(w)));
+      const id = await createMapping(w.server, editor(w), await createWorkspace(w.server, editor(w)));
       return { variables: { id, status: 'ACTIVE' }, subject: localId(id) };
     },
     audit: [audit('mapping.setStatus', 'Mapping', fromSubject)],
@@ -115,7 +115,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     access: 'editor',
     select: 'mapping { id }',
     arrange: async (w) => {
-      const id = await newMapping(w.server, editor(w), await newWorkspace(w.server, editor(w)));
+      const id = await createMapping(w.server, editor(w), await createWorkspace(w.server, editor(w)));
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('mapping.delete', 'Mapping', fromSubject)],
@@ -123,14 +123,14 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   createPipelineJob: {
     access: 'editor',
     select: 'pipelineJob { id status }',
-    arrange: async (w) => ({ variables: { workspaceId: await newWorkspace(w.server, editor(w)), jobType: 'FULL_REFRESH' } }),
+    arrange: async (w) => ({ variables: { workspaceId: await createWorkspace(w.server, editor(w)), jobType: 'FULL_REFRESH' } }),
     audit: [audit('pipelineJob.create', 'PipelineJob', fromResult('pipelineJob', 'id'))],
   },
   cancelPipelineJob: {
     access: 'editor',
     select: 'pipelineJob { id status }',
     arrange: async (w) => {
-      const id = await newJob(w.server, editor(w), await newWorkspace(w.server, editor(w)));
+      const id = await createJob(w.server, editor(w), await createWorkspace(w.server, editor(w)));
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('pipelineJob.cancel', 'PipelineJob', fromSubject)],

@@ -1,4 +1,4 @@
-import { localId, type Caller, type Result, type World } from '../../support/security-fixtures.js';
+import { type Caller, localId, type Result, type World } from '../../support/index.js';
 
 /** The shape of a catalogue entry (see ../mutation-catalogue.ts) and the helpers entries share. */
 

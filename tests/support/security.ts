@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { getNamedType, isInputObjectType, isListType, isNonNullType, isObjectType, isUnionType, type GraphQLField, type GraphQLInputType, type GraphQLObjectType } from 'graphql';
 import { sql } from 'kysely';
-import { Secret, TOTP } from 'otpauth';
-import { hashPassword } from '../../src/auth/passwords.js';
 import type { UserRole } from '../../src/db/tables/users.table.js';
 import { schema } from '../../src/graphql/schema.js';
-import { insertUser } from '../../src/users/user.dao.js';
-import { seedOrganization, sessionToken, type GraphQLResponse, type SeededOrg, type TestServer } from './test-server.js';
+import { createServiceAccount, seedOrganization, type SeededOrg } from './seed.js';
+import { lateBound, useTestApi, type TestApiOptions } from './fixtures.js';
+import type { TestServer } from './test-server.js';
 
 /**
  * Helpers of the security suite (tests/security): callers of every kind, the
@@ -32,28 +30,6 @@ export interface World {
   callers: Record<CallerKind, Caller>;
 }
 
-let counter = 0;
-/** A name no other test used, e.g. for emails and slugs (lowercase, digits, hyphens). */
-export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${randomUUID().slice(0, 6)}`;
-
-export const globalId = (typename: string, id: string) => Buffer.from(`${typename}:${id}`).toString('base64url');
-export const localId = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!;
-export const typenameOf = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[0]!;
-
-/** The result of a mutation in a response: the one field of `data`. */
-export type Result = Record<string, unknown> & { __typename?: string };
-
-/** Runs a request that must not fail at the GraphQL level; returns `data`. */
-export async function gqlOk<T = Record<string, unknown>>(server: TestServer, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const res = await server.gql<T>(query, variables, token);
-  if (res.status !== 200 || res.body.errors?.length) throw new Error(`request failed (${res.status}): ${JSON.stringify(res.body.errors)}`);
-  return res.body.data as T;
-}
-
-/** The (only) root field of a response's data. */
-export const resultOf = (res: GraphQLResponse): Result | boolean | null =>
-  (res.body.data ? (Object.values(res.body.data)[0] as Result | boolean) : null);
-
 /** An organization with a user of each role and an editor service account. */
 export async function seedWorld(server: TestServer, slug?: string): Promise<World> {
   const org = await seedOrganization(server, slug);
@@ -65,71 +41,6 @@ export async function seedWorld(server: TestServer, slug?: string): Promise<Worl
   const sa = await createServiceAccount(server, org.users.admin.token, 'EDITOR');
   callers.serviceAccount = { kind: 'serviceAccount', role: 'editor', token: sa.apiKey, userId: null, actorId: sa.id };
   return { server, org, callers };
-}
-
-// ---- entities, created through the API as their owners would --------------------------------
-
-export async function createServiceAccount(server: TestServer, adminToken: string, role = 'EDITOR') {
-  const data = await gqlOk<{ createServiceAccount: { apiKey: string; serviceAccount: { id: string; keys: { id: string }[] } } }>(
-    server,
-    'mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { ... on ApiKeyPayload { apiKey serviceAccount { id keys { id } } } } }',
-    { input: { name: unique('robot'), role } },
-    adminToken,
-  );
-  const { apiKey, serviceAccount } = data.createServiceAccount;
-  return { apiKey, globalId: serviceAccount.id, id: localId(serviceAccount.id), keyId: serviceAccount.keys[0]!.id };
-}
-
-async function created(server: TestServer, token: string, field: string, query: string, variables: Record<string, unknown>): Promise<string> {
-  const data = await gqlOk<Record<string, Record<string, { id: string } | undefined>>>(server, query, variables, token);
-  const node = Object.values(data[field]!).find((v) => typeof v === 'object' && v && 'id' in v);
-  if (!node) throw new Error(`${field} failed: ${JSON.stringify(data)}`);
-  return node.id;
-}
-
-export const newWorkspace = (server: TestServer, token: string, name = unique('ws')) =>
-  created(server, token, 'createWorkspace', 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { ... on CreateWorkspacePayload { workspace { id } } } }', { i: { name } });
-
-export const POSTGRES_CONFIG = { postgresql: { host: 'db.example.com', port: 5432, database: 'crm', user: 'reader', sslMode: 'require', password: 'pg-password' } };
-
-export const newDataSource = (server: TestServer, token: string, workspaceId: string, connectionConfig: object = POSTGRES_CONFIG, name = unique('ds')) =>
-  created(server, token, 'createDataSource', 'mutation($i: CreateDataSourceInput!) { createDataSource(input: $i) { ... on CreateDataSourcePayload { dataSource { id } } } }', {
-    i: { workspaceId, name, connectionConfig },
-  });
-
-export const newMapping = (server: TestServer, token: string, workspaceId: string, targetTable = 'dim_customer') =>
-  created(server, token, 'createMapping', 'mutation($i: CreateMappingInput!) { createMapping(input: $i) { ... on CreateMappingPayload { mapping { id } } } }', {
-    i: { workspaceId, targetTable, sourceTable: 'customers', fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }] },
-  });
-
-export const newJob = (server: TestServer, token: string, workspaceId: string) =>
-  created(server, token, 'createPipelineJob', 'mutation($w: ID!) { createPipelineJob(workspaceId: $w, jobType: INCREMENTAL) { ... on CreatePipelineJobPayload { pipelineJob { id } } } }', { w: workspaceId });
-
-export const PASSWORD = 'correct horse battery staple';
-
-/** A user of the organization, inserted directly; with a password when given. */
-export async function newUser(server: TestServer, org: SeededOrg, role: UserRole = 'editor', password?: string) {
-  const email = `${unique('user')}@example.test`;
-  const user = await insertUser(server.db.db, {
-    organization_id: org.id,
-    email,
-    role,
-    display_name: 'New user',
-    password_hash: password ? await hashPassword(password) : null,
-  });
-  return { id: user.id, globalId: globalId('User', user.id), email, token: await sessionToken(server, user) };
-}
-
-export async function setPassword(server: TestServer, userId: string, password: string): Promise<void> {
-  // test arrangement: a known password
-  await sql`update datalinx_platform.users set password_hash = ${await hashPassword(password)} where id = ${userId}`.execute(server.db.db);
-}
-
-/** Turns MFA off and forgets any enrolment, so each MFA case starts the same way. */
-export async function resetMfa(server: TestServer, userId: string): Promise<void> {
-  // test arrangement: MFA off
-  await sql`update datalinx_platform.users set mfa_enabled = false, mfa_secret_encrypted = null, mfa_pending_secret_encrypted = null, mfa_last_used_step = null where id = ${userId}`.execute(server.db.db);
-  await sql`delete from datalinx_platform.mfa_recovery_codes where user_id = ${userId}`.execute(server.db.db);
 }
 
 // ---- the served schema ------------------------------------------------------------------------
@@ -265,35 +176,25 @@ export function internalsIn(text: string, sent: readonly string[] = []): string[
   return INTERNALS.filter((needle) => rest.includes(needle));
 }
 
-// ---- sign-in helpers ----------------------------------------------------------------------------
 
-/** The TOTP code of a secret at a time (now by default), as an authenticator app shows it. */
-export const totp = (secretBase32: string, at = Date.now()) => new TOTP({ secret: Secret.fromBase32(secretBase32), period: 30 }).generate({ timestamp: at });
-
-/** Enrols and confirms MFA for the token's user; returns the secret and the recovery codes. */
-export async function turnOnMfa(server: TestServer, token: string): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const enrolled = await gqlOk<{ enrollMfa: { secret: string } }>(server, 'mutation { enrollMfa { ... on MfaEnrollment { secret } } }', {}, token);
-  const { secret } = enrolled.enrollMfa;
-  const confirmed = await gqlOk<{ confirmMfa: { recoveryCodes: string[] } }>(
-    server,
-    'mutation($c: String!) { confirmMfa(code: $c) { ... on MfaRecoveryCodes { recoveryCodes } } }',
-    { c: totp(secret) },
-    token,
-  );
-  return { secret, recoveryCodes: confirmed.confirmMfa.recoveryCodes };
+/** `useTestApi()` for the security suite: the server and a seeded world of every kind of caller. */
+export function useWorld(options: Omit<TestApiOptions, 'organization'> = {}): { server: TestServer; world: World } {
+  const { server } = useTestApi({ ...options, organization: false });
+  const world = lateBound<World>('the seeded world');
+  beforeAll(async () => world.set(await seedWorld(server)));
+  return { server, world: world.value };
 }
 
-export interface LoginAnswer {
-  mfaRequired: boolean;
-  session: { accessToken: string; refreshToken: string } | null;
-  mfaChallenge: { challenge: string } | null;
-}
+/** The seed of every property test unless FC_SEED says otherwise. */
+const DEFAULT_SEED = 20261128;
 
-export async function login(server: TestServer, email: string, password: string): Promise<LoginAnswer> {
-  const data = await gqlOk<{ login: LoginAnswer }>(
-    server,
-    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { ... on LoginPayload { mfaRequired session { accessToken refreshToken } mfaChallenge { challenge } } } }',
-    { e: email, p: password },
-  );
-  return data.login;
+/**
+ * fast-check parameters with a fixed seed, so a failure replays the same way;
+ * FC_SEED=<n> runs other cases. The seed is printed with the test's output.
+ */
+export function propertyParams(numRuns: number): { seed: number; numRuns: number } {
+  const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : DEFAULT_SEED;
+  if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${process.env.FC_SEED}`);
+  console.info(`fast-check: seed ${seed}, ${numRuns} runs (FC_SEED=<n> to change)`);
+  return { seed, numRuns };
 }

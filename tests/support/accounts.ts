@@ -1,23 +1,18 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { hashPassword } from '../../src/auth/passwords.js';
+import { Secret, TOTP } from 'otpauth';
 import { loadConfig } from '../../src/config.js';
-import type { UserRow } from '../../src/db/tables/users.table.js';
 import type { AppServices } from '../../src/auth/scope.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
-import { platform } from '../../src/db/database.js';
+import { ERROR_FIELDS, gqlData, mutate, type TypedError } from './graphql.js';
+import { PASSWORD } from './seed.js';
 import { createTestDb, type TestDb } from './test-db.js';
-import type { GraphQLResponse, TestServer } from './test-server.js';
+import type { TestServer } from './test-server.js';
 
-/** A password that meets the policy (12 to 128 characters). */
-export const PASSWORD = 'correct horse battery';
-
-/** What every member of a mutation's result union can say about itself as an error. */
-export const ERROR_FIELDS = `... on Error { __typename message code }
-  ... on ValidationError { path }`;
+/** Signing in, sessions, MFA, secrets at rest, and servers configured like production (keys from the environment). */
 
 export const SESSION_FIELDS = 'accessToken refreshToken expiresIn user { id email role lastLoginAt }';
 
@@ -28,32 +23,27 @@ export interface Session {
   user: { id: string; email: string; role: string; lastLoginAt: string | null };
 }
 
-/** A typed error as a mutation returns it. */
-export interface TypedError {
-  __typename: string;
-  message: string;
-  code: string;
-  path?: string[];
+/** The TOTP code of a secret at a time (now by default), as an authenticator app shows it. */
+export const totp = (secretBase32: string, at = Date.now()) => new TOTP({ secret: Secret.fromBase32(secretBase32), period: 30 }).generate({ timestamp: at });
+
+/** Enrols and confirms MFA for the token's user; returns the secret and the recovery codes. */
+export async function turnOnMfa(server: TestServer, token: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const enrolled = await gqlData<{ enrollMfa: { secret: string } }>(server, 'mutation { enrollMfa { ... on MfaEnrollment { secret } } }', {}, token);
+  const { secret } = enrolled.enrollMfa;
+  const confirmed = await gqlData<{ confirmMfa: { recoveryCodes: string[] } }>(
+    server,
+    'mutation($c: String!) { confirmMfa(code: $c) { ... on MfaRecoveryCodes { recoveryCodes } } }',
+    { c: totp(secret) },
+    token,
+  );
+  return { secret, recoveryCodes: confirmed.confirmMfa.recoveryCodes };
 }
 
-export const globalId = (typename: string, id: string) => Buffer.from(`${typename}:${id}`).toString('base64url');
-export const localId = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1]!;
-
-/** Runs a request that must not fail as a whole and returns its data. */
-export async function data<T = Record<string, unknown>>(server: TestServer, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
-  const res = await server.gql<T>(query, variables, token);
-  if (res.status !== 200 || res.body.errors?.length) throw new Error(`GraphQL request failed (${res.status}): ${JSON.stringify(res.body.errors)}`);
-  return res.body.data as T;
-}
-
-/** Runs a mutation and returns its only root field: a payload or a typed error. */
-export async function mutate<T = Record<string, unknown>>(server: TestServer, query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
-  return Object.values(await data<Record<string, T>>(server, query, variables, token))[0]!;
-}
-
-/** The errors of a response, reduced to what a client acts on, with the HTTP status. */
-export function failure(res: GraphQLResponse<unknown>): { status: number; codes: unknown[] } {
-  return { status: res.status, codes: (res.body.errors ?? []).map((e) => e.extensions?.code) };
+/** Turns MFA off and forgets any enrolment, so each MFA case starts the same way. */
+export async function resetMfa(server: TestServer, userId: string): Promise<void> {
+  // test arrangement: MFA off
+  await sql`update datalinx_platform.users set mfa_enabled = false, mfa_secret_encrypted = null, mfa_pending_secret_encrypted = null, mfa_last_used_step = null where id = ${userId}`.execute(server.db.db);
+  await sql`delete from datalinx_platform.mfa_recovery_codes where user_id = ${userId}`.execute(server.db.db);
 }
 
 export const LOGIN = `mutation($email: String!, $password: String!) {
@@ -83,15 +73,6 @@ export const REFRESH = `mutation($t: String!) {
 
 export const refresh = (server: TestServer, refreshToken: string) =>
   mutate<{ __typename: string; session?: Session; message?: string }>(server, REFRESH, { t: refreshToken });
-
-/** Gives a seeded (password-less) user a password, as acceptInvitation would. */
-export async function setPassword(server: TestServer, userId: string, password = PASSWORD): Promise<void> {
-  await platform(server.db.db).updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', userId).execute();
-}
-
-export function userRow(server: TestServer, id: string): Promise<UserRow> {
-  return platform(server.db.db).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
 
 /** Rows of a platform table as JSON text, to search for a secret that must not be there. */
 export async function tableText(server: TestServer, table: 'users' | 'refresh_tokens' | 'service_account_keys' | 'service_accounts' | 'audit_log' | 'mfa_challenges' | 'mfa_recovery_codes'): Promise<string> {
@@ -130,12 +111,12 @@ export function testKeyringJson(keys: Record<string, Buffer> = { k1: randomBytes
   return JSON.stringify({ current: ids.at(-1), keys: ids.map((id) => ({ id, key: keys[id]!.toString('base64') })) });
 }
 
-/** Runs `npx tsx src/admin/admin.cli.ts …args` with `env` added to this process's environment. */
+/** Runs the admin CLI (`npm run admin -- …args`, through tsx without npm) with `env` added to this process's environment. */
 export function adminCli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const lines = (text: string) => text.split('\n').filter((line) => line.trim() && !line.startsWith('npm warn'));
   const full = { ...process.env, LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4', ...env };
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'src/admin/admin.cli.ts', ...args], { env: full }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/admin/admin.cli.ts', ...args], { env: full }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout: lines(stdout), stderr: lines(stderr) });
     });
   });
