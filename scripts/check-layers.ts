@@ -15,6 +15,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'validation', 'config', 'logger', 'settings', 'crypto', 'cli'],
   // Kysely connection, table types, pagination, migrations, database availability
   ['db'],
+  // outbound connections to customers' sources and warehouses: address policy, drivers, introspection
+  ['connectors'],
   // the process's life: draining, in-flight requests' database work
   ['lifecycle'],
   // tenant schema handles

@@ -5,6 +5,7 @@ import type { Page, PageArgs } from '../db/pagination.js';
 import type { JobType, PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
+import { publishJobEvent } from './job-events.dao.js';
 import * as dao from './pipeline-job.dao.js';
 
 const audited = (j: PipelineJobRow | undefined) => j && { job_type: j.job_type, status: j.status, error_message: j.error_message };
@@ -49,6 +50,7 @@ export async function createPipelineJob(scope: RequestScope, workspaceId: string
       run_metadata: scope.actor.kind === 'service_account' ? { created_by_service_account: scope.actor.id } : {},
     });
     await recordAudit(platform, auditSource(scope), { action: 'pipelineJob.create', entityType: 'PipelineJob', entityId: row.id, after: audited(row) });
+    await publishJobEvent(platform, { organizationId: scope.tenant.organizationId, workspaceId: row.workspace_id, jobId: row.id });
     return row;
   });
 }
@@ -69,6 +71,7 @@ export async function cancelPipelineJob(scope: RequestScope, id: string): Promis
       throw new ConflictError(`A ${current?.status ?? before.status} job cannot be cancelled`, { currentStatus: current?.status ?? before.status });
     }
     await recordAudit(platform, auditSource(scope), { action: 'pipelineJob.cancel', entityType: 'PipelineJob', entityId: id, before: audited(before), after: audited(after) });
+    await publishJobEvent(platform, { organizationId: scope.tenant.organizationId, workspaceId: after.workspace_id, jobId: id });
     return after;
   });
 }
