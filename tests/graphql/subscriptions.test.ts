@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import WebSocket from 'ws';
 import { publishJobEvent } from '../../src/jobs/job-events.dao.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
-import { createServiceAccount, createWorkspace, globalId, LEAK_PATTERN, localId, seedOrganization, useTestApi, type SeededOrg } from '../support/index.js';
+import { createServiceAccount, createWorkspace, globalId, LEAK_PATTERN, localId, seedOrganization, startTestServer, useTestApi, type SeededOrg } from '../support/index.js';
 import { closeOf, feed, wsUrl, listenerPids, liveClient, moveJob, queueJob, terminateListener } from '../support/subscriptions.js';
 
 /**
@@ -221,5 +221,32 @@ describe('the listener', () => {
     await moveJob(server.db.db, org, ws.id, jobId, 'completed');
     expect((await job.next()).data?.pipelineJobChanged).toEqual({ id: gid, status: 'COMPLETED' });
     expect((await workspace.next()).data?.pipelineJobUpdated).toEqual({ id: gid, status: 'COMPLETED' });
+  });
+});
+
+describe('metrics', () => {
+  it('counts open sockets and running subscriptions', async () => {
+    const withMetrics = await startTestServer({}, { metrics: true });
+    try {
+      const o = await seedOrganization(withMetrics);
+      const gid = await createWorkspace(withMetrics, o.users.editor.token);
+      const gauges = async () => {
+        const text = await (await fetch(`${withMetrics.url}/metrics`)).text();
+        return text.split('\n').filter((l) => /^datalinx_(websocket_connections|graphql_subscriptions) /.test(l));
+      };
+      expect(await gauges()).toEqual(['datalinx_websocket_connections 0', 'datalinx_graphql_subscriptions 0']);
+      const c = liveClient(withMetrics.url, o.users.viewer.token);
+      const sub = feed(c, WORKSPACE_UPDATED, { w: gid });
+      const first = sub.next();
+      await queueJob(withMetrics.db.db, o, localId(gid));
+      await first;
+      expect(await gauges()).toEqual(['datalinx_websocket_connections 1', 'datalinx_graphql_subscriptions 1']);
+      await sub.close();
+      await c.dispose();
+      while ((await gauges())[0] !== 'datalinx_websocket_connections 0') await new Promise((r) => setTimeout(r, 20));
+      expect(await gauges()).toEqual(['datalinx_websocket_connections 0', 'datalinx_graphql_subscriptions 0']);
+    } finally {
+      await withMetrics.close();
+    }
   });
 });
