@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const bool = z
@@ -72,6 +73,18 @@ const EnvSchema = z.object({
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_TOKEN: z.string().min(16).optional(),
+
+  // Outbound connections to data sources and warehouses (README: Data sources: connection tests and schema discovery).
+  SOURCE_ADDRESS_POLICY: z.enum(['strict', 'allow-loopback']).optional(),
+  SOURCE_ALLOWED_CIDRS: z
+    .string()
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .refine((list) => list.every((c) => ipaddr.isValidCIDR(c)), 'must be a comma-separated list of CIDR ranges, e.g. 10.20.0.0/16,fd00::/8')
+    .optional(),
+  SOURCE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -135,6 +148,16 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       tenantConcurrency: env.MIGRATION_TENANT_CONCURRENCY,
     },
     keyring: { json: env.KEYRING, file: env.KEYRING_FILE },
+    // Production refuses loopback, link-local, private and other special addresses unless in
+    // SOURCE_ALLOWED_CIDRS; development and tests also allow loopback.
+    sources: {
+      addressPolicy: env.SOURCE_ADDRESS_POLICY ?? (env.NODE_ENV === 'production' ? 'strict' : 'allow-loopback'),
+      allowedCidrs: env.SOURCE_ALLOWED_CIDRS ?? [],
+      connectTimeoutMs: env.SOURCE_CONNECT_TIMEOUT_MS,
+      testTimeoutMs: env.SOURCE_TEST_TIMEOUT_MS,
+      statementTimeoutMs: env.SOURCE_STATEMENT_TIMEOUT_MS,
+      attemptsPerMinute: env.SOURCE_CONNECT_RATE_LIMIT,
+    },
     // Sign-up is open by default only on the embedded database, never in production.
     allowSignup: env.ALLOW_SIGNUP ?? (env.NODE_ENV !== 'production' && !env.DATABASE_URL),
     refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,

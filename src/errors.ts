@@ -75,3 +75,46 @@ export class ServiceUnavailableError extends DomainError {
     super(message);
   }
 }
+
+/**
+ * A connection to a customer's source or warehouse failed at one step (see
+ * `step`: resolve_host, address_policy, tcp_connect, tls, authenticate,
+ * open_database, read_catalog). The message names the step's problem in words a
+ * user can act on; it never holds a secret or raw driver output.
+ */
+export class SourceConnectionError extends DomainError {
+  readonly code = 'SOURCE_CONNECTION';
+  override name = 'SourceConnectionError';
+  constructor(
+    readonly step: string,
+    message: string,
+    /** The driver's SQLSTATE or errno code, when there was one (e.g. 28P01, ECONNREFUSED). */
+    readonly reason: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** The operation is not available for this kind of source yet (e.g. discovery of a Snowflake source). */
+export class UnsupportedSourceError extends DomainError {
+  readonly code = 'UNSUPPORTED_SOURCE';
+  override name = 'UnsupportedSourceError';
+  constructor(
+    readonly sourceType: string,
+    what: string,
+  ) {
+    super(`${what} is not supported yet for ${sourceType} sources`);
+  }
+}
+
+/** Too many attempts in a short time; try again after `retryAfterSeconds`. */
+export class RateLimitError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  override name = 'RateLimitError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,7 @@
 import { AccessTokens, loadSigningKeys } from './auth/jwt.js';
 import type { AppServices } from './auth/scope.js';
 import { requireProductionSecrets, type Config } from './config.js';
+import { connectorSettings } from './connectors/connector-settings.js';
 import { loadKeyring } from './crypto/keyring.js';
 import type { Logger } from './logger.js';
 
@@ -18,5 +19,6 @@ export async function createServices(config: Config, logger: Logger, system: App
     keyring,
     logger,
     settings: { allowSignup: config.allowSignup, refreshTokenTtlDays: config.refreshTokenTtlDays },
+    connectors: connectorSettings(config.sources),
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ConnectorSettings } from '../connectors/connector-settings.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { MigrationFile } from '../db/migration-files.js';
@@ -21,6 +22,8 @@ export interface AppServices {
   keyring: Keyring;
   logger: Logger;
   settings: { allowSignup: boolean; refreshTokenTtlDays: number };
+  /** Outbound connections: address policy, timeouts, the per-organization attempt limiter. */
+  connectors: ConnectorSettings;
 }
 
 /**

@@ -7,6 +7,7 @@ import './types/user.js';
 import './types/workspace.js';
 import './types/data-source.js';
 import './types/mapping.js';
+import './types/mapping-version.js';
 import './types/pipeline-job.js';
 import './types/pipeline-job-subscriptions.js';
 import './types/auth.js';

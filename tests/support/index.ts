@@ -9,6 +9,7 @@
  * - `accounts.ts`    sign-in, sessions, MFA, production-like servers, the admin CLI
  * - `security.ts`    callers of every kind, the served mutations, snapshots and audit marks
  * - `db-probes.ts`   migration folders and schema probes
+ * - `source-db.ts`   customer source databases (own role and database), hung and closed ports
  */
 export * from './accounts.js';
 export * from './db-probes.js';
@@ -18,3 +19,4 @@ export * from './security.js';
 export * from './seed.js';
 export * from './test-db.js';
 export * from './test-server.js';
+export * from './source-db.js';
