@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
+import { sql } from 'kysely';
 import WebSocket from 'ws';
 import { publishJobEvent } from '../../src/jobs/job-events.dao.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
@@ -183,6 +184,20 @@ describe('the same rules as HTTP', () => {
       // ("Syntax Error:" is how graphql-js and graphql-armor start their messages, as over HTTP)
       expect(JSON.stringify(errors).replace(/Syntax Error:/g, '')).not.toMatch(LEAK_PATTERN);
     }
+  });
+
+  it('a failure while re-reading is masked: "Internal server error" with the request id, no SQL', async () => {
+    const doomed = await seedOrganization(server);
+    const ws = await workspaceOf(doomed);
+    const jobId = await queueJob(server.db.db, doomed, ws.id);
+    const sub = feed(client(doomed.users.viewer.token), 'subscription($id: ID!) { pipelineJobChanged(id: $id) { status } }', { id: globalId('PipelineJob', jobId) });
+    expect(await sub.next()).toEqual({ data: { pipelineJobChanged: { status: 'PENDING' } } });
+    // test arrangement: the organization's tables vanish under the subscriber, then its job is announced
+    await sql`drop schema ${sql.id(doomed.schema_name)} cascade`.execute(server.db.db);
+    await publishJobEvent(server.db.db, { organizationId: doomed.id, workspaceId: ws.id, jobId });
+    const err = await sub.next().catch((e: unknown) => e);
+    expect(err).toEqual([{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }]);
+    expect(JSON.stringify(err)).not.toMatch(LEAK_PATTERN);
   });
 
   it('a subscription over HTTP is a validation failure pointing to WebSocket', async () => {
