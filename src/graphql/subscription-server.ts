@@ -96,8 +96,10 @@ const requestError = (err: GraphQLError, code: string) =>
  * The source stream's events, each executed with a context of its own (fresh
  * loaders, so no event is answered from an earlier one's cache).
  */
-function executePerEvent(stream: AsyncIterator<unknown>, args: ExecutionArgs, base: GraphQLContext): AsyncGenerator<ExecutionResult> {
-  const iterator: AsyncGenerator<ExecutionResult> = {
+type ResultStream = AsyncIterableIterator<ExecutionResult> & Required<Pick<AsyncIterableIterator<ExecutionResult>, 'return' | 'throw'>>;
+
+function executePerEvent(stream: AsyncIterator<unknown>, args: ExecutionArgs, base: GraphQLContext): ResultStream {
+  const iterator: ResultStream = {
     async next() {
       const event = await stream.next();
       if (event.done) return { value: undefined, done: true };
@@ -115,14 +117,11 @@ function executePerEvent(stream: AsyncIterator<unknown>, args: ExecutionArgs, ba
     [Symbol.asyncIterator]() {
       return iterator;
     },
-    async [Symbol.asyncDispose]() {
-      await stream.return?.();
-    },
   };
   return iterator;
 }
 
-async function subscribePerEvent(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+async function subscribePerEvent(args: ExecutionArgs): Promise<ResultStream | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(stream))) {
     // Before any resolver ran (variables): the client's mistake, like BAD_USER_INPUT over HTTP.

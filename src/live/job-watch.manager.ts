@@ -81,17 +81,13 @@ export async function watchPipelineJob(scope: RequestScope, hub: JobEventHub, id
   const db = scope.tenant.db;
   if (!(await findPipelineJobById(db, id))) throw new NotFoundError('PipelineJob', id);
   const queue = hub.subscribe(scope.tenant.organizationId);
-  let gone = false;
-  const feed: JobFeed = new JobFeed(hub, queue, async (signals) => {
+  return new JobFeed(hub, queue, async (signals) => {
     if (signals !== 'start' && !signals.some((s) => s.kind === 'resync' || s.event.jobId === id)) return [];
     const row = await findPipelineJobById(db, id);
-    if (!row) {
-      gone = true;
-      queue.close();
-    }
-    return row && !gone ? [row] : [];
+    // Gone (its workspace was deleted): the feed ends at its next wait.
+    if (!row) queue.close();
+    return row ? [row] : [];
   });
-  return feed;
 }
 
 /**
