@@ -66,6 +66,7 @@ const EnvSchema = z.object({
   SUBSCRIPTIONS: bool.default(true),
   SUBSCRIPTIONS_KEEPALIVE_MS: int(0, 600_000).default(12_000),
   SUBSCRIPTIONS_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  SUBSCRIPTIONS_MAX_PER_SOCKET: int(1, 10_000).default(50),
   SUBSCRIPTIONS_RECONNECT_MIN_MS: int(1, 600_000).default(100),
   SUBSCRIPTIONS_RECONNECT_MAX_MS: int(1, 600_000).default(10_000),
 
@@ -121,6 +122,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       enabled: env.SUBSCRIPTIONS,
       keepAliveMs: env.SUBSCRIPTIONS_KEEPALIVE_MS,
       initTimeoutMs: env.SUBSCRIPTIONS_INIT_TIMEOUT_MS,
+      maxPerSocket: env.SUBSCRIPTIONS_MAX_PER_SOCKET,
       reconnect: { minMs: env.SUBSCRIPTIONS_RECONNECT_MIN_MS, maxMs: env.SUBSCRIPTIONS_RECONNECT_MAX_MS },
     },
     logLevel: env.LOG_LEVEL,

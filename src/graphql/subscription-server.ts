@@ -197,6 +197,11 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
       },
       onSubscribe: (ctx: Ctx, _id, payload) => {
         const context = ctx.extra.context!;
+        // This one is already reserved among them.
+        const max = opts.subscriptions.maxPerSocket;
+        if (Object.keys(ctx.subscriptions).length > max) {
+          return [new GraphQLError(`At most ${max} subscriptions may run on one connection; complete one first`, { extensions: { code: 'QUERY_LIMIT' } })];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: limits.tokens });
@@ -219,10 +224,10 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
           // Variables that do not fit: execution refuses them (BAD_USER_INPUT) before any resolver runs.
           return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue: context };
         }
-        const max = context.limits;
-        const kind = cost.depth > max.depth ? 'Depth' : max.breadth !== undefined && cost.breadth > max.breadth ? 'Breadth' : cost.complexity > max.complexity ? 'Complexity' : null;
+        const limit = context.limits;
+        const kind = cost.depth > limit.depth ? 'Depth' : limit.breadth !== undefined && cost.breadth > limit.breadth ? 'Breadth' : cost.complexity > limit.complexity ? 'Complexity' : null;
         if (kind) {
-          const error = queryLimitError(kind, { ...cost, maxDepth: max.depth, maxBreadth: max.breadth, maxComplexity: max.complexity });
+          const error = queryLimitError(kind, { ...cost, maxDepth: limit.depth, maxBreadth: limit.breadth, maxComplexity: limit.complexity });
           return [new GraphQLError(error.message, { extensions: { code: error.code } })];
         }
         return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue: context };

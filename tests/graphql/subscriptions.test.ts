@@ -14,7 +14,7 @@ import { closeOf, feed, wsUrl, listenerPids, liveClient, moveJob, queueJob, term
  * connection_init and its expiry closes the socket; the listener comes back
  * after its backend is terminated and subscribers re-read what they watch.
  */
-const { server, org } = useTestApi({ env: { GRAPHQL_MAX_DEPTH: '5', SUBSCRIPTIONS_RECONNECT_MIN_MS: '1000', SUBSCRIPTIONS_RECONNECT_MAX_MS: '2000' } });
+const { server, org } = useTestApi({ env: { GRAPHQL_MAX_DEPTH: '5', SUBSCRIPTIONS_RECONNECT_MIN_MS: '1000', SUBSCRIPTIONS_RECONNECT_MAX_MS: '2000', SUBSCRIPTIONS_MAX_PER_SOCKET: '3' } });
 
 const JOB_CHANGED = 'subscription($id: ID!) { pipelineJobChanged(id: $id) { id status startedAt completedAt workspace { id } } }';
 const WORKSPACE_UPDATED = 'subscription($w: ID!) { pipelineJobUpdated(workspaceId: $w) { id status } }';
@@ -184,6 +184,18 @@ describe('the same rules as HTTP', () => {
       // ("Syntax Error:" is how graphql-js and graphql-armor start their messages, as over HTTP)
       expect(JSON.stringify(errors).replace(/Syntax Error:/g, '')).not.toMatch(LEAK_PATTERN);
     }
+  });
+
+  it('one socket runs at most SUBSCRIPTIONS_MAX_PER_SOCKET subscriptions; completing one frees its place', async () => {
+    const ws = await workspaceOf(org);
+    const c = client(org.users.viewer.token);
+    const jobs = await Promise.all([1, 2, 3, 4].map(() => queueJob(server.db.db, org, ws.id)));
+    const subs = jobs.map((j) => feed<{ pipelineJobChanged: { status: string } }>(c, 'subscription($id: ID!) { pipelineJobChanged(id: $id) { status } }', { id: globalId('PipelineJob', j) }));
+    for (const s of subs.slice(0, 3)) expect(await s.next()).toEqual({ data: { pipelineJobChanged: { status: 'PENDING' } } });
+    expect(await subs[3]!.next().catch((e: unknown) => e)).toEqual([expect.objectContaining({ message: expect.stringMatching(/At most 3 subscriptions/), extensions: { code: 'QUERY_LIMIT' } })]);
+    await subs[0]!.close();
+    const again = feed(c, 'subscription($id: ID!) { pipelineJobChanged(id: $id) { status } }', { id: globalId('PipelineJob', jobs[3]!) });
+    expect(await again.next()).toEqual({ data: { pipelineJobChanged: { status: 'PENDING' } } });
   });
 
   it('a failure while re-reading is masked: "Internal server error" with the request id, no SQL', async () => {

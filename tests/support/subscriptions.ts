@@ -34,16 +34,42 @@ export interface Feed<T> {
   close(): Promise<void>;
 }
 
+/**
+ * Subscribes at once and queues what arrives (graphql-ws' own `iterate()` loses an error that
+ * comes before its first `next()`). `next()` rejects with the error messages' payload (or the
+ * close event) once the subscription failed.
+ */
 export function feed<T = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}): Feed<T> {
-  const it = client.iterate<T>({ query, variables });
+  const results: FormattedExecutionResult<T, unknown>[] = [];
+  let failure: { error: unknown } | null = null;
+  let completed = false;
+  let wake: () => void = () => {};
+  const dispose = client.subscribe<T>({ query, variables }, {
+    next: (value) => {
+      results.push(value);
+      wake();
+    },
+    error: (error) => {
+      failure = { error };
+      wake();
+    },
+    complete: () => {
+      completed = true;
+      wake();
+    },
+  });
   return {
     async next() {
-      const r = await it.next();
-      if (r.done) throw new Error('the subscription completed');
-      return r.value;
+      for (;;) {
+        const value = results.shift();
+        if (value) return value;
+        if (failure) throw (failure as { error: unknown }).error;
+        if (completed) throw new Error('the subscription completed');
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
     },
     async close() {
-      await it.return?.();
+      dispose();
     },
   };
 }
