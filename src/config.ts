@@ -63,6 +63,14 @@ const EnvSchema = z.object({
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
 
+  // Live updates: GraphQL subscriptions over WebSocket (graphql-ws) on the GraphQL path
+  SUBSCRIPTIONS: bool.default(true),
+  SUBSCRIPTIONS_KEEPALIVE_MS: int(0, 600_000).default(12_000),
+  SUBSCRIPTIONS_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  SUBSCRIPTIONS_MAX_PER_SOCKET: int(1, 10_000).default(50),
+  SUBSCRIPTIONS_RECONNECT_MIN_MS: int(1, 600_000).default(100),
+  SUBSCRIPTIONS_RECONNECT_MAX_MS: int(1, 600_000).default(10_000),
+
   METRICS: bool.default(true),
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -111,6 +119,13 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         depth: env.GRAPHQL_ANON_MAX_DEPTH,
         complexity: env.GRAPHQL_ANON_MAX_COMPLEXITY,
       },
+    },
+    subscriptions: {
+      enabled: env.SUBSCRIPTIONS,
+      keepAliveMs: env.SUBSCRIPTIONS_KEEPALIVE_MS,
+      initTimeoutMs: env.SUBSCRIPTIONS_INIT_TIMEOUT_MS,
+      maxPerSocket: env.SUBSCRIPTIONS_MAX_PER_SOCKET,
+      reconnect: { minMs: env.SUBSCRIPTIONS_RECONNECT_MIN_MS, maxMs: env.SUBSCRIPTIONS_RECONNECT_MAX_MS },
     },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
@@ -183,6 +198,9 @@ function crossChecks(config: Config): string[] {
     problems.push(`JWT_KEYS_FILE: is required with JWT_ALGORITHM=${config.jwt.algorithm}`);
   }
   if (config.database.pool.min > config.database.pool.max) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  if (config.subscriptions.reconnect.minMs > config.subscriptions.reconnect.maxMs) {
+    problems.push('SUBSCRIPTIONS_RECONNECT_MIN_MS: must not exceed SUBSCRIPTIONS_RECONNECT_MAX_MS');
+  }
   return problems;
 }
 

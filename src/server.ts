@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -13,6 +14,8 @@ import type { AppServices } from './auth/scope.js';
 import type { SystemDb } from './db/system.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
 import { serviceUnavailablePlugin, unavailableGraphQLError } from './graphql/service-unavailable.plugin.js';
+import { attachSubscriptionServer } from './graphql/subscription-server.js';
+import { JobEventHub } from './live/job-event-hub.js';
 import { ServerLifecycle } from './lifecycle.js';
 import { metricsRoute, type Metrics } from './metrics/metrics.js';
 import { authenticate } from './sessions/authentication.js';
@@ -209,7 +212,49 @@ export async function buildServer({ config, services, database, lifecycle = new 
     context: async (request) =>
       createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }),
   });
+  if (config.subscriptions.enabled) {
+    const live = attachLiveUpdates(app.server, app.log, { config, services, database, lifecycle, metrics });
+    // Sockets first (before the HTTP server waits for its connections), the listener last.
+    app.addHook('preClose', live.closeSockets);
+    app.addHook('onClose', live.closeListener);
+  }
   return app;
+}
+
+/**
+ * Live updates: graphql-ws on the GraphQL path of the same port, fed by the
+ * process's one job-events listener. On close, subscriptions end and sockets
+ * close (1001) before the HTTP server waits for its requests; then the
+ * listener's connection closes.
+ */
+function attachLiveUpdates(
+  server: HttpServer,
+  log: FastifyBaseLogger,
+  { config, services, database, lifecycle, metrics }: Required<Omit<ServerDeps, 'metrics'>> & { metrics: Metrics | null },
+) {
+  // LISTEN needs a session of its own: not through a transaction-mode pooler.
+  const jobEvents = new JobEventHub({
+    connectionString: config.database.directUrl ?? database.url,
+    logger: services.logger,
+    reconnect: config.subscriptions.reconnect,
+    connectTimeoutMs: config.database.pool.connectionTimeoutMillis,
+  });
+  const subscriptions = attachSubscriptionServer({
+    server,
+    path: GRAPHQL_PATH,
+    logger: services.logger,
+    limits: config.graphql.limits,
+    subscriptions: config.subscriptions,
+    maxPayloadBytes: config.http.bodyLimitBytes,
+    hideSuggestions: config.isProduction,
+    isDraining: () => lifecycle.draining,
+    registry: metrics?.registry,
+    createContext: async (request) => ({
+      ...(await createContext(config, services, { ...request, logger: log.child({ requestId: request.requestId }) })),
+      jobEvents,
+    }),
+  });
+  return { closeSockets: () => subscriptions.close(), closeListener: () => jobEvents.close() };
 }
 
 export type Server = Awaited<ReturnType<typeof buildServer>>;

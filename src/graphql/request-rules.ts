@@ -15,6 +15,18 @@ export const knownOperationTypesRule: ValidationRule = (context) => ({
 });
 
 /**
+ * Over HTTP: refuses a subscription at validation (GRAPHQL_VALIDATION_FAILED),
+ * pointing to the WebSocket endpoint that serves them.
+ */
+export const noSubscriptionsOverHttpRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'subscription' && context.getSchema().getSubscriptionType()) {
+      context.reportError(new GraphQLError('Subscriptions are served over WebSocket (graphql-ws protocol) on this same path, not over HTTP', { nodes: node }));
+    }
+  },
+});
+
+/**
  * Whether a document has at most `max` tokens (comments not counted, as in
  * graphql-js' maxTokens). Lexing stops past the budget, so a refusal costs
  * little; a lexing error is left for the parser to report.
