@@ -23,7 +23,7 @@ export const DataSourceTypeEnum = builder.enumType('DataSourceType', {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- keys differ per source type, checked by the zod schemas on write
 type View = { sourceType: DataSourceType } & Record<string, any>;
 
-const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').implement({
+export const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').implement({
   description: 'How to reach a PostgreSQL source. The password is stored encrypted and never returned.',
   fields: (t) => ({
     host: t.exposeString('host', { description: 'Host name or IP address.' }),
@@ -35,7 +35,7 @@ const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').imple
   }),
 });
 
-const SnowflakeConfig = builder.objectRef<View>('SnowflakeConnectionConfig').implement({
+export const SnowflakeConfig = builder.objectRef<View>('SnowflakeConnectionConfig').implement({
   description: 'How to reach a Snowflake source. Password and private key are stored encrypted and never returned.',
   fields: (t) => ({
     account: t.exposeString('account', { description: 'Account identifier, e.g. xy12345.eu-central-1.' }),
@@ -104,9 +104,9 @@ const SourceSchemaRef = builder.objectRef<SourceSchema>('SourceSchema').implemen
   fields: (t) => ({ tables: t.field({ type: [SourceTableRef], description: 'Tables of the source.', resolve: (s) => s.tables }) }),
 });
 
-const secretNote = `Write-only. Leave out, or send "${MASKED_SECRET}", to keep the stored value.`;
+export const secretNote = `Write-only. Leave out, or send "${MASKED_SECRET}", to keep the stored value.`;
 
-const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
+export const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
   description: 'Settings of a PostgreSQL source.',
   fields: (t) => ({
     host: t.string({ required: true, description: 'Host name or IP address, 1–255 characters.' }),
@@ -117,7 +117,7 @@ const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
     password: t.string({ description: secretNote }),
   }),
 });
-const SnowflakeConfigInput = builder.inputType('SnowflakeConnectionConfigInput', {
+export const SnowflakeConfigInput = builder.inputType('SnowflakeConnectionConfigInput', {
   description: 'Settings of a Snowflake source; it authenticates with `password` or with a key pair (`privateKey`).',
   fields: (t) => ({
     account: t.string({ required: true, description: 'Account identifier, 1–255 characters.' }),

@@ -19,6 +19,14 @@ export const CONNECTION_CONFIGS: Record<string, unknown>[] = [
   { file: { format: 'csv', location: 's3://acme/exports/', delimiter: ';', hasHeader: true } },
 ];
 
+/** One warehouse per dialect, every string field set. */
+export const WAREHOUSES: Record<string, unknown>[] = [
+  { dialect: 'POSTGRESQL', targetSchema: 'analytics', connectionConfig: { postgresql: { ...POSTGRES_CONFIG.postgresql, password: 'wh-password' } } },
+  { dialect: 'SNOWFLAKE', targetSchema: 'analytics', connectionConfig: CONNECTION_CONFIGS[1] },
+  { dialect: 'BIGQUERY', targetSchema: 'analytics', connectionConfig: { bigquery: { projectId: 'acme-data', location: 'EU', serviceAccountKey: '{"private_key":"bq-key"}' } } },
+  { dialect: 'DATABRICKS', targetSchema: 'analytics', connectionConfig: { databricks: { host: 'dbc-1.cloud.databricks.com', httpPath: '/sql/1.0/warehouses/abc', catalog: 'main', token: 'dapi-token' } } },
+];
+
 const SCHEMA_CACHE = { tables: [{ schema: 'public', name: 'customers', columns: [{ name: 'cust_id', dataType: 'uuid', nullable: false }] }] };
 
 const MAPPING_FIELDS = {
@@ -42,9 +50,10 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   updateWorkspace: {
     access: 'editor',
     select: 'workspace { id name }',
-    arrange: async (w) => {
+    variants: WAREHOUSES.length,
+    arrange: async (w, _c, variant) => {
       const id = await createWorkspace(w.server, editor(w));
-      return { variables: { input: { id, name: unique('renamed'), ...WORKSPACE_FIELDS } }, subject: localId(id) };
+      return { variables: { input: { id, name: unique('renamed'), ...WORKSPACE_FIELDS, warehouse: WAREHOUSES[variant] } }, subject: localId(id) };
     },
     audit: [audit('workspace.update', 'Workspace', fromSubject)],
   },
