@@ -1,4 +1,4 @@
-import { createDataSource, createJob, createMapping, createWorkspace, localId, POSTGRES_CONFIG, unique } from '../../support/index.js';
+import { createDataSource, createJob, createMapping, createWorkspace, localId, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
 import { audit, editor, fromResult, fromSubject, type MutationCase } from './types.js';
 
 /** The mutations on workspaces, data sources, mappings and jobs: editors and up. */
@@ -86,6 +86,34 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('dataSource.deactivate', 'DataSource', fromSubject)],
+  },
+  testDataSourceConnection: {
+    access: 'editor',
+    select: 'status checks { name status }',
+    arrange: async (w) => {
+      // A file source: the test runs without touching the network (its connector step is SKIPPED).
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)), CONNECTION_CONFIGS[3]);
+      return { variables: { id }, subject: localId(id) };
+    },
+    audit: [audit('dataSource.testConnection', 'DataSource', fromSubject)],
+  },
+  testDataSourceConnectionConfig: {
+    access: 'editor',
+    select: 'status checks { name status }',
+    arrange: async (w) => {
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      return { variables: { workspaceId, connectionConfig: CONNECTION_CONFIGS[3] }, subject: localId(workspaceId) };
+    },
+    audit: [audit('dataSource.testConnectionConfig', 'Workspace', fromSubject)],
+  },
+  refreshDataSourceSchema: {
+    access: 'editor',
+    select: 'dataSource { id lastSchemaRefresh } diff { classification }',
+    arrange: async (w) => {
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)), sourceConfigOf(await sharedSourceDb()));
+      return { variables: { id }, subject: localId(id) };
+    },
+    audit: [audit('dataSource.refreshSchema', 'DataSource', fromSubject)],
   },
   createMapping: {
     access: 'editor',
