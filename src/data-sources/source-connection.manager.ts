@@ -66,6 +66,16 @@ async function audit(scope: RequestScope, event: AuditEvent): Promise<void> {
   await scope.tenant.transaction(({ platform }) => recordAudit(platform, auditSource(scope), event));
 }
 
+/** pickConnection for a `connectionConfig` argument (not under `input`). */
+function pickConnectionArgument(connectionConfig: DataSourceInput['connectionConfig']) {
+  try {
+    return pickConnection(connectionConfig);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(error.message, ['connectionConfig']);
+    throw error;
+  }
+}
+
 /** Tests a saved data source's stored settings, step by step. */
 export async function testDataSourceConnection(scope: RequestScope, id: string): Promise<ConnectionTestReport> {
   requireRole(scope.actor, 'editor', 'test data source connections');
@@ -90,7 +100,7 @@ export async function testDataSourceConnectionConfig(
   dataSourceId?: string | null,
 ): Promise<ConnectionTestReport> {
   requireRole(scope.actor, 'editor', 'test data source connections');
-  const { type, config } = pickConnection(connectionConfig);
+  const { type, config } = pickConnectionArgument(connectionConfig);
   if (!(await findWorkspaceById(scope.tenant.db, workspaceId))) throw new NotFoundError('Workspace', workspaceId);
   let stored: DataSourceRow | undefined;
   if (dataSourceId) {
