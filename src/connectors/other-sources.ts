@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { SourceConnectionError } from '../errors.js';
 import { resolveAllowedAddress, type AddressPolicy, type ResolvedAddress } from './address-policy.js';
-import { CheckList, withinDeadline, type CheckName, type ConnectionTestReport } from './connection-test.js';
+import { CheckList, withinDeadline, type ConnectionTestReport } from './connection-test.js';
 import { describeSeconds } from './durations.js';
 
 /*
@@ -28,7 +28,7 @@ async function resolveInto(list: CheckList, host: string, options: ReachabilityO
     return resolved;
   } catch (error) {
     if (!(error instanceof SourceConnectionError)) throw error;
-    list.fail(error.step as CheckName, error.message);
+    list.failWith(error, host);
     return null;
   }
 }
