@@ -8,8 +8,6 @@ import { loadKeyring } from '../crypto/keyring.js';
 import { openSystemDb } from '../db/system.js';
 import { createLogger } from '../logger.js';
 import * as organizations from '../organizations/organization.manager.js';
-import { explainCommand } from '../operations/explain.command.js';
-import { assertExplainAllowed } from '../operations/explain.js';
 import { createServices } from '../services.js';
 import { rotateKeys } from './rotate-keys.js';
 
@@ -61,7 +59,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   // Refused before anything connects.
-  if (command === 'explain') assertExplainAllowed(config, values['force-production']);
+  if (command === 'explain') (await import('../operations/explain.js')).assertExplainAllowed(config, values['force-production']);
   // Output goes to stdout; the log to stderr.
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
   const system = await openSystemDb(config, logger, { migrate: true });
@@ -105,8 +103,10 @@ async function main(): Promise<number> {
       case 'import-org':
         await importOrgCommand(system, await loadKeyring(config, logger), values);
         break;
+      // Loaded only when used: explain builds the whole GraphQL schema, which
+      // would otherwise add most of a second to every other command's start.
       case 'explain':
-        await explainCommand({ config, logger, system }, values);
+        await (await import('../operations/explain.command.js')).explainCommand({ config, logger, system }, values);
         break;
     }
     return 0;

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditLogTable } from './tables/audit-log.table.js';
 import type { DataSourcesTable } from './tables/data-sources.table.js';
+import type { MappingVersionsTable } from './tables/mapping-versions.table.js';
 import type { MappingsTable } from './tables/mappings.table.js';
 import type { OrganizationsTable } from './tables/organizations.table.js';
 import type { PipelineJobsTable } from './tables/pipeline-jobs.table.js';
@@ -31,6 +32,7 @@ export interface TenantDatabase {
   workspaces: WorkspacesTable;
   data_sources: DataSourcesTable;
   mappings: MappingsTable;
+  mapping_versions: MappingVersionsTable;
   pipeline_jobs: PipelineJobsTable;
 }
 

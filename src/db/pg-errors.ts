@@ -24,6 +24,8 @@ const CONSTRAINT_MESSAGES: Record<string, () => DomainError> = {
   pipeline_jobs_status_check: () => new ValidationError('Unknown job status', ['status']),
   data_sources_workspace_id_fkey: () => new NotFoundError('Workspace'),
   mappings_workspace_id_fkey: () => new NotFoundError('Workspace'),
+  mapping_versions_mapping_id_version_key: () => new ConflictError('Mapping was changed by someone else meanwhile; reload and try again'),
+  mapping_versions_mapping_id_fkey: () => new NotFoundError('Mapping'),
   pipeline_jobs_workspace_id_fkey: () => new NotFoundError('Workspace'),
   users_organization_id_fkey: () => new NotFoundError('Organization'),
 };

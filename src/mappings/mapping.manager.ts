@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
+import { keepMappingVersion } from './mapping-version.manager.js';
 import {
   toStoredContainment,
   toStoredCtes,
@@ -99,6 +100,7 @@ export async function createMapping(
       decorators: columns.decorators ?? [],
       cte_definitions: columns.cte_definitions ?? [],
     });
+    await keepMappingVersion(tenant, row, scope.actor);
     await recordAudit(platform, auditSource(scope), { action: 'mapping.create', entityType: 'Mapping', entityId: row.id, after: audited(row) });
     return row;
   });
@@ -126,6 +128,7 @@ export async function updateMapping(scope: RequestScope, id: string, expectedVer
         { currentVersion: current?.version ?? before.version },
       );
     }
+    await keepMappingVersion(tenant, after, scope.actor);
     await recordAudit(platform, auditSource(scope), { action: 'mapping.update', entityType: 'Mapping', entityId: id, before: audited(before), after: audited(after) });
     return after;
   });
@@ -142,6 +145,7 @@ export async function setMappingStatus(scope: RequestScope, id: string, status: 
     }
     const after = await dao.updateMappingStatus(tenant, id, before.status, status);
     if (!after) throw new ConflictError('Mapping status changed meanwhile; reload and try again', { currentStatus: before.status });
+    await keepMappingVersion(tenant, after, scope.actor);
     await recordAudit(platform, auditSource(scope), { action: 'mapping.setStatus', entityType: 'Mapping', entityId: id, before: audited(before), after: audited(after) });
     return after;
   });

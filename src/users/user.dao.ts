@@ -64,6 +64,12 @@ export async function clearJobCreator(db: TenantDb, userId: string): Promise<num
   return Number(res.numUpdatedRows);
 }
 
+/** Forgets a removed user as the author of mapping versions (no foreign key does it either). */
+export async function clearMappingVersionAuthor(db: TenantDb, userId: string): Promise<number> {
+  const res = await db.updateTable('mapping_versions').set({ changed_by: null }).where('changed_by', '=', userId).executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 export const LOCKOUT_THRESHOLD = 5;
 const LOCKOUT_BASE_MINUTES = 1;
 const LOCKOUT_MAX_MINUTES = 24 * 60;

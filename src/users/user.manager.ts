@@ -87,9 +87,10 @@ export async function updateUserRole(scope: RequestScope, id: string, role: User
 }
 
 /**
- * Removes a member. Their jobs stay listed, with no creator: `created_by` has
- * no foreign key into the shared users table (a tenant schema never references
- * one), so it is cleared here, in this organization only.
+ * Removes a member. Their jobs and mapping versions stay listed, with no
+ * author: `created_by` and `changed_by` have no foreign key into the shared
+ * users table (a tenant schema never references one), so they are cleared
+ * here, in this organization only.
  */
 export async function removeUser(scope: RequestScope, id: string): Promise<UserRow> {
   requireRole(scope.actor, 'admin', 'remove users');
@@ -100,6 +101,7 @@ export async function removeUser(scope: RequestScope, id: string): Promise<UserR
     if (user.role === 'owner' && owners.length <= 1) throw new ConflictError('An organization must keep an owner: transfer ownership first');
     await dao.deleteUser(platform, id);
     await dao.clearJobCreator(tenant, id);
+    await dao.clearMappingVersionAuthor(tenant, id);
     await recordAudit(platform, auditSource(scope), { action: 'user.remove', entityType: 'User', entityId: id, before: audited(user) });
     return user;
   });

@@ -66,7 +66,8 @@ describe('the tenant snapshot', () => {
     const fromSnapshot = await provisionOrganization(t, 'from-snapshot');
 
     const expected = await catalogOf(replayed.schema_name);
-    expect(expected.tables.map((table) => table.name)).toEqual(['workspaces', 'data_sources', 'mappings', 'pipeline_jobs']);
+    // The catalog is read (not empty): every table of the design is there, and any added since.
+    expect(expected.tables.map((table) => table.name)).toEqual(expect.arrayContaining(['workspaces', 'data_sources', 'mappings', 'pipeline_jobs']));
     expect(await catalogOf(fromSnapshot.schema_name)).toEqual(await reprintedIndexes(replayed.schema_name, expected));
   });
 

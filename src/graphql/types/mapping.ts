@@ -24,7 +24,7 @@ export const MappingStatusEnum = builder.enumType('MappingStatus', {
   }),
 });
 
-const FieldMappingRef = builder.objectRef<FieldMapping>('FieldMapping').implement({
+export const FieldMappingRef = builder.objectRef<FieldMapping>('FieldMapping').implement({
   description: 'How one warehouse column is filled: from a source expression, optionally transformed.',
   fields: (t) => ({
     targetField: t.exposeString('targetField', { description: 'The warehouse column; unique within the mapping.' }),
@@ -54,7 +54,7 @@ const IdentityResolutionConfigRef = builder.objectRef<IdentityResolutionConfig>(
   }),
 });
 
-const DecoratorInterface = builder.interfaceRef<Decorator>('Decorator').implement({
+export const DecoratorInterface = builder.interfaceRef<Decorator>('Decorator').implement({
   description: 'A step applied to the mapped rows. Known kinds are typed; others are GenericDecorator.',
   resolveType: (d) => ('generic' in d ? 'GenericDecorator' : 'IdentityResolutionDecorator'),
   fields: (t) => ({ type: t.exposeString('type', { description: 'The stored kind, e.g. identity_resolution.' }) }),
@@ -74,7 +74,7 @@ builder.objectRef<Extract<Decorator, { generic: true }>>('GenericDecorator').imp
   fields: (t) => ({ config: t.field({ type: 'JSON', nullable: true, description: 'Its settings, as stored.', resolve: (d) => d.config }) }),
 });
 
-const CteDefinitionRef = builder.objectRef<CteDefinition>('CteDefinition').implement({
+export const CteDefinitionRef = builder.objectRef<CteDefinition>('CteDefinition').implement({
   description: 'A named common table expression the mapping query starts with.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Name the mapping query refers to it by.' }),

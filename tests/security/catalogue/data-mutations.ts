@@ -1,4 +1,4 @@
-import { createDataSource, createJob, createMapping, createWorkspace, localId, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
+import { createDataSource, createJob, createMapping, createWorkspace, localId, mutate, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
 import { audit, editor, fromResult, fromSubject, type MutationCase } from './types.js';
 
 /** The mutations on workspaces, data sources, mappings and jobs: editors and up. */
@@ -138,6 +138,17 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
       return { variables: { id, status: 'ACTIVE' }, subject: localId(id) };
     },
     audit: [audit('mapping.setStatus', 'Mapping', fromSubject)],
+  },
+  restoreMappingVersion: {
+    access: 'editor',
+    select: 'mapping { id version }',
+    arrange: async (w) => {
+      const id = await createMapping(w.server, editor(w), await createWorkspace(w.server, editor(w)));
+      // a second version, so restoring the first changes something
+      await mutate(w.server, `mutation($input: UpdateMappingInput!) { updateMapping(input: $input) { __typename } }`, { input: { id, expectedVersion: 1, targetTable: 'renamed' } }, editor(w));
+      return { variables: { id, version: 1, expectedVersion: 2 }, subject: localId(id) };
+    },
+    audit: [audit('mapping.restoreVersion', 'Mapping', fromSubject)],
   },
   deleteMapping: {
     access: 'editor',

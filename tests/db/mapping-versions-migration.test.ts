@@ -1,0 +1,65 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readMigrations } from '../../src/db/migration-files.js';
+import { migrate } from '../../src/db/migrator.js';
+import { copyMigrations, createTestDb, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
+
+// The migration that creates mapping_versions gives every mapping that exists
+// already its current state as its first version, so history starts complete.
+
+let t: TestDb;
+let dir: string;
+
+beforeAll(async () => {
+  t = await createTestDb({ migrate: false });
+  dir = await copyMigrations();
+  // the chain up to (not including) the mapping_versions file
+  const files = (await readdir(dir)).filter((f) => /^v.*\.sql$/.test(f)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const at = files.findIndex((f) => f.endsWith('_create_mapping_versions.sql'));
+  expect(at).toBeGreaterThan(0);
+  for (const f of files.slice(at)) await rm(path.join(dir, f));
+  await rm(path.join(dir, 'tenant-snapshot.sql'));
+});
+
+afterAll(async () => {
+  await t.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('backfills the current state of existing mappings as their version', async () => {
+  await migrate(t.db, { dir });
+  const org = await provisionOrganization({ db: t.db, migrations: await readMigrations(dir) }, 'before-versions');
+  const db = tenantOf(t.db, org).db;
+  const ws = await db.insertInto('workspaces').values({ name: 'old' }).returning('id').executeTakeFirstOrThrow();
+  const mapping = await db
+    .insertInto('mappings')
+    .values({
+      workspace_id: ws.id,
+      target_table: 'dim_customer',
+      source_table: 'customers',
+      field_mappings: JSON.stringify({ id: { source: 'cust_id', transform: null } }),
+      status: 'active',
+      version: 4,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  await migrate(t.db, { dir: 'migrations' });
+
+  const rows = await db.selectFrom('mapping_versions').selectAll().execute();
+  expect(rows).toEqual([
+    {
+      id: expect.any(String),
+      mapping_id: mapping.id,
+      version: 4,
+      target_table: 'dim_customer',
+      source_table: 'customers',
+      field_mappings: { id: { source: 'cust_id', transform: null } },
+      decorators: [],
+      cte_definitions: [],
+      status: 'active',
+      changed_by: null,
+      changed_at: mapping.updated_at,
+    },
+  ]);
+});
