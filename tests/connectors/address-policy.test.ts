@@ -105,7 +105,7 @@ describe('configuration', () => {
       allowedCidrs: [],
       connectTimeoutMs: 5000,
       testTimeoutMs: 15000,
-      statementTimeoutMs: 60000,
+      statementTimeoutMs: 10000,
       attemptsPerMinute: 30,
     });
     expect(loadConfig({ ...base, SOURCE_ALLOWED_CIDRS: '10.20.0.0/16, fd00::/8' }).sources.allowedCidrs).toEqual(['10.20.0.0/16', 'fd00::/8']);
