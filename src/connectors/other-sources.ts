@@ -73,6 +73,9 @@ export async function testApiReachability(settings: { baseUrl: string }, options
   const list = new CheckList(['configuration', 'resolve_host', 'address_policy', 'http_reachable', 'connector']);
   list.set('configuration', 'passed', 'the settings are complete');
   const url = new URL(settings.baseUrl);
+  // Credentials in the URL would be sent as Basic authentication: the probe goes without them.
+  url.username = '';
+  url.password = '';
   const resolved = await resolveInto(list, url.hostname, options);
   if (!resolved) return list.report('');
   try {

@@ -57,9 +57,22 @@ async function runTest(scope: RequestScope, type: DataSourceType, config: Record
 
 /** Where a test went, for the audit entry: settings that are not secret, and the outcome. */
 function testAudit(type: DataSourceType, config: Record<string, unknown>, report: ConnectionTestReport) {
-  const target = Object.fromEntries(['host', 'port', 'database', 'user', 'sslMode', 'account', 'baseUrl', 'location'].filter((k) => config[k] != null).map((k) => [k, config[k]]));
+  const target: Record<string, unknown> = Object.fromEntries(['host', 'port', 'database', 'user', 'sslMode', 'account', 'baseUrl', 'location'].filter((k) => config[k] != null).map((k) => [k, config[k]]));
+  if (typeof target.baseUrl === 'string') target.baseUrl = withoutCredentials(target.baseUrl);
   const failed = report.checks.find((c) => c.status === 'failed' || c.status === 'skipped');
   return { source_type: type, target, status: report.status, failed_check: failed?.name ?? null, message: report.message, duration_ms: report.durationMs };
+}
+
+/** A URL without its user:password part, which must not reach the audit log. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '[unparsable URL]';
+  }
 }
 
 async function audit(scope: RequestScope, event: AuditEvent): Promise<void> {

@@ -126,11 +126,18 @@ describe('testDataSourceConnection', () => {
   });
 
   it('an api source: host, address and HTTP are checked; the connector step is SKIPPED, so the test FAILED', async () => {
-    const api = http.createServer((_req, res) => res.writeHead(401).end());
+    const seen: (string | undefined)[] = [];
+    const api = http.createServer((req, res) => (seen.push(req.headers.authorization), res.writeHead(401).end()));
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
     try {
       const port = (api.address() as AddressInfo).port;
-      const report = await testConfig({ api: { baseUrl: `http://127.0.0.1:${port}/v1`, authType: 'bearer', token: 'api-secret-token' } });
+      const mark = await auditMark(server);
+      const report = await testConfig({ api: { baseUrl: `http://etl:url-secret@127.0.0.1:${port}/v1`, authType: 'bearer', token: 'api-secret-token' } });
+      // The probe sends no credentials, and neither the answer nor the audit entry holds one.
+      expect(seen).toEqual([undefined]);
+      const entries = JSON.stringify(await auditRowsSince(server, mark));
+      expect(entries).toContain(`http://127.0.0.1:${port}/v1`);
+      for (const secret of ['url-secret', 'api-secret-token']) expect(JSON.stringify(report) + entries).not.toContain(secret);
       expect(report).toMatchObject({ status: 'FAILED', message: 'connector: not supported yet: this server cannot read api sources' });
       expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([
         ['configuration', 'PASSED', 'the settings are complete'],

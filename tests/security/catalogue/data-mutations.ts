@@ -100,11 +100,22 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   testDataSourceConnectionConfig: {
     access: 'editor',
     select: 'status checks { name status }',
-    arrange: async (w) => {
+    variants: 4,
+    arrange: async (w, _c, variant) => {
       const workspaceId = await createWorkspace(w.server, editor(w));
-      return { variables: { workspaceId, connectionConfig: CONNECTION_CONFIGS[3] }, subject: localId(workspaceId) };
+      // Every string field of every type, aimed at places that answer at once: the test cluster, a closed loopback port.
+      const source = await sharedSourceDb();
+      const configs = [
+        sourceConfigOf(source, { sslMode: 'prefer' }),
+        CONNECTION_CONFIGS[1],
+        { api: { baseUrl: 'http://127.0.0.1:9/v1', authType: 'bearer', username: 'svc', headers: { 'X-Tenant': 'acme' }, token: 'api-token' } },
+        CONNECTION_CONFIGS[3],
+      ];
+      const dataSourceId = variant === 0 ? await createDataSource(w.server, editor(w), workspaceId, sourceConfigOf(source)) : undefined;
+      return { variables: { workspaceId, connectionConfig: configs[variant], ...(dataSourceId ? { dataSourceId } : {}) }, subject: localId(dataSourceId ?? workspaceId) };
     },
-    audit: [audit('dataSource.testConnectionConfig', 'Workspace', fromSubject)],
+    // Variant 0 (the one the audit test calls) edits a saved source: the entry is the source's.
+    audit: [audit('dataSource.testConnectionConfig', 'DataSource', fromSubject)],
   },
   refreshDataSourceSchema: {
     access: 'editor',
