@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
   GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
+  GRAPHQL_MAX_SELECTIONS: int(10).default(500),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
   // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
   GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
@@ -101,6 +102,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         aliases: env.GRAPHQL_MAX_ALIASES,
         complexity: env.GRAPHQL_MAX_COMPLEXITY,
         tokens: env.GRAPHQL_MAX_TOKENS,
+        selections: env.GRAPHQL_MAX_SELECTIONS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
       },
       anonymousLimits: {
