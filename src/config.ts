@@ -85,7 +85,7 @@ const EnvSchema = z.object({
     .optional(),
   SOURCE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
-  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
 });
 
