@@ -8,6 +8,7 @@ import './types/workspace.js';
 import './types/data-source.js';
 import './types/mapping.js';
 import './types/mapping-version.js';
+import './types/mapping-sql.js';
 import './types/pipeline-job.js';
 import './types/auth.js';
 import './types/service-account.js';

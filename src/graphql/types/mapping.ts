@@ -84,7 +84,7 @@ export const CteDefinitionRef = builder.objectRef<CteDefinition>('CteDefinition'
 
 const identifierRule = 'letters, digits and underscores, not starting with a digit, at most 255 characters';
 
-const FieldMappingInput = builder.inputType('FieldMappingInput', {
+export const FieldMappingInput = builder.inputType('FieldMappingInput', {
   description: 'How one warehouse column is filled.',
   fields: (t) => ({
     targetField: t.string({ required: true, description: `The warehouse column: ${identifierRule}; unique within the mapping.` }),
@@ -111,7 +111,7 @@ const GenericDecoratorInput = builder.inputType('GenericDecoratorInput', {
   }),
 });
 
-const DecoratorInput = builder.inputType('DecoratorInput', {
+export const DecoratorInput = builder.inputType('DecoratorInput', {
   description: 'Set exactly one field: the kind of decorator.',
   fields: (t) => ({
     identityResolution: t.field({ type: IdentityResolutionConfigInput, description: 'An identity resolution decorator.' }),
@@ -119,7 +119,7 @@ const DecoratorInput = builder.inputType('DecoratorInput', {
   }),
 });
 
-const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
+export const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
   description: 'A named common table expression.',
   fields: (t) => ({
     name: t.string({ required: true, description: `Its name: ${identifierRule}; unique (ignoring case) within the mapping.` }),
