@@ -77,8 +77,8 @@ export type DecoratorInput = {
 
 /** How one warehouse column is filled. */
 export type FieldMappingInput = {
-  /** Source column or expression, 1–1000 characters. */
-  source: string;
+  /** Source column, 1–1000 characters; may be omitted when `transform` computes the field (at least one of the two is required). */
+  source?: string | null | undefined;
   /** The warehouse column: letters, digits and underscores, not starting with a digit, at most 255 characters; unique within the mapping. */
   targetField: string;
   /** SQL applied to the value, at most 10,000 characters. */
@@ -321,7 +321,7 @@ export type MappingEditorLoadQueryVariables = Exact<{
 }>;
 
 
-export type MappingEditorLoadQuery = { mapping: { id: string, version: number, status: MappingStatus, sourceTable: string, targetTable: string, fieldMappings: Array<{ targetField: string, source: string, transform: string | null }>, decorators: Array<
+export type MappingEditorLoadQuery = { mapping: { id: string, version: number, status: MappingStatus, sourceTable: string, targetTable: string, fieldMappings: Array<{ targetField: string, source: string | null, transform: string | null }>, decorators: Array<
       | { config: unknown, type: string }
       | { type: string, identityResolution: { matchKeys: Array<string>, strategy: IdentityResolutionStrategy, targetIdField: string | null, confidenceThreshold: number | null } }
     >, cteDefinitions: Array<{ name: string, sql: string }>, workspace: { id: string, name: string } } | null };
