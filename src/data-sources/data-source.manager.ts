@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { sealConnectionConfig, type StoredConnectionConfig } from './connection-config.js';
 import * as dao from './data-source.dao.js';
-import { fromSourceSchema, type SourceSchemaInput } from './source-schema.js';
+import { fromSourceSchema, type SourceSchemaInput } from '../connectors/source-schema.js';
 import { checkName } from '../validation.js';
 
 export interface DataSourceInput {

@@ -1,5 +1,5 @@
 import { parseTableName, type MappingReads } from '../mappings/mapping-reads.js';
-import { qualifiedName, type SourceSchema, type SourceTable } from './source-schema.js';
+import { qualifiedName, type SourceSchema, type SourceTable } from '../connectors/source-schema.js';
 
 /*
  * What changed between two discoveries of a source's schema, and what it

@@ -21,7 +21,7 @@ import { CONNECTION_SCHEMAS, MASKED_SECRET, SECRET_FIELDS } from './connection-c
 import * as dao from './data-source.dao.js';
 import { pickConnection, type DataSourceInput } from './data-source.manager.js';
 import { diffSchemas, type SchemaDiff } from './schema-diff.js';
-import { fromDiscovered, toSourceSchema } from './source-schema.js';
+import { fromDiscovered, toSourceSchema } from '../connectors/source-schema.js';
 import { postgresSettingsFrom, postgresSettingsOf, settingsOf } from './source-settings.js';
 
 /**

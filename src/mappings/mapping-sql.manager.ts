@@ -1,6 +1,6 @@
 import type { RequestScope } from '../auth/scope.js';
 import type { MappingRow } from '../db/tables/mappings.table.js';
-import { toSourceSchema } from '../data-sources/source-schema.js';
+import { toSourceSchema } from '../connectors/source-schema.js';
 import { NotFoundError } from '../errors.js';
 import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';

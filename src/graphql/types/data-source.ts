@@ -1,6 +1,6 @@
 import { connectionConfigView, MASKED_SECRET } from '../../data-sources/connection-config.js';
 import * as dataSources from '../../data-sources/data-source.manager.js';
-import { qualifiedName, toSourceSchema, type SourceSchema } from '../../data-sources/source-schema.js';
+import { qualifiedName, toSourceSchema, type SourceSchema } from '../../connectors/source-schema.js';
 import { SOURCE_TABLE_KINDS } from '../../connectors/index.js';
 import { DATA_SOURCE_TYPES, type DataSourceType } from '../../db/tables/data-sources.table.js';
 import type { StoredConnectionConfig } from '../../data-sources/connection-config.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SOURCE_TABLE_KINDS, type DiscoveredSchema, type SourceTableKind } from '../connectors/index.js';
+import { SOURCE_TABLE_KINDS, type DiscoveredSchema, type SourceTableKind } from './index.js';
 import { parseInput } from '../validation.js';
 
 /** The cached copy of a source's schema, as stored (snake_case JSON). Fields added later are optional. */
