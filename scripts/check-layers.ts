@@ -26,7 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['audit'],
   // domains: DAO + manager each; a domain may use a lower domain's DAO
   ['users', 'service-accounts', 'workspaces'],
-  ['organizations', 'data-sources', 'mappings', 'jobs'],
+  ['organizations', 'data-sources', 'warehouses', 'mappings', 'jobs'],
   // sign-up, login, refresh, MFA, authenticating a request
   ['sessions'],
   // organization export and import

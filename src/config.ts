@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
   GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
+  GRAPHQL_MAX_SELECTIONS: int(10).default(500),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
   // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
   GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
@@ -84,7 +85,7 @@ const EnvSchema = z.object({
     .optional(),
   SOURCE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
-  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
 });
 
@@ -109,6 +110,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         aliases: env.GRAPHQL_MAX_ALIASES,
         complexity: env.GRAPHQL_MAX_COMPLEXITY,
         tokens: env.GRAPHQL_MAX_TOKENS,
+        selections: env.GRAPHQL_MAX_SELECTIONS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
       },
       anonymousLimits: {

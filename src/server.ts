@@ -9,7 +9,7 @@ import { ServiceUnavailableError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
-import { withinTokenBudget } from './graphql/request-rules.js';
+import { selectionCount, withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
 import type { SystemDb } from './db/system.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
@@ -179,15 +179,21 @@ export async function buildServer({ config, services, database, lifecycle = new 
   // Without credentials, a document longer than the anonymous budget is refused
   // before it is parsed: sign-in and sign-up need little, so a large
   // anonymous query is only ever amplification.
+  // Every document selecting more than GRAPHQL_MAX_SELECTIONS is refused before
+  // validation, whose cost grows with the square of repeated selections.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.url.split('?')[0] !== GRAPHQL_PATH || request.headers.authorization) return;
+    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
     const source = request.method === 'GET' ? request.query : request.body;
     const query = source && typeof source === 'object' ? (source as { query?: unknown }).query : undefined;
-    const max = config.graphql.anonymousLimits.tokens;
-    if (typeof query !== 'string' || withinTokenBudget(query, max)) return;
-    return reply.code(400).send({
-      errors: [{ message: `A request without credentials may have at most ${max} tokens; sign in for more`, extensions: { code: 'QUERY_LIMIT' } }],
-    });
+    if (typeof query !== 'string') return;
+    const refuse = (message: string) => reply.code(400).send({ errors: [{ message, extensions: { code: 'QUERY_LIMIT' } }] });
+    if (!request.headers.authorization) {
+      const max = config.graphql.anonymousLimits.tokens;
+      if (!withinTokenBudget(query, max)) return refuse(`A request without credentials may have at most ${max} tokens; sign in for more`);
+    }
+    const { selections: max, tokens } = config.graphql.limits;
+    const n = selectionCount(query, tokens);
+    if (n !== null && n > max) return refuse(`The document makes ${n} selections; at most ${max} are allowed per request`);
   });
 
   const apollo = createApollo({

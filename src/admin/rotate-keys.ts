@@ -5,28 +5,36 @@ import { findSealedUnderOtherKey, updateDataSource } from '../data-sources/data-
 import { listOrganizations } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
 import { updateUser, usersWithMfaSecrets } from '../users/user.dao.js';
+import { resealWarehouse } from '../warehouses/warehouse-config.js';
+import { findWarehousesSealedUnderOtherKey, updateWorkspace } from '../workspaces/workspace.dao.js';
 import type { Sealed } from '../crypto/keyring.js';
 
 /**
  * Re-encrypts every sealed secret under the keyring's current key: data source
- * credentials (one transaction per organization) and TOTP secrets. Safe to
+ * and workspace warehouse credentials (one transaction per organization) and
+ * TOTP secrets. Safe to
  * run again; what is already current is left alone.
  */
 export async function rotateKeys(
   scope: PlatformScope & { services: Pick<AppServices, 'system' | 'keyring'> },
-): Promise<{ dataSources: number; mfaSecrets: number }> {
+): Promise<{ dataSources: number; warehouses: number; mfaSecrets: number }> {
   const { system: { db }, keyring } = scope.services;
   let dataSources = 0;
+  let warehouses = 0;
   for (const org of await listOrganizations(db)) {
     const tenant = new Tenant(db, org);
-    dataSources += await tenant.transaction(async ({ tenant: t }) => {
+    const counts = await tenant.transaction(async ({ tenant: t }) => {
       const rows = await findSealedUnderOtherKey(t, keyring.currentId);
       for (const row of rows) {
         const owner = { organizationId: org.id, dataSourceId: row.id };
         await updateDataSource(t, row.id, { connection_config: resealConnectionConfig(keyring, owner, row.connection_config as StoredConnectionConfig) });
       }
-      return rows.length;
+      const targets = await findWarehousesSealedUnderOtherKey(t, keyring.currentId);
+      for (const ws of targets) await updateWorkspace(t, ws.id, { warehouse: resealWarehouse(keyring, org.id, ws.id, ws.warehouse!) });
+      return { sources: rows.length, warehouses: targets.length };
     });
+    dataSources += counts.sources;
+    warehouses += counts.warehouses;
   }
   const mfaSecrets = await db.transaction().execute(async (trx) => {
     let n = 0;
@@ -42,5 +50,5 @@ export async function rotateKeys(
     }
     return n;
   });
-  return { dataSources, mfaSecrets };
+  return { dataSources, warehouses, mfaSecrets };
 }

@@ -74,27 +74,47 @@ const toCamel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpp
 export const credentialsAad = (organizationId: string, dataSourceId: string) => `datalinx:data_source:${organizationId}:${dataSourceId}`;
 
 /**
- * Validates and seals a connection config for storage. A secret that is
- * omitted, null or the mask keeps the stored value, so an edit form can send
- * back what it showed.
+ * Whose settings are sealed: a data source, or a workspace's warehouse. The
+ * AAD binds the secrets to their owner, so a sealed blob copied onto another
+ * record does not open.
  */
-export function sealConnectionConfig(
+export type SecretOwner = { organizationId: string; dataSourceId: string } | { organizationId: string; workspaceId: string };
+
+export const secretsAad = (owner: SecretOwner): string =>
+  'dataSourceId' in owner ? credentialsAad(owner.organizationId, owner.dataSourceId) : `datalinx:workspace_warehouse:${owner.organizationId}:${owner.workspaceId}`;
+
+/** A kind of settings: its zod schema and which of its fields are secret. */
+export interface SettingsShape {
+  schema: z.ZodType;
+  secretFields: readonly string[];
+}
+
+const shapeOf = (sourceType: DataSourceType): SettingsShape => ({ schema: CONNECTION_SCHEMAS[sourceType], secretFields: SECRET_FIELDS[sourceType] });
+
+/**
+ * Validates and seals settings of any shape for storage (data sources,
+ * warehouses). A secret that is omitted, null or the mask keeps the stored
+ * value, so an edit form can send back what it showed. `path` names the input
+ * in a ValidationError.
+ */
+export function sealSettings(
   keyring: Keyring,
-  owner: { organizationId: string; dataSourceId: string },
-  sourceType: DataSourceType,
+  owner: SecretOwner,
+  shape: SettingsShape,
   input: Record<string, unknown>,
-  previous?: StoredConnectionConfig | null,
+  previous: StoredConnectionConfig | null | undefined,
+  path: readonly (string | number)[],
 ): StoredConnectionConfig {
-  const data = parseInput<Record<string, unknown>>(CONNECTION_SCHEMAS[sourceType], input, ['input', 'connectionConfig', sourceType]);
-  const aad = credentialsAad(owner.organizationId, owner.dataSourceId);
+  const data = parseInput<Record<string, unknown>>(shape.schema as z.ZodType<Record<string, unknown>>, input, [...path]);
+  const aad = secretsAad(owner);
   const kept = previous ? openSecrets(keyring, previous, aad) : {};
   const plain: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!SECRET_FIELDS[sourceType].includes(key) && value !== undefined && value !== null) plain[toSnake(key)] = value;
+    if (!shape.secretFields.includes(key) && value !== undefined && value !== null) plain[toSnake(key)] = value;
   }
   // Every secret field, not only those in the input: a left-out secret has no key in `data`.
-  for (const key of SECRET_FIELDS[sourceType]) {
+  for (const key of shape.secretFields) {
     const value = data[key];
     if (typeof value === 'string' && value !== MASKED_SECRET) secrets[key] = value;
     else if (kept[key] !== undefined) secrets[key] = kept[key];
@@ -104,41 +124,58 @@ export function sealConnectionConfig(
   return { ...plain, secret_fields: names, secrets: keyring.seal(Buffer.from(JSON.stringify(secrets)), aad) };
 }
 
+/** Validates and seals a data source's connection config for storage (see sealSettings). */
+export function sealConnectionConfig(
+  keyring: Keyring,
+  owner: { organizationId: string; dataSourceId: string },
+  sourceType: DataSourceType,
+  input: Record<string, unknown>,
+  previous?: StoredConnectionConfig | null,
+): StoredConnectionConfig {
+  return sealSettings(keyring, owner, shapeOf(sourceType), input, previous, ['input', 'connectionConfig', sourceType]);
+}
+
 function openSecrets(keyring: Keyring, stored: StoredConnectionConfig, aad: string): Record<string, string> {
   if (!stored.secrets) return {};
   return JSON.parse(keyring.open(stored.secrets, aad).toString('utf8')) as Record<string, string>;
 }
 
-/** The secrets in clear, for code that connects to the source (never for the API). */
-export function revealSecrets(
-  keyring: Keyring,
-  owner: { organizationId: string; dataSourceId: string },
-  stored: StoredConnectionConfig,
-): Record<string, string> {
-  return openSecrets(keyring, stored, credentialsAad(owner.organizationId, owner.dataSourceId));
+/** The secrets in clear, for code that connects to the source or warehouse (never for the API). */
+export function revealSecrets(keyring: Keyring, owner: SecretOwner, stored: StoredConnectionConfig): Record<string, string> {
+  return openSecrets(keyring, stored, secretsAad(owner));
+}
+
+/** The settings as their input shape (camelCase) with the secrets in clear, for code that connects (never for the API). */
+export function openSettings(keyring: Keyring, owner: SecretOwner, stored: StoredConnectionConfig): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stored)) {
+    if (key !== 'secrets' && key !== 'secret_fields') plain[toCamel(key)] = value;
+  }
+  return { ...plain, ...revealSecrets(keyring, owner, stored) };
 }
 
 /** Re-seals the secrets under the keyring's current key (rotation). */
-export function resealConnectionConfig(
-  keyring: Keyring,
-  owner: { organizationId: string; dataSourceId: string },
-  stored: StoredConnectionConfig,
-): StoredConnectionConfig {
+export function resealConnectionConfig(keyring: Keyring, owner: SecretOwner, stored: StoredConnectionConfig): StoredConnectionConfig {
   if (!stored.secrets || stored.secrets.kid === keyring.currentId) return stored;
-  const aad = credentialsAad(owner.organizationId, owner.dataSourceId);
+  const aad = secretsAad(owner);
   return { ...stored, secrets: keyring.seal(keyring.open(stored.secrets, aad), aad) };
 }
 
-/** What the API shows: plain settings in camelCase and `has<Secret>` flags; no secret values. */
-export function connectionConfigView(sourceType: DataSourceType, stored: StoredConnectionConfig): Record<string, unknown> & { sourceType: DataSourceType } {
+/** What the API shows of stored settings: plain settings in camelCase and `has<Secret>` flags; no secret values. */
+export function settingsView(secretFields: readonly string[], stored: StoredConnectionConfig): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stored)) {
     if (key === 'secrets' || key === 'secret_fields') continue;
     view[toCamel(key)] = value;
   }
-  for (const field of SECRET_FIELDS[sourceType]) {
+  for (const field of secretFields) {
     delete view[field];
     view[`has${field.charAt(0).toUpperCase()}${field.slice(1)}`] = (stored.secret_fields ?? []).includes(field);
   }
-  return { ...view, sourceType };
+  return view;
+}
+
+/** What the API shows of a data source's connection config (see settingsView), with its type. */
+export function connectionConfigView(sourceType: DataSourceType, stored: StoredConnectionConfig): Record<string, unknown> & { sourceType: DataSourceType } {
+  return { ...settingsView(SECRET_FIELDS[sourceType], stored), sourceType };
 }

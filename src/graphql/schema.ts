@@ -6,6 +6,7 @@ import './types/organization.js';
 import './types/user.js';
 import './types/workspace.js';
 import './types/data-source.js';
+import './types/source-connection.js';
 import './types/mapping.js';
 import './types/mapping-version.js';
 import './types/pipeline-job.js';

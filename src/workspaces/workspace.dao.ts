@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
 import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -19,6 +20,16 @@ export function findWorkspaceById(db: TenantDb, id: string): Promise<WorkspaceRo
   return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Workspaces whose warehouse secrets are sealed under another key than `kid` (key rotation). */
+export function findWarehousesSealedUnderOtherKey(db: TenantDb, kid: string): Promise<WorkspaceRow[]> {
+  return db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where(sql<boolean>`warehouse->'connection_config'->'secrets'->>'kid' is distinct from ${kid}`)
+    .where(sql<boolean>`warehouse->'connection_config' ? 'secrets'`)
+    .execute();
+}
+
 export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promise<WorkspaceRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return db.selectFrom('workspaces').selectAll().where('id', 'in', ids).execute();
@@ -33,7 +44,11 @@ export function countWorkspaces(db: TenantDb): Promise<number> {
 }
 
 export function updateWorkspace(db: TenantDb, id: string, patch: WorkspaceUpdate): Promise<WorkspaceRow | undefined> {
-  const set = { ...patch, settings: patch.settings === undefined ? undefined : json(patch.settings) };
+  const set = {
+    ...patch,
+    settings: patch.settings === undefined ? undefined : json(patch.settings),
+    warehouse: patch.warehouse == null ? patch.warehouse : json(patch.warehouse),
+  };
   return mapDbErrors(() => db.updateTable('workspaces').set(set).where('id', '=', id).returningAll().executeTakeFirst());
 }
 

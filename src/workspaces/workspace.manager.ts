@@ -3,7 +3,7 @@ import type { RequestScope } from '../auth/scope.js';
 import { auditSource as source, recordAudit } from '../audit/audit.js';
 import { changedColumns, isUnchanged } from '../db/changes.js';
 import type { Page, PageArgs } from '../db/pagination.js';
-import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import type { WorkspaceRow, WorkspaceUpdate } from '../db/tables/workspaces.table.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { checkName } from '../validation.js';
 import * as dao from './workspace.dao.js';
@@ -56,16 +56,28 @@ export async function createWorkspace(scope: RequestScope, input: WorkspaceInput
   });
 }
 
-export async function updateWorkspace(scope: RequestScope, id: string, input: WorkspaceInput): Promise<WorkspaceRow> {
+/**
+ * Columns a higher layer owns (the warehouse, src/warehouses), changed in the
+ * same transaction and audit entry as the rest of an update.
+ */
+export interface WorkspaceExtension {
+  /** The columns to set, from the locked row as it is. */
+  columns(before: WorkspaceRow): Pick<WorkspaceUpdate, 'warehouse'>;
+  /** What the audit entry shows of those columns (no secrets). */
+  audited(row: WorkspaceRow): Record<string, unknown>;
+}
+
+export async function updateWorkspace(scope: RequestScope, id: string, input: WorkspaceInput, extension?: WorkspaceExtension): Promise<WorkspaceRow> {
   requireRole(scope.actor, 'editor', 'change workspaces');
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const before = await dao.lockWorkspace(tenant, id);
     if (!before) throw new NotFoundError('Workspace', id);
     const settings = input.settings ? mergeWorkspaceSettings(toWorkspaceSettings(before.settings), input.settings) : undefined;
-    const changes = changedColumns(before, { ...toColumns(input), settings });
+    const changes = changedColumns(before, { ...toColumns(input), settings, ...extension?.columns(before) });
     if (isUnchanged(changes)) return before;
     const after = await dao.updateWorkspace(tenant, id, changes);
-    await recordAudit(platform, source(scope), { action: 'workspace.update', entityType: 'Workspace', entityId: id, before: audited(before), after: audited(after) });
+    const auditedWith = (w: WorkspaceRow) => ({ ...audited(w), ...extension?.audited(w) });
+    await recordAudit(platform, source(scope), { action: 'workspace.update', entityType: 'Workspace', entityId: id, before: auditedWith(before), after: auditedWith(after!) });
     return after!;
   });
 }

@@ -12,6 +12,7 @@ import type { OrganizationRow } from '../../src/db/tables/organizations.table.js
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
 import { insertUser } from '../../src/users/user.dao.js';
+import { openWarehouseSettings, sealWarehouse } from '../../src/warehouses/warehouse-config.js';
 import { adminCli, createTestDb, operatorScope, type TestDb, testKeyringJson } from '../support/index.js';
 
 const KEYS = { k1: randomBytes(32), k2: randomBytes(32), k3: randomBytes(32) };
@@ -32,8 +33,24 @@ async function sealedSource(org: OrganizationRow, keyring: Keyring, password: st
   sources.push({ org, id, password });
 }
 
+const warehouses: { org: OrganizationRow; id: string; password: string }[] = [];
+
+/** A workspace whose warehouse password is sealed under `keyring`. */
+async function sealedWarehouse(org: OrganizationRow, keyring: Keyring, password: string): Promise<void> {
+  const tenant = new Tenant(db.db, org).db;
+  const id = randomUUID();
+  const input = { dialect: 'postgresql' as const, targetSchema: 'analytics', connectionConfig: { postgresql: { host: 'h', database: 'd', user: 'u', password } } };
+  const warehouse = sealWarehouse(keyring, org.id, id, input, null);
+  await tenant.insertInto('workspaces').values({ id, name: `wh ${password}`, warehouse: JSON.stringify(warehouse) } as never).execute();
+  warehouses.push({ org, id, password });
+}
+
+const warehouseOf = async (w: (typeof warehouses)[number]) =>
+  (await new Tenant(db.db, w.org).db.selectFrom('workspaces').select('warehouse').where('id', '=', w.id).executeTakeFirstOrThrow()).warehouse!;
+
 async function storedKids(): Promise<string[]> {
   const kids: string[] = [];
+  for (const w of warehouses) kids.push(((await warehouseOf(w)).connection_config as StoredConnectionConfig).secrets!.kid);
   for (const s of sources) {
     const row = await new Tenant(db.db, s.org).db.selectFrom('data_sources').select('connection_config').where('id', '=', s.id).executeTakeFirstOrThrow();
     kids.push((row.connection_config as StoredConnectionConfig).secrets!.kid);
@@ -44,6 +61,7 @@ async function storedKids(): Promise<string[]> {
 /** Every sealed secret in the database, opened with `keyring` alone. */
 async function openAll(keyring: Keyring): Promise<{ passwords: string[]; totp: string[] }> {
   const passwords: string[] = [];
+  for (const w of warehouses) passwords.push(String(openWarehouseSettings(keyring, w.org.id, w.id, await warehouseOf(w)).password));
   for (const s of sources) {
     const row = await new Tenant(db.db, s.org).db.selectFrom('data_sources').select('connection_config').where('id', '=', s.id).executeTakeFirstOrThrow();
     passwords.push(revealSecrets(keyring, { organizationId: s.org.id, dataSourceId: s.id }, row.connection_config as StoredConnectionConfig).password!);
@@ -53,7 +71,7 @@ async function openAll(keyring: Keyring): Promise<{ passwords: string[]; totp: s
   return { passwords, totp: opened };
 }
 
-const expected = () => ({ passwords: sources.map((s) => s.password), totp: totp.map((t) => t.secret) });
+const expected = () => ({ passwords: [...warehouses, ...sources].map((s) => s.password), totp: totp.map((t) => t.secret) });
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -64,6 +82,7 @@ beforeAll(async () => {
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-1');
   await sealedSource(orgs[0]!, ring('k1'), 'pw-a-2');
   await sealedSource(orgs[1]!, ring('k1'), 'pw-b-1');
+  await sealedWarehouse(orgs[1]!, ring('k1'), 'wh-b-1');
   const user = await insertUser(db.db, { organization_id: orgs[0]!.id, email: 'mfa@rot.test', role: 'admin' });
   const secret = newTotpSecret();
   await platform(db.db).updateTable('users').set({ mfa_enabled: true, mfa_secret_encrypted: sealTotpSecret(ring('k1'), user.id, secret) }).where('id', '=', user.id).execute();
@@ -73,20 +92,20 @@ afterAll(() => db.close());
 
 describe('rotateKeys', () => {
   it('starts from secrets that only the old key opens', async () => {
-    expect(await storedKids()).toEqual(['k1', 'k1', 'k1']);
+    expect(await storedKids()).toEqual(['k1', 'k1', 'k1', 'k1']);
     await expect(openAll(ring('k2'))).rejects.toThrow('unknown key id k1');
   });
 
   it('re-seals every credential and TOTP secret under the current key, in every organization', async () => {
-    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 3, mfaSecrets: 1 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 3, warehouses: 1, mfaSecrets: 1 });
 
-    expect(await storedKids()).toEqual(['k2', 'k2', 'k2']);
+    expect(await storedKids()).toEqual(['k2', 'k2', 'k2', 'k2']);
     expect(await openAll(ring('k2'))).toEqual(expected());
     await expect(openAll(ring('k1'))).rejects.toThrow('unknown key id k2');
   });
 
   it('leaves what is already current alone when run again', async () => {
-    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 0, mfaSecrets: 0 });
+    expect(await rotateKeys(systemScope({ system: db, keyring: ring('k1', 'k2') }, 'test'))).toEqual({ dataSources: 0, warehouses: 0, mfaSecrets: 0 });
     expect(await openAll(ring('k2'))).toEqual(expected());
   });
 });
@@ -103,8 +122,8 @@ describe('admin CLI rotate-keys', () => {
     const out = await adminCli(env, 'rotate-keys');
 
     expect(out).toEqual({ code: 0, stdout: [expect.any(String)], stderr: [] });
-    expect(JSON.parse(out.stdout[0]!)).toEqual({ currentKey: 'k3', dataSources: 3, mfaSecrets: 1 });
-    expect(await storedKids()).toEqual(['k3', 'k3', 'k3']);
+    expect(JSON.parse(out.stdout[0]!)).toEqual({ currentKey: 'k3', dataSources: 3, warehouses: 1, mfaSecrets: 1 });
+    expect(await storedKids()).toEqual(['k3', 'k3', 'k3', 'k3']);
     expect(await openAll(ring('k3'))).toEqual(expected());
   });
 });

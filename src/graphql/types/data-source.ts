@@ -1,6 +1,7 @@
 import { connectionConfigView, MASKED_SECRET } from '../../data-sources/connection-config.js';
 import * as dataSources from '../../data-sources/data-source.manager.js';
-import { toSourceSchema, type SourceSchema } from '../../data-sources/source-schema.js';
+import { qualifiedName, toSourceSchema, type SourceSchema } from '../../data-sources/source-schema.js';
+import { SOURCE_TABLE_KINDS } from '../../connectors/index.js';
 import { DATA_SOURCE_TYPES, type DataSourceType } from '../../db/tables/data-sources.table.js';
 import type { StoredConnectionConfig } from '../../data-sources/connection-config.js';
 import { upperCaseEnum } from '../enum-values.js';
@@ -23,7 +24,7 @@ export const DataSourceTypeEnum = builder.enumType('DataSourceType', {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- keys differ per source type, checked by the zod schemas on write
 type View = { sourceType: DataSourceType } & Record<string, any>;
 
-const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').implement({
+export const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').implement({
   description: 'How to reach a PostgreSQL source. The password is stored encrypted and never returned.',
   fields: (t) => ({
     host: t.exposeString('host', { description: 'Host name or IP address.' }),
@@ -35,7 +36,7 @@ const PostgresConfig = builder.objectRef<View>('PostgresConnectionConfig').imple
   }),
 });
 
-const SnowflakeConfig = builder.objectRef<View>('SnowflakeConnectionConfig').implement({
+export const SnowflakeConfig = builder.objectRef<View>('SnowflakeConnectionConfig').implement({
   description: 'How to reach a Snowflake source. Password and private key are stored encrypted and never returned.',
   fields: (t) => ({
     account: t.exposeString('account', { description: 'Account identifier, e.g. xy12345.eu-central-1.' }),
@@ -89,6 +90,17 @@ const SourceColumnRef = builder.objectRef<SourceSchema['tables'][number]['column
     name: t.exposeString('name', { description: 'Column name.' }),
     dataType: t.exposeString('dataType', { description: "The source's own type name, e.g. varchar(255) or NUMBER(38,0)." }),
     nullable: t.exposeBoolean('nullable', { description: 'The column may hold nulls.' }),
+    isPrimaryKey: t.exposeBoolean('isPrimaryKey', { description: "The column is part of the table's primary key (false when unknown)." }),
+    ordinalPosition: t.exposeInt('ordinalPosition', { description: 'Position among the table\'s columns, from 1.' }),
+  }),
+});
+const SourceTableKindEnum = builder.enumType('SourceTableKind', {
+  description: 'What kind of relation a source table is.',
+  values: upperCaseEnum(SOURCE_TABLE_KINDS, {
+    table: 'A table (for PostgreSQL also a partitioned table, standing for its partitions).',
+    view: 'A view.',
+    materialized_view: 'A materialized view.',
+    foreign_table: 'A foreign table.',
   }),
 });
 const SourceTableRef = builder.objectRef<SourceSchema['tables'][number]>('SourceTable').implement({
@@ -96,17 +108,22 @@ const SourceTableRef = builder.objectRef<SourceSchema['tables'][number]>('Source
   fields: (t) => ({
     schema: t.exposeString('schema', { nullable: true, description: 'Schema or namespace holding it; null when the source has none.' }),
     name: t.exposeString('name', { description: 'Table name.' }),
+    qualifiedName: t.string({
+      description: 'Schema and name, e.g. crm.customers (the bare name when there is no schema): what a mapping\'s `sourceTable` names.',
+      resolve: (s) => qualifiedName(s),
+    }),
+    kind: t.field({ type: SourceTableKindEnum, nullable: true, description: 'Table, view, …; null when stored by hand without one.', resolve: (s) => s.kind }),
     columns: t.field({ type: [SourceColumnRef], description: 'Its columns, in source order.', resolve: (s) => s.columns }),
   }),
 });
-const SourceSchemaRef = builder.objectRef<SourceSchema>('SourceSchema').implement({
-  description: "The cached copy of the source's schema, as last stored with `schemaCache` (see `lastSchemaRefresh`).",
+export const SourceSchemaRef = builder.objectRef<SourceSchema>('SourceSchema').implement({
+  description: "The cached copy of the source's schema, as last discovered by `refreshDataSourceSchema` or stored with `schemaCache` (see `lastSchemaRefresh`).",
   fields: (t) => ({ tables: t.field({ type: [SourceTableRef], description: 'Tables of the source.', resolve: (s) => s.tables }) }),
 });
 
-const secretNote = `Write-only. Leave out, or send "${MASKED_SECRET}", to keep the stored value.`;
+export const secretNote = `Write-only. Leave out, or send "${MASKED_SECRET}", to keep the stored value.`;
 
-const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
+export const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
   description: 'Settings of a PostgreSQL source.',
   fields: (t) => ({
     host: t.string({ required: true, description: 'Host name or IP address, 1–255 characters.' }),
@@ -117,7 +134,7 @@ const PostgresConfigInput = builder.inputType('PostgresConnectionConfigInput', {
     password: t.string({ description: secretNote }),
   }),
 });
-const SnowflakeConfigInput = builder.inputType('SnowflakeConnectionConfigInput', {
+export const SnowflakeConfigInput = builder.inputType('SnowflakeConnectionConfigInput', {
   description: 'Settings of a Snowflake source; it authenticates with `password` or with a key pair (`privateKey`).',
   fields: (t) => ({
     account: t.string({ required: true, description: 'Account identifier, 1–255 characters.' }),
@@ -152,7 +169,7 @@ const FileConfigInput = builder.inputType('FileConnectionConfigInput', {
     hasHeader: t.boolean({ description: 'CSV files start with a header row.' }),
   }),
 });
-const ConnectionConfigInput = builder.inputType('ConnectionConfigInput', {
+export const ConnectionConfigInput = builder.inputType('ConnectionConfigInput', {
   description: 'Set exactly one field; it decides the source type.',
   fields: (t) => ({
     postgresql: t.field({ type: PostgresConfigInput, description: 'A PostgreSQL source.' }),
@@ -168,6 +185,8 @@ const SourceColumnInput = builder.inputType('SourceColumnInput', {
     name: t.string({ required: true, description: 'Column name, 1–255 characters.' }),
     dataType: t.string({ required: true, description: "The source's type name, 1–255 characters." }),
     nullable: t.boolean({ required: true, description: 'The column may hold nulls.' }),
+    isPrimaryKey: t.boolean({ description: "Part of the table's primary key; false when left out." }),
+    ordinalPosition: t.int({ description: 'Position from 1; the place in the list when left out.' }),
   }),
 });
 const SourceTableInput = builder.inputType('SourceTableInput', {
@@ -205,7 +224,9 @@ const UpdateDataSourceInput = builder.inputType('UpdateDataSourceInput', {
   }),
 });
 
-const toSchemaInput = (s: { tables: { schema?: string | null; name: string; columns: { name: string; dataType: string; nullable: boolean }[] }[] } | null | undefined) =>
+const toSchemaInput = (
+  s: { tables: { schema?: string | null; name: string; columns: { name: string; dataType: string; nullable: boolean; isPrimaryKey?: boolean | null; ordinalPosition?: number | null }[] }[] } | null | undefined,
+) =>
   s ? { tables: s.tables.map((tb) => ({ ...tb, schema: tb.schema ?? null })) } : s;
 
 DataSourceRef.implement({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import * as dataSources from '../../data-sources/data-source.manager.js';
 import * as jobs from '../../jobs/pipeline-job.manager.js';
 import * as mappings from '../../mappings/mapping.manager.js';
+import * as warehouses from '../../warehouses/warehouse.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/workspace-settings.js';
 import { builder, type SchemaTypes } from '../builder.js';
@@ -9,6 +10,7 @@ import { connectionComplexity, idOf, nestedConnection, scopeOf, toConnection } f
 import { payloadErrors } from './error.js';
 import { JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
 import { MappingStatusEnum } from './mapping.js';
+import { WarehouseInput } from './workspace-warehouse.js';
 import {
   DataSourceConnection,
   DataSourceRef,
@@ -74,6 +76,7 @@ const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
     id: t.globalID({ required: true, description: 'Global ID of the workspace.' }),
     name: t.string({ description: 'New display name, 1–255 characters after trimming.' }),
     ...workspaceFields(t),
+    warehouse: t.field({ type: WarehouseInput, description: 'The target warehouse: replaces the stored one; null removes it; left out keeps it.' }),
   }),
 });
 
@@ -164,11 +167,11 @@ builder.mutationFields((t) => ({
   updateWorkspace: t.field({
     type: WorkspaceRef,
     description:
-      'Changes a workspace; settings given are merged into the stored ones. Editors and above. Errors: ValidationError, NotFoundError, ForbiddenError.',
+      'Changes a workspace; settings given are merged into the stored ones; `warehouse` replaces (or, null, removes) its target warehouse. Editors and above. Errors: ValidationError, NotFoundError, ForbiddenError.',
     authScopes: { editor: true },
     args: { input: t.arg({ type: UpdateWorkspaceInput, required: true, description: 'What to change.' }) },
     errors: payloadErrors('updateWorkspace', { name: 'workspace', description: 'The workspace as changed.' }),
-    resolve: (_root, { input: { id, ...input } }, ctx) => workspaces.updateWorkspace(scopeOf(ctx), idOf(id, 'Workspace'), input),
+    resolve: (_root, { input: { id, ...input } }, ctx) => warehouses.updateWorkspace(scopeOf(ctx), idOf(id, 'Workspace'), input),
   }),
   deleteWorkspace: t.field({
     type: WorkspaceRef,
