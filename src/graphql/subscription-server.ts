@@ -27,6 +27,7 @@ import { requestValidationRules } from './apollo.js';
 import { queryLimitError } from './builder.js';
 import { RequestLoaders, type GraphQLContext } from './context.js';
 import { classifyError, formatError, INTERNAL_ERROR_MESSAGE } from './error-policy.js';
+import { selectionCount } from './request-rules.js';
 import { schema } from './schema.js';
 
 /** Close codes this endpoint uses (graphql-ws' own plus the WebSocket standard ones). */
@@ -201,6 +202,11 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
         const max = opts.subscriptions.maxPerSocket;
         if (Object.keys(ctx.subscriptions).length > max) {
           return [new GraphQLError(`At most ${max} subscriptions may run on one connection; complete one first`, { extensions: { code: 'QUERY_LIMIT' } })];
+        }
+        // As over HTTP: a document of too many selections is refused before validation (whose cost grows with their square).
+        const selections = selectionCount(payload.query, limits.tokens);
+        if (selections !== null && selections > limits.selections) {
+          return [new GraphQLError(`The document makes ${selections} selections; at most ${limits.selections} are allowed per request`, { extensions: { code: 'QUERY_LIMIT' } })];
         }
         let document: DocumentNode;
         try {

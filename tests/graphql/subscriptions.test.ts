@@ -176,6 +176,7 @@ describe('the same rules as HTTP', () => {
       ['subscription($id: ID!) { pipelineJobChanged(id: $id) { id } }', { id: { not: 'an id' } }, 'BAD_USER_INPUT'],
       ['{ me { id } }', {}, 'BAD_REQUEST'],
       [`subscription { pipelineJobChanged(id: "x") { ${Array.from({ length: 20 }, (_, i) => `a${i}: id`).join(' ')} } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
+      [`subscription { pipelineJobChanged(id: "x") { ${'id '.repeat(600)} } }`, {}, 'QUERY_LIMIT'],
     ];
     for (const [query, variables, code] of cases) {
       const err = (await feed(c, query, variables).next().catch((e: unknown) => e)) as { message: string; extensions: { code: string } }[] | { errors: { extensions: { code: string } }[] };

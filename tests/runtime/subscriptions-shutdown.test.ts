@@ -1,13 +1,15 @@
 import { jest } from '@jest/globals';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { signUp, startApiProcess, type ApiProcess } from '../support/api-process.js';
-import { closeOf } from '../support/subscriptions.js';
+import { closeOf, wsUrl } from '../support/subscriptions.js';
 import { createEmptyDatabase } from '../support/test-db.js';
 
 /**
- * SIGTERM with a live subscription: the socket is closed cleanly (1001 Going
- * away), the job-events listener's connection ends, and the open WebSocket
- * does not hold the shutdown: the process drains in time and exits 0.
+ * SIGTERM with a live subscription: new sockets are refused while draining,
+ * the open one is closed cleanly (1001 Going away), the job-events listener's
+ * connection ends, and the open WebSocket does not hold the shutdown: the
+ * process drains in time and exits 0.
  */
 jest.setTimeout(120_000);
 
@@ -16,7 +18,7 @@ let dbUrl: string;
 
 beforeAll(async () => {
   dbUrl = (await createEmptyDatabase()).url;
-  api = await startApiProcess({ DATABASE_URL: dbUrl, ALLOW_SIGNUP: 'true', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '200', SHUTDOWN_GRACE_MS: '30000' });
+  api = await startApiProcess({ DATABASE_URL: dbUrl, ALLOW_SIGNUP: 'true', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '30000' });
 });
 afterAll(() => {
   if (api?.child.exitCode === null) api.child.kill('SIGKILL');
@@ -52,6 +54,14 @@ it('closes subscriptions with 1001 and the listener connection, then exits 0 wit
   while ((await listenerBackends()) === 0) await new Promise((r) => setTimeout(r, 50));
 
   api.child.kill('SIGTERM');
+  // While draining (readiness 503, before the listener closes), a new socket is refused with 503.
+  while ((await fetch(`${api.url}/readyz`)).status !== 503) await new Promise((r) => setTimeout(r, 10));
+  const refused = await new Promise<string>((resolve) => {
+    const ws = new WebSocket(wsUrl(api.url), 'graphql-transport-ws');
+    ws.on('open', () => resolve('open'));
+    ws.on('error', (e) => resolve(e.message));
+  });
+  expect(refused).toBe('Unexpected server response: 503');
   expect(await closed).toEqual({ code: 1001, reason: 'Going away', acked: true });
   expect(await api.exited).toBe(0);
   expect(await listenerBackends()).toBe(0);
