@@ -131,7 +131,7 @@ export const dashboard: Scenario = {
       ],
       notes: [
         `Response sizes (API / floor bytes): ${Object.entries(sizes).map(([k, v]) => `${k} ${v.api} / ${v.floor}`).join('; ')}.`,
-        'SQL per request counts every statement the API process sent for one request, including the 2 of authentication (user and organization).',
+        'SQL per request counts every statement the API process sent for one request, including authentication (one statement since commit 3de45f9, two before).',
       ],
       details: { responseBytes: sizes, sqlPerRequest: sql },
     };
