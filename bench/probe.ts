@@ -14,6 +14,7 @@ delay.enable();
 let statements = 0;
 let recent: { text: string; values: unknown[] }[] = [];
 let maxRss = process.memoryUsage.rss();
+let cpuAtReset = process.cpuUsage();
 setInterval(() => {
   maxRss = Math.max(maxRss, process.memoryUsage.rss());
 }, 100).unref();
@@ -39,6 +40,7 @@ process.on('message', (message: { type: string }) => {
     recent = [];
     delay.reset();
     maxRss = process.memoryUsage.rss();
+    cpuAtReset = process.cpuUsage();
     process.send?.({ type: 'reset' });
   } else if (message.type === 'stats') {
     const memory = process.memoryUsage();
@@ -50,6 +52,11 @@ process.on('message', (message: { type: string }) => {
       rssMb: Math.round(memory.rss / 2 ** 20),
       maxRssMb: Math.round(Math.max(maxRss, memory.rss) / 2 ** 20),
       heapUsedMb: Math.round(memory.heapUsed / 2 ** 20),
+      // CPU this process used since the last reset (user + system), ms.
+      cpuMs: (() => {
+        const d = process.cpuUsage(cpuAtReset);
+        return Math.round((d.user + d.system) / 1000);
+      })(),
     });
   }
 });

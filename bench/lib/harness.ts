@@ -15,6 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedde
 import { loadMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
 import { BenchProcess, freePort, type ProbeStats } from './processes.js';
+import { serverCpuMs } from '../server-cpu.js';
 import { seedOrganization, type OrgShape, type SeededOrg } from './seed.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -35,6 +36,12 @@ export interface ApiRunStats {
   eventLoopDelayMaxMs: number;
   eventLoopDelayP99Ms: number;
   maxRssMb: number;
+}
+
+/** CPU per request: the server process's own (probe) plus PostgreSQL's (local server only), ms. */
+export interface CpuPerRequest {
+  processCpuMsPerRequest: number | null;
+  postgresCpuMsPerRequest: number | null;
 }
 
 export interface GraphQLRequest {
@@ -67,6 +74,8 @@ export class Harness {
     readonly migrations: readonly MigrationFile[],
     private readonly cleanup: () => Promise<void>,
     private readonly apiEnv: Record<string, string>,
+    /** The embedded server's data directory (its CPU is read from /proc); null with DATABASE_URL. */
+    private readonly pgDataDir: string | null = null,
   ) {}
 
   static async open(): Promise<Harness> {
@@ -114,7 +123,7 @@ export class Harness {
       await dropDatabase?.();
       await embedded?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
-    }, apiEnv);
+    }, apiEnv, dir ? path.join(dir, 'pg') : null);
     harness.tokens = new AccessTokens({ alg: 'HS256', secret: new TextEncoder().encode(apiEnv.JWT_SECRET) }, config.jwt);
     harness.postgresVersion = (await pool.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
     return harness;
@@ -224,7 +233,7 @@ export class Harness {
     seconds?: number;
     /** A fixed number of requests instead of a duration: every response is seen (exact write accounting). */
     amount?: number;
-  }): Promise<LoadResult & Partial<ApiRunStats>> {
+  }): Promise<LoadResult & Partial<ApiRunStats> & CpuPerRequest> {
     const target = opts.server === 'api' ? this.api : this.floor;
     const run = (duration: number) =>
       autocannon({
@@ -238,12 +247,14 @@ export class Harness {
         ...(opts.requests ? { requests: opts.requests } : {}),
       });
     if (WARMUP_SECONDS > 0 && !opts.requests) await run(WARMUP_SECONDS);
-    if (opts.server === 'api') {
-      await this.settle();
-      await this.api.reset();
-    }
+    if (opts.server === 'api') await this.settle();
+    await target.reset();
+    const pgCpuStart = await serverCpuMs(this.pgDataDir).catch(() => null);
     const r = await run(opts.seconds ?? SECONDS);
-    const result: LoadResult & Partial<ApiRunStats> = {
+    const pgCpuEnd = await serverCpuMs(this.pgDataDir).catch(() => null);
+    const processCpu = (await target.stats()).cpuMs;
+    const perRequest = (ms: number | null) => (ms !== null && r.requests.total ? Math.round((ms / r.requests.total) * 10) / 10 : null);
+    const result: LoadResult & Partial<ApiRunStats> & CpuPerRequest = {
       label: opts.label,
       server: opts.server,
       connections: opts.connections,
@@ -251,6 +262,9 @@ export class Harness {
       p50Ms: r.latency.p50,
       p99Ms: r.latency.p99,
       errors: r.errors + r.timeouts + r.non2xx,
+      // Load-independent cost: on a saturated machine throughput mostly measures the wait for a core.
+      processCpuMsPerRequest: perRequest(processCpu),
+      postgresCpuMsPerRequest: perRequest(pgCpuStart !== null && pgCpuEnd !== null ? pgCpuEnd - pgCpuStart : null),
     };
     if (opts.server === 'api') {
       const stats = await this.api.stats();
@@ -262,7 +276,7 @@ export class Harness {
         maxRssMb: stats.maxRssMb,
       });
     }
-    console.log(`  ${opts.server.padEnd(5)} ${opts.label} @${opts.connections}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.errors ? `, ${result.errors} errors` : ''}`);
+    console.log(`  ${opts.server.padEnd(5)} ${opts.label} @${opts.connections}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.errors ? `, ${result.errors} errors` : ''}, CPU/req ${result.processCpuMsPerRequest} ms node + ${result.postgresCpuMsPerRequest} ms PostgreSQL`);
     return result;
   }
 

@@ -21,6 +21,7 @@ export interface ProbeStats {
   rssMb: number;
   maxRssMb: number;
   heapUsedMb: number;
+  cpuMs: number;
 }
 
 /** A server in its own process, measured by bench/probe.ts over IPC. */

@@ -27,13 +27,15 @@ export function environment(postgresVersion: string) {
 }
 
 const cell = (v: unknown) => (v === null || v === undefined ? '–' : String(v));
+const cpu = (v: { node: number | null; postgres: number | null } | null | undefined) =>
+  v ? `${cell(v.node)} + ${cell(v.postgres)}` : '–';
 
 function table(rows: Row[]): string {
-  const head = '| case | conns | API req/s | floor req/s | × floor | API p50 ms | API p99 ms | floor p99 ms | SQL/req | loop delay max ms | API RSS MB | errors |';
-  const sep = '|' + ' --- |'.repeat(12);
+  const head = '| case | conns | API req/s | floor req/s | × floor | API p50 ms | API p99 ms | floor p99 ms | SQL/req | loop delay max ms | API RSS MB | API CPU ms/req (node + pg) | floor CPU ms/req (node + pg) | errors |';
+  const sep = '|' + ' --- |'.repeat(14);
   const lines = rows.map(
     (r) =>
-      `| ${r.case} | ${r.connections} | ${r.apiRequestsPerSecond} | ${cell(r.floorRequestsPerSecond)} | ${cell(r.ratioToFloor)} | ${r.apiP50Ms} | ${r.apiP99Ms} | ${cell(r.floorP99Ms)} | ${cell(r.sqlPerRequest)} | ${cell(r.eventLoopDelayMaxMs)} | ${cell(r.apiRssMb)} | ${r.errors} |`,
+      `| ${r.case} | ${r.connections} | ${r.apiRequestsPerSecond} | ${cell(r.floorRequestsPerSecond)} | ${cell(r.ratioToFloor)} | ${r.apiP50Ms} | ${r.apiP99Ms} | ${cell(r.floorP99Ms)} | ${cell(r.sqlPerRequest)} | ${cell(r.eventLoopDelayMaxMs)} | ${cell(r.apiRssMb)} | ${cpu(r.apiCpuMsPerRequest)} | ${cpu(r.floorCpuMsPerRequest)} | ${r.errors} |`,
   );
   return [head, sep, ...lines].join('\n');
 }

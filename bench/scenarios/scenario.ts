@@ -1,4 +1,4 @@
-import type { ApiRunStats, GraphQLRequest, Harness, LoadResult } from '../lib/harness.js';
+import type { ApiRunStats, CpuPerRequest, GraphQLRequest, Harness, LoadResult } from '../lib/harness.js';
 
 /** A target from issue 10: reported as met or not, never asserted by a test. */
 export interface Target {
@@ -21,6 +21,9 @@ export interface Row {
   sqlPerRequest: number | null;
   eventLoopDelayMaxMs: number | null;
   apiRssMb: number | null;
+  /** CPU per request, ms, of the server process and of PostgreSQL: a cost the machine's load barely changes. */
+  apiCpuMsPerRequest?: { node: number | null; postgres: number | null } | null;
+  floorCpuMsPerRequest?: { node: number | null; postgres: number | null } | null;
   errors: number;
 }
 
@@ -42,7 +45,15 @@ export interface Scenario {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Joins an API run and a floor run of the same case into one row. */
-export function row(name: string, api: LoadResult & Partial<ApiRunStats>, floor: LoadResult | null, sqlPerRequest: number | null): Row {
+const cpuOf = (r: Partial<CpuPerRequest> | null) =>
+  r && r.processCpuMsPerRequest !== undefined ? { node: r.processCpuMsPerRequest ?? null, postgres: r.postgresCpuMsPerRequest ?? null } : null;
+
+export function row(
+  name: string,
+  api: LoadResult & Partial<ApiRunStats> & Partial<CpuPerRequest>,
+  floor: (LoadResult & Partial<CpuPerRequest>) | null,
+  sqlPerRequest: number | null,
+): Row {
   return {
     case: name,
     connections: api.connections,
@@ -55,6 +66,8 @@ export function row(name: string, api: LoadResult & Partial<ApiRunStats>, floor:
     sqlPerRequest,
     eventLoopDelayMaxMs: api.eventLoopDelayMaxMs ?? null,
     apiRssMb: api.maxRssMb ?? null,
+    apiCpuMsPerRequest: cpuOf(api),
+    floorCpuMsPerRequest: cpuOf(floor),
     errors: api.errors + (floor?.errors ?? 0),
   };
 }

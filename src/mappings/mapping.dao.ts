@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
+import { jsonAsText, parseJsonLazily } from '../db/lazy-json.js';
 import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type {
@@ -7,6 +8,8 @@ import type {
   MappingStatus,
   MappingUpdate,
   NewMappingRow,
+  StoredCteDefinition,
+  StoredDecorator,
   StoredFieldMappings,
 } from '../db/tables/mappings.table.js';
 
@@ -61,16 +64,41 @@ function filtered(db: TenantDb, f: MappingFilter) {
   return q;
 }
 
-export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  return fetchPage(filtered(db, filter).selectAll(), 'mappings', args);
+const JSON_COLUMNS = ['field_mappings', 'decorators', 'cte_definitions'] as const;
+
+/** Every column, the JSONB ones as text that parseJsonLazily turns back into values when read. */
+function listed(db: TenantDb, filter: MappingFilter) {
+  return filtered(db, filter).select([
+    'id',
+    'workspace_id',
+    'target_table',
+    'source_table',
+    'status',
+    'version',
+    'created_at',
+    'updated_at',
+    jsonAsText<StoredFieldMappings>('field_mappings').as('field_mappings'),
+    jsonAsText<StoredDecorator[]>('decorators').as('decorators'),
+    jsonAsText<StoredCteDefinition[]>('cte_definitions').as('cte_definitions'),
+  ]);
+}
+
+const lazyRow = (row: MappingRow): MappingRow => parseJsonLazily(row, JSON_COLUMNS);
+
+export async function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
+  const page = await fetchPage(listed(db, filter), 'mappings', args);
+  page.rows.forEach(lazyRow);
+  return page;
 }
 
 export function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
   return countRows(filtered(db, filter));
 }
 
-export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs) {
-  return fetchPagesByParent(db, filtered(db, filter).selectAll(), 'mappings', 'workspace_id', workspaceIds, args);
+export async function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs): Promise<Map<string, Page<MappingRow>>> {
+  const pages = await fetchPagesByParent(db, listed(db, filter), 'mappings', 'workspace_id', workspaceIds, args);
+  for (const page of pages.values()) page.rows.forEach(lazyRow);
+  return pages;
 }
 
 export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter) {

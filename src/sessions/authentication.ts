@@ -8,7 +8,7 @@ import type { AccessTokens } from '../auth/jwt.js';
 import { safeEqualHex, sha256Hex } from '../auth/secrets.js';
 import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
-import { findUserOfOpenSession } from './session.dao.js';
+import { findSessionUserAndOrganization } from './session.dao.js';
 
 export interface Authenticated {
   actor: Extract<Actor, { kind: 'user' | 'service_account' }>;
@@ -45,8 +45,10 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   const credential = match[1]!;
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(deps, credential);
   const claims = await deps.tokens.verify(credential);
-  const [user, org] = await Promise.all([findUserOfOpenSession(deps.db, claims.sub, claims.sid), findOrganizationById(deps.db, claims.org)]);
-  if (!user || !org || user.organization_id !== org.id) throw new UnauthenticatedError('Invalid token');
+  // One statement: the user of an open session, in the organization the token names.
+  const found = await findSessionUserAndOrganization(deps.db, claims.sub, claims.sid, claims.org);
+  if (!found) throw new UnauthenticatedError('Invalid token');
+  const { user, organization: org } = found;
   return {
     actor: { kind: 'user', id: user.id, organizationId: org.id, role: user.role },
     tenant: new Tenant(deps.db, org),

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
+import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import type { MfaChallengeRow, RefreshTokenRow } from '../db/tables/sessions.table.js';
-import type { UserRow } from '../db/tables/users.table.js';
+import type { UserRole, UserRow } from '../db/tables/users.table.js';
 
 export function insertRefreshToken(
   db: PlatformDb,
@@ -42,6 +43,39 @@ export function findUserOfOpenSession(db: PlatformDb, userId: string, familyId: 
       ),
     )
     .executeTakeFirst();
+}
+
+/**
+ * What an access token's check needs, in one statement: the user it names
+ * (if its session is open, as in findUserOfOpenSession) and the organization
+ * it names, which must be the user's own. Undefined when any of it fails.
+ */
+export async function findSessionUserAndOrganization(
+  db: PlatformDb,
+  userId: string,
+  familyId: string,
+  organizationId: string,
+): Promise<{ user: { id: string; role: UserRole }; organization: OrganizationRow } | undefined> {
+  const row = await platform(db)
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.organization_id')
+    .selectAll('organizations')
+    .select(['users.id as session_user_id', 'users.role as session_user_role'])
+    .where('users.id', '=', userId)
+    .where('organizations.id', '=', organizationId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_tokens')
+          .select('refresh_tokens.id')
+          .where('refresh_tokens.family_id', '=', familyId)
+          .where('refresh_tokens.user_id', '=', userId)
+          .where('refresh_tokens.revoked_at', 'is', null),
+      ),
+    )
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { session_user_id: id, session_user_role: role, ...organization } = row;
+  return { user: { id, role }, organization: organization as OrganizationRow };
 }
 
 export async function revokeRefreshFamily(db: PlatformDb, familyId: string): Promise<number> {

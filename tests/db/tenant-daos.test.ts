@@ -171,6 +171,30 @@ describe('mapping DAO through a tenant handle', () => {
     expect(await ids({ hasTargetField: "x' or '1'='1" })).toEqual([]);
     expect(await mappings.countMappings(a.db, { workspaceId: other.id, hasTargetField: 'customer_id' })).toBe(2);
   });
+
+  it('lists rows equal to the rows read by id, their JSONB parsed on first access', async () => {
+    const ws = await workspaces.insertWorkspace(a.db, { name: 'Lazy JSON' });
+    const stored = await mappings.insertMapping(a.db, {
+      workspace_id: ws.id,
+      target_table: 'dim_lazy',
+      source_table: 'raw_lazy',
+      field_mappings: { id: { source: 'id', transform: "trim(id) || 'é'" } },
+      decorators: [{ type: 'pii', fields: ['email'] }],
+      cte_definitions: [{ name: 'recent', sql: 'select 1' }],
+    });
+    const byId = await mappings.findMappingById(a.db, stored.id);
+    const [listed] = (await mappings.listMappings(a.db, { workspaceId: ws.id }, {})).rows;
+    const paged = (await mappings.pagesByWorkspaceIds(a.db, [ws.id], {}, { first: 5 })).get(ws.id)!.rows[0]!;
+    for (const row of [listed!, paged]) {
+      expect(row).toEqual(byId);
+      expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify(byId)));
+      expect({ ...row }).toEqual(byId);
+      // parsed once: the same object on every read; assignable like any property
+      expect(row.field_mappings).toBe(row.field_mappings);
+      row.decorators = [];
+      expect(row.decorators).toEqual([]);
+    }
+  });
 });
 
 describe('pipeline job DAO through a tenant handle', () => {

@@ -7,7 +7,7 @@ let workspaceIds: string[];
 const WORKSPACES = 50;
 const MAPPINGS = 20;
 const JOBS = 10;
-/** Auth (user + organization), then one statement per list or relation: far below one per row. */
+/** Auth (one statement: the user of an open session with its organization), then one per list or relation: far below one per row. */
 const MAX_STATEMENTS = 10;
 
 beforeAll(async () => {
