@@ -31,6 +31,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['sessions'],
   // organization export and import
   ['backup'],
+  // live updates: the job-events listener (LISTEN/NOTIFY) and the job feeds subscriptions read
+  ['live'],
   // the GraphQL schema and GraphiQL page; Prometheus metrics
   ['graphql', 'graphiql', 'metrics'],
   // composition root, HTTP server, operator tools

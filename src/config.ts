@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
   GRAPHQL_MAX_COMPLEXITY: int(1).default(50_000),
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
+  GRAPHQL_MAX_SELECTIONS: int(10).default(500),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
   // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
   GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
@@ -61,6 +62,14 @@ const EnvSchema = z.object({
 
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+
+  // Live updates: GraphQL subscriptions over WebSocket (graphql-ws) on the GraphQL path
+  SUBSCRIPTIONS: bool.default(true),
+  SUBSCRIPTIONS_KEEPALIVE_MS: int(0, 600_000).default(12_000),
+  SUBSCRIPTIONS_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  SUBSCRIPTIONS_MAX_PER_SOCKET: int(1, 10_000).default(50),
+  SUBSCRIPTIONS_RECONNECT_MIN_MS: int(1, 600_000).default(100),
+  SUBSCRIPTIONS_RECONNECT_MAX_MS: int(1, 600_000).default(10_000),
 
   METRICS: bool.default(true),
   METRICS_PORT: int(0, 65535).optional(),
@@ -76,7 +85,7 @@ const EnvSchema = z.object({
     .optional(),
   SOURCE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
-  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
 });
 
@@ -101,6 +110,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         aliases: env.GRAPHQL_MAX_ALIASES,
         complexity: env.GRAPHQL_MAX_COMPLEXITY,
         tokens: env.GRAPHQL_MAX_TOKENS,
+        selections: env.GRAPHQL_MAX_SELECTIONS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
       },
       anonymousLimits: {
@@ -109,6 +119,13 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         depth: env.GRAPHQL_ANON_MAX_DEPTH,
         complexity: env.GRAPHQL_ANON_MAX_COMPLEXITY,
       },
+    },
+    subscriptions: {
+      enabled: env.SUBSCRIPTIONS,
+      keepAliveMs: env.SUBSCRIPTIONS_KEEPALIVE_MS,
+      initTimeoutMs: env.SUBSCRIPTIONS_INIT_TIMEOUT_MS,
+      maxPerSocket: env.SUBSCRIPTIONS_MAX_PER_SOCKET,
+      reconnect: { minMs: env.SUBSCRIPTIONS_RECONNECT_MIN_MS, maxMs: env.SUBSCRIPTIONS_RECONNECT_MAX_MS },
     },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
@@ -181,6 +198,9 @@ function crossChecks(config: Config): string[] {
     problems.push(`JWT_KEYS_FILE: is required with JWT_ALGORITHM=${config.jwt.algorithm}`);
   }
   if (config.database.pool.min > config.database.pool.max) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  if (config.subscriptions.reconnect.minMs > config.subscriptions.reconnect.maxMs) {
+    problems.push('SUBSCRIPTIONS_RECONNECT_MIN_MS: must not exceed SUBSCRIPTIONS_RECONNECT_MAX_MS');
+  }
   return problems;
 }
 

@@ -7,6 +7,15 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
 }
 
+/** One of several problems found in a larger input (a mapping's SQL), each with its own place. */
+export interface InputProblem {
+  path: readonly string[];
+  code: string;
+  message: string;
+  position: number | null;
+  suggestion: string | null;
+}
+
 export class ValidationError extends DomainError {
   readonly code = 'VALIDATION';
   override name = 'ValidationError';
@@ -14,6 +23,8 @@ export class ValidationError extends DomainError {
     message: string,
     /** Where the bad value is, e.g. ['input', 'slug']. */
     readonly path: readonly (string | number)[] = [],
+    /** When a whole definition was checked (a mapping made ACTIVE): every problem found. */
+    readonly problems: readonly InputProblem[] = [],
   ) {
     super(message);
   }

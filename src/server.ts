@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -8,11 +9,13 @@ import { ServiceUnavailableError } from './errors.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
-import { withinTokenBudget } from './graphql/request-rules.js';
+import { selectionCount, withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
 import type { SystemDb } from './db/system.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
 import { serviceUnavailablePlugin, unavailableGraphQLError } from './graphql/service-unavailable.plugin.js';
+import { attachSubscriptionServer } from './graphql/subscription-server.js';
+import { JobEventHub } from './live/job-event-hub.js';
 import { ServerLifecycle } from './lifecycle.js';
 import { metricsRoute, type Metrics } from './metrics/metrics.js';
 import { authenticate } from './sessions/authentication.js';
@@ -176,15 +179,21 @@ export async function buildServer({ config, services, database, lifecycle = new 
   // Without credentials, a document longer than the anonymous budget is refused
   // before it is parsed: sign-in and sign-up need little, so a large
   // anonymous query is only ever amplification.
+  // Every document selecting more than GRAPHQL_MAX_SELECTIONS is refused before
+  // validation, whose cost grows with the square of repeated selections.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.url.split('?')[0] !== GRAPHQL_PATH || request.headers.authorization) return;
+    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
     const source = request.method === 'GET' ? request.query : request.body;
     const query = source && typeof source === 'object' ? (source as { query?: unknown }).query : undefined;
-    const max = config.graphql.anonymousLimits.tokens;
-    if (typeof query !== 'string' || withinTokenBudget(query, max)) return;
-    return reply.code(400).send({
-      errors: [{ message: `A request without credentials may have at most ${max} tokens; sign in for more`, extensions: { code: 'QUERY_LIMIT' } }],
-    });
+    if (typeof query !== 'string') return;
+    const refuse = (message: string) => reply.code(400).send({ errors: [{ message, extensions: { code: 'QUERY_LIMIT' } }] });
+    if (!request.headers.authorization) {
+      const max = config.graphql.anonymousLimits.tokens;
+      if (!withinTokenBudget(query, max)) return refuse(`A request without credentials may have at most ${max} tokens; sign in for more`);
+    }
+    const { selections: max, tokens } = config.graphql.limits;
+    const n = selectionCount(query, tokens);
+    if (n !== null && n > max) return refuse(`The document makes ${n} selections; at most ${max} are allowed per request`);
   });
 
   const apollo = createApollo({
@@ -203,7 +212,49 @@ export async function buildServer({ config, services, database, lifecycle = new 
     context: async (request) =>
       createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }),
   });
+  if (config.subscriptions.enabled) {
+    const live = attachLiveUpdates(app.server, app.log, { config, services, database, lifecycle, metrics });
+    // Sockets first (before the HTTP server waits for its connections), the listener last.
+    app.addHook('preClose', live.closeSockets);
+    app.addHook('onClose', live.closeListener);
+  }
   return app;
+}
+
+/**
+ * Live updates: graphql-ws on the GraphQL path of the same port, fed by the
+ * process's one job-events listener. On close, subscriptions end and sockets
+ * close (1001) before the HTTP server waits for its requests; then the
+ * listener's connection closes.
+ */
+function attachLiveUpdates(
+  server: HttpServer,
+  log: FastifyBaseLogger,
+  { config, services, database, lifecycle, metrics }: Required<Omit<ServerDeps, 'metrics'>> & { metrics: Metrics | null },
+) {
+  // LISTEN needs a session of its own: not through a transaction-mode pooler.
+  const jobEvents = new JobEventHub({
+    connectionString: config.database.directUrl ?? database.url,
+    logger: services.logger,
+    reconnect: config.subscriptions.reconnect,
+    connectTimeoutMs: config.database.pool.connectionTimeoutMillis,
+  });
+  const subscriptions = attachSubscriptionServer({
+    server,
+    path: GRAPHQL_PATH,
+    logger: services.logger,
+    limits: config.graphql.limits,
+    subscriptions: config.subscriptions,
+    maxPayloadBytes: config.http.bodyLimitBytes,
+    hideSuggestions: config.isProduction,
+    isDraining: () => lifecycle.draining,
+    registry: metrics?.registry,
+    createContext: async (request) => ({
+      ...(await createContext(config, services, { ...request, logger: log.child({ requestId: request.requestId }) })),
+      jobEvents,
+    }),
+  });
+  return { closeSockets: () => subscriptions.close(), closeListener: () => jobEvents.close() };
 }
 
 export type Server = Awaited<ReturnType<typeof buildServer>>;

@@ -4,6 +4,50 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Settings of an HTTP API source. */
+export type ApiConnectionConfigInput = {
+  /** none (default) | bearer | basic | api_key */
+  authType?: string | null | undefined;
+  /** http or https URL, at most 2000 characters. */
+  baseUrl: string;
+  /** Extra request headers: names up to 200 characters, string values up to 2000. Stored in clear: put secrets in `token`. */
+  headers?: Record<string, unknown> | null | undefined;
+  /** Write-only. Leave out, or send "********", to keep the stored value. */
+  token?: string | null | undefined;
+  /** User name for basic authentication, 1–255 characters. */
+  username?: string | null | undefined;
+};
+
+/** The outcome of one check of a connection test. */
+export type ConnectionCheckStatus =
+  /** The step failed; `message` says why. Later steps are SKIPPED. */
+  | 'FAILED'
+  /** The step worked. */
+  | 'PASSED'
+  /** The step did not run: an earlier one failed, or the source type has no connector yet ("not supported yet"). */
+  | 'SKIPPED'
+  /** The step worked, with a caveat worth fixing (e.g. no TLS under sslMode prefer). */
+  | 'WARNING';
+
+/** Set exactly one field; it decides the source type. */
+export type ConnectionConfigInput = {
+  /** An HTTP API source. */
+  api?: ApiConnectionConfigInput | null | undefined;
+  /** A file source. */
+  file?: FileConnectionConfigInput | null | undefined;
+  /** A PostgreSQL source. */
+  postgresql?: PostgresConnectionConfigInput | null | undefined;
+  /** A Snowflake source. */
+  snowflake?: SnowflakeConnectionConfigInput | null | undefined;
+};
+
+/** The outcome of a connection test. */
+export type ConnectionTestStatus =
+  /** A check failed, or a step could not run (see `checks`). */
+  | 'FAILED'
+  /** Every check passed (or passed with a warning). */
+  | 'SUCCEEDED';
+
 /** A named common table expression. */
 export type CteDefinitionInput = {
   /** Its name: letters, digits and underscores, not starting with a digit, at most 255 characters; unique (ignoring case) within the mapping. */
@@ -33,12 +77,24 @@ export type DecoratorInput = {
 
 /** How one warehouse column is filled. */
 export type FieldMappingInput = {
-  /** Source column or expression, 1–1000 characters. */
-  source: string;
+  /** Source column, 1–1000 characters; may be omitted when `transform` computes the field (at least one of the two is required). */
+  source?: string | null | undefined;
   /** The warehouse column: letters, digits and underscores, not starting with a digit, at most 255 characters; unique within the mapping. */
   targetField: string;
   /** SQL applied to the value, at most 10,000 characters. */
   transform?: string | null | undefined;
+};
+
+/** Settings of a file source. */
+export type FileConnectionConfigInput = {
+  /** CSV field separator, 1–4 characters. */
+  delimiter?: string | null | undefined;
+  /** csv | json | parquet */
+  format: string;
+  /** CSV files start with a header row. */
+  hasHeader?: boolean | null | undefined;
+  /** Where the files are (URL or path), 1–2000 characters. */
+  location: string;
 };
 
 /** A decorator of another kind, stored as given. */
@@ -99,6 +155,82 @@ export type MappingStatus =
   /** Being written; not used by pipeline runs yet. Every mapping starts here. */
   | 'DRAFT';
 
+/** Settings of a PostgreSQL source. */
+export type PostgresConnectionConfigInput = {
+  /** Database name, 1–255 characters. */
+  database: string;
+  /** Host name or IP address, 1–255 characters. */
+  host: string;
+  /** Write-only. Leave out, or send "********", to keep the stored value. */
+  password?: string | null | undefined;
+  /** TCP port, 1–65535; default 5432. */
+  port?: number | null | undefined;
+  /** disable | allow | prefer | require (default) | verify-ca | verify-full */
+  sslMode?: string | null | undefined;
+  /** User to connect as, 1–255 characters. */
+  user: string;
+};
+
+/** How much a schema change matters to the mappings of the workspace. */
+export type SchemaChangeClassification =
+  /** A mapping reads a removed table or column, or a column whose type changed. */
+  | 'BREAKING'
+  /** Something changed, but no mapping reads what was removed or retyped. */
+  | 'NON_BREAKING'
+  /** The schema is as it was. */
+  | 'NO_CHANGE';
+
+/** What happened to a column. */
+export type SchemaColumnChangeKind =
+  /** The column is new. */
+  | 'ADDED'
+  /** It now allows nulls, or no longer does. */
+  | 'NULLABILITY_CHANGED'
+  /** The column is gone. */
+  | 'REMOVED'
+  /** Its declared type changed (see oldType, newType). */
+  | 'TYPE_CHANGED';
+
+/** What happened to a table. */
+export type SchemaTableChangeKind =
+  /** The table is new. */
+  | 'ADDED'
+  /** Some of its columns changed. */
+  | 'CHANGED'
+  /** The table is gone (or the user may no longer read it). */
+  | 'REMOVED';
+
+/** Settings of a Snowflake source; it authenticates with `password` or with a key pair (`privateKey`). */
+export type SnowflakeConnectionConfigInput = {
+  /** Account identifier, 1–255 characters. */
+  account: string;
+  /** Database name, 1–255 characters. */
+  database: string;
+  /** Write-only. Leave out, or send "********", to keep the stored value. */
+  password?: string | null | undefined;
+  /** Write-only. Leave out, or send "********", to keep the stored value. */
+  privateKey?: string | null | undefined;
+  /** Role to use, 1–255 characters. */
+  role?: string | null | undefined;
+  /** Schema to read, 1–255 characters. */
+  schema?: string | null | undefined;
+  /** User to connect as, 1–255 characters. */
+  user: string;
+  /** Virtual warehouse, 1–255 characters. */
+  warehouse: string;
+};
+
+/** What kind of relation a source table is. */
+export type SourceTableKind =
+  /** A foreign table. */
+  | 'FOREIGN_TABLE'
+  /** A materialized view. */
+  | 'MATERIALIZED_VIEW'
+  /** A table (for PostgreSQL also a partitioned table, standing for its partitions). */
+  | 'TABLE'
+  /** A view. */
+  | 'VIEW';
+
 /** Changes to a mapping; omitted fields stay as they are, given lists replace the stored ones. */
 export type UpdateMappingInput = {
   /** Replaces all CTEs: at most 100, in the order the query defines them. */
@@ -124,6 +256,56 @@ export type ExampleFailedJobsQueryVariables = Exact<{
 
 export type ExampleFailedJobsQuery = { pipelineJobs: { totalCount: number, edges: Array<{ node: { id: string, errorMessage: string | null } }> } };
 
+export type DataSourceTestConfigMutationVariables = Exact<{
+  workspaceId: string | number;
+  connectionConfig: ConnectionConfigInput;
+  dataSourceId?: string | number | null | undefined;
+}>;
+
+
+export type DataSourceTestConfigMutation = { testDataSourceConnectionConfig:
+    | { __typename: 'ConnectionTestResult', status: ConnectionTestStatus, durationMs: number, message: string, checks: Array<{ name: string, status: ConnectionCheckStatus, message: string }> }
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitError', retryAfterSeconds: number, code: string, message: string }
+    | { __typename: 'SourceConnectionError', code: string, message: string }
+    | { __typename: 'UnauthenticatedError', code: string, message: string }
+    | { __typename: 'UnsupportedSourceError', code: string, message: string }
+    | { __typename: 'ValidationError', code: string, message: string }
+   };
+
+export type DataSourceTestMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DataSourceTestMutation = { testDataSourceConnection:
+    | { __typename: 'ConnectionTestResult', status: ConnectionTestStatus, message: string, checks: Array<{ name: string, status: ConnectionCheckStatus, message: string }> }
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitError', code: string, message: string }
+    | { __typename: 'SourceConnectionError', code: string, message: string }
+    | { __typename: 'UnauthenticatedError', code: string, message: string }
+    | { __typename: 'UnsupportedSourceError', code: string, message: string }
+    | { __typename: 'ValidationError', code: string, message: string }
+   };
+
+export type DataSourceRefreshSchemaMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DataSourceRefreshSchemaMutation = { refreshDataSourceSchema:
+    | { __typename: 'ForbiddenError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RateLimitError', code: string, message: string }
+    | { __typename: 'RefreshDataSourceSchemaPayload', dataSource: { id: string, lastSchemaRefresh: string | null, schemaCache: { tables: Array<{ qualifiedName: string, kind: SourceTableKind | null, columns: Array<{ name: string, dataType: string, nullable: boolean, isPrimaryKey: boolean, ordinalPosition: number }> }> } | null }, diff: { classification: SchemaChangeClassification, tableChanges: Array<{ table: string, change: SchemaTableChangeKind, columnChanges: Array<{ column: string, change: SchemaColumnChangeKind, oldType: string | null, newType: string | null, breaking: boolean, affectedMappings: Array<{ id: string, targetTable: string }> }> }> } }
+    | { __typename: 'SourceConnectionError', step: string, code: string, message: string }
+    | { __typename: 'UnauthenticatedError', code: string, message: string }
+    | { __typename: 'UnsupportedSourceError', code: string, message: string }
+    | { __typename: 'ValidationError', code: string, message: string }
+   };
+
 export type JobListQueryVariables = Exact<{
   workspaceId?: string | number | null | undefined;
   status?: JobStatus | null | undefined;
@@ -139,7 +321,7 @@ export type MappingEditorLoadQueryVariables = Exact<{
 }>;
 
 
-export type MappingEditorLoadQuery = { mapping: { id: string, version: number, status: MappingStatus, sourceTable: string, targetTable: string, fieldMappings: Array<{ targetField: string, source: string, transform: string | null }>, decorators: Array<
+export type MappingEditorLoadQuery = { mapping: { id: string, version: number, status: MappingStatus, sourceTable: string, targetTable: string, fieldMappings: Array<{ targetField: string, source: string | null, transform: string | null }>, decorators: Array<
       | { config: unknown, type: string }
       | { type: string, identityResolution: { matchKeys: Array<string>, strategy: IdentityResolutionStrategy, targetIdField: string | null, confidenceThreshold: number | null } }
     >, cteDefinitions: Array<{ name: string, sql: string }>, workspace: { id: string, name: string } } | null };
@@ -167,6 +349,9 @@ export type WorkspaceDashboardQuery = { workspace: { id: string, name: string, d
 
 
 export const ExampleFailedJobsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ExampleFailedJobs"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pipelineJobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"workspaceId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"FAILED"}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"errorMessage"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ExampleFailedJobsQuery, ExampleFailedJobsQueryVariables>;
+export const DataSourceTestConfigDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DataSourceTestConfig"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"connectionConfig"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ConnectionConfigInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"dataSourceId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"testDataSourceConnectionConfig"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"workspaceId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}}},{"kind":"Argument","name":{"kind":"Name","value":"connectionConfig"},"value":{"kind":"Variable","name":{"kind":"Name","value":"connectionConfig"}}},{"kind":"Argument","name":{"kind":"Name","value":"dataSourceId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"dataSourceId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ConnectionTestResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"checks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<DataSourceTestConfigMutation, DataSourceTestConfigMutationVariables>;
+export const DataSourceTestDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DataSourceTest"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"testDataSourceConnection"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ConnectionTestResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"checks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<DataSourceTestMutation, DataSourceTestMutationVariables>;
+export const DataSourceRefreshSchemaDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DataSourceRefreshSchema"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"refreshDataSourceSchema"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RefreshDataSourceSchemaPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dataSource"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"lastSchemaRefresh"}},{"kind":"Field","name":{"kind":"Name","value":"schemaCache"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"qualifiedName"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"columns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"dataType"}},{"kind":"Field","name":{"kind":"Name","value":"nullable"}},{"kind":"Field","name":{"kind":"Name","value":"isPrimaryKey"}},{"kind":"Field","name":{"kind":"Name","value":"ordinalPosition"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"diff"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"classification"}},{"kind":"Field","name":{"kind":"Name","value":"tableChanges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"change"}},{"kind":"Field","name":{"kind":"Name","value":"columnChanges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"column"}},{"kind":"Field","name":{"kind":"Name","value":"change"}},{"kind":"Field","name":{"kind":"Name","value":"oldType"}},{"kind":"Field","name":{"kind":"Name","value":"newType"}},{"kind":"Field","name":{"kind":"Name","value":"breaking"}},{"kind":"Field","name":{"kind":"Name","value":"affectedMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"targetTable"}}]}}]}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SourceConnectionError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"step"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<DataSourceRefreshSchemaMutation, DataSourceRefreshSchemaMutationVariables>;
 export const JobListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"JobList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"JobStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"25"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pipelineJobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"workspaceId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"workspaceId"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"jobType"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"Field","name":{"kind":"Name","value":"errorMessage"}},{"kind":"Field","name":{"kind":"Name","value":"runMetadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rowsProcessed"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}}]}},{"kind":"Field","name":{"kind":"Name","value":"workspace"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<JobListQuery, JobListQueryVariables>;
 export const MappingEditorLoadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MappingEditorLoad"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mapping"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"sourceTable"}},{"kind":"Field","name":{"kind":"Name","value":"targetTable"}},{"kind":"Field","name":{"kind":"Name","value":"fieldMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"targetField"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"transform"}}]}},{"kind":"Field","name":{"kind":"Name","value":"decorators"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"IdentityResolutionDecorator"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"identityResolution"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"matchKeys"}},{"kind":"Field","name":{"kind":"Name","value":"strategy"}},{"kind":"Field","name":{"kind":"Name","value":"targetIdField"}},{"kind":"Field","name":{"kind":"Name","value":"confidenceThreshold"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"GenericDecorator"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"config"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"cteDefinitions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"sql"}}]}},{"kind":"Field","name":{"kind":"Name","value":"workspace"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<MappingEditorLoadQuery, MappingEditorLoadQueryVariables>;
 export const MappingEditorSaveDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"MappingEditorSave"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateMappingInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateMapping"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateMappingPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mapping"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ConflictError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"path"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<MappingEditorSaveMutation, MappingEditorSaveMutationVariables>;

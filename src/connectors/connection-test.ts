@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SourceConnectionError } from '../errors.js';
 import { checkAddress } from './address-policy.js';
@@ -70,6 +71,17 @@ export class CheckList {
   fail(name: CheckName | undefined, message: string): void {
     const at = name && this.names.includes(name) && !this.checks.has(name) ? name : this.current();
     if (at) this.set(at, 'failed', message);
+  }
+
+  /**
+   * Records a failed step; a refused address means the host did resolve, so
+   * resolve_host passed even though the resolver threw before reporting it.
+   */
+  failWith(error: SourceConnectionError, host: string): void {
+    if (error.step === 'address_policy' && !this.checks.has('resolve_host')) {
+      this.set('resolve_host', 'passed', isIP(host) ? `${host} is an IP address` : `${host} resolved`);
+    }
+    this.fail(error.step as CheckName, error.message);
   }
 
   report(successMessage: string): ConnectionTestReport {
@@ -156,7 +168,7 @@ export async function testPostgresConnection(settings: PostgresSettings, options
     }
   } catch (error) {
     if (!(error instanceof SourceConnectionError)) throw error;
-    list.fail(error.step as CheckName, error.message);
+    list.failWith(error, settings.host);
   }
   return list.report(`connected to ${settings.database} on ${settings.host}:${settings.port} as ${settings.user}`);
 }

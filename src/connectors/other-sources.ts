@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { SourceConnectionError } from '../errors.js';
 import { resolveAllowedAddress, type AddressPolicy, type ResolvedAddress } from './address-policy.js';
-import { CheckList, withinDeadline, type CheckName, type ConnectionTestReport } from './connection-test.js';
+import { CheckList, withinDeadline, type ConnectionTestReport } from './connection-test.js';
 import { describeSeconds } from './durations.js';
 
 /*
@@ -28,7 +28,7 @@ async function resolveInto(list: CheckList, host: string, options: ReachabilityO
     return resolved;
   } catch (error) {
     if (!(error instanceof SourceConnectionError)) throw error;
-    list.fail(error.step as CheckName, error.message);
+    list.failWith(error, host);
     return null;
   }
 }
@@ -73,6 +73,9 @@ export async function testApiReachability(settings: { baseUrl: string }, options
   const list = new CheckList(['configuration', 'resolve_host', 'address_policy', 'http_reachable', 'connector']);
   list.set('configuration', 'passed', 'the settings are complete');
   const url = new URL(settings.baseUrl);
+  // Credentials in the URL would be sent as Basic authentication: the probe goes without them.
+  url.username = '';
+  url.password = '';
   const resolved = await resolveInto(list, url.hostname, options);
   if (!resolved) return list.report('');
   try {

@@ -47,7 +47,7 @@ export function connectFailure(error: unknown, ctx: FailureContext): SourceConne
     case '28P01':
       return fail('authenticate', `password authentication failed for user ${ctx.user}`);
     case '28000':
-      return fail('authenticate', `the server refused user ${ctx.user}: no pg_hba.conf rule allows this connection (check the user, database and sslMode)`);
+      return fail('authenticate', `the server refused user ${ctx.user}: no host-based authentication rule of the server allows this connection (check the user, database and sslMode)`);
     case '3D000':
       return fail('open_database', `database ${ctx.database} does not exist`);
     case '42501':

@@ -83,3 +83,8 @@ export function findSealedUnderOtherKey(db: TenantDb, kid: string): Promise<Data
     .where(sql<boolean>`connection_config ? 'secrets'`)
     .execute();
 }
+
+/** The row, locked until the transaction ends: concurrent schema refreshes diff one after the other. */
+export function findDataSourceForUpdate(db: TenantDb, id: string): Promise<DataSourceRow | undefined> {
+  return db.selectFrom('data_sources').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}

@@ -9,14 +9,14 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { sealConnectionConfig, type StoredConnectionConfig } from './connection-config.js';
 import * as dao from './data-source.dao.js';
-import { fromSourceSchema, type SourceSchema } from './source-schema.js';
+import { fromSourceSchema, type SourceSchemaInput } from '../connectors/source-schema.js';
 import { checkName } from '../validation.js';
 
 export interface DataSourceInput {
   name?: string | null;
   /** Exactly one branch, named after the source type. */
   connectionConfig?: Partial<Record<DataSourceType, Record<string, unknown> | null>> | null;
-  schemaCache?: SourceSchema | null;
+  schemaCache?: SourceSchemaInput | null;
 }
 
 /** What the audit log keeps of a data source: settings without the sealed secrets. */
@@ -26,7 +26,7 @@ const audited = (row: DataSourceRow | undefined) => {
   return { name: row.name, source_type: row.source_type, connection_config: config, is_active: row.is_active };
 };
 
-function pickConnection(input: DataSourceInput['connectionConfig']): { type: DataSourceType; config: Record<string, unknown> } {
+export function pickConnection(input: DataSourceInput['connectionConfig']): { type: DataSourceType; config: Record<string, unknown> } {
   const given = Object.entries(input ?? {}).filter(([, v]) => v != null) as [DataSourceType, Record<string, unknown>][];
   if (given.length !== 1) {
     throw new ValidationError('connectionConfig must set exactly one of postgresql, snowflake, api, file', ['input', 'connectionConfig']);

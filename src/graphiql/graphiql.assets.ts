@@ -42,7 +42,8 @@ export const GRAPHIQL_ASSET_FILES = ['graphiql.js', 'graphiql.css'] as const;
  *   <style> element when opened (verified: with style-src 'self' that is the only violation, and it
  *   only loses the body scroll lock; everything else uses the stylesheet or CSSOM element.style);
  * - font-src/img-src data: — the fonts and a few icons are data: URLs inside graphiql.css;
- * - connect-src 'self' — the fetcher only POSTs to the same-origin GraphQL endpoint;
+ * - connect-src 'self' — the fetcher only POSTs to the same-origin GraphQL endpoint, and opens
+ *   subscriptions over WebSocket on it ('self' covers ws:/wss: of the same host in CSP Level 3);
  * - no workers are used by GraphiQL 4 (CodeMirror 5), so worker-src is 'none'.
  */
 export const GRAPHIQL_CSP = [

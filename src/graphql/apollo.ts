@@ -2,12 +2,12 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { Config } from '../config.js';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, ValidationRule } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { errorLoggingPlugin, formatError } from './error-policy.js';
 import { jitGateway } from './jit-executor.js';
-import { knownOperationTypesRule } from './request-rules.js';
+import { knownOperationTypesRule, noSubscriptionsOverHttpRule } from './request-rules.js';
 import { schema } from './schema.js';
 
 export interface ApolloOptions {
@@ -22,6 +22,11 @@ export interface ApolloOptions {
 
 /** Drops graphql-js' "Did you mean …?" hints, which name schema members. */
 const withoutSuggestions = (e: GraphQLFormattedError): GraphQLFormattedError => ({ ...e, message: e.message.replace(/ *Did you mean [^?]*\?/g, '') });
+
+/** The validation rules of every GraphQL request beyond graphql-js' own, over HTTP and WebSocket alike. */
+export function requestValidationRules(limits: Config['graphql']['limits']): ValidationRule[] {
+  return [knownOperationTypesRule, maxAliasesRule({ n: limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })];
+}
 
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
@@ -41,7 +46,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // Automatic persisted queries are off: the app does not use them, and their
     // cache would be memory any anonymous caller could fill.
     persistedQueries: false,
-    validationRules: [knownOperationTypesRule, maxAliasesRule({ n: opts.limits.aliases, exposeLimits: true, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] })],
+    validationRules: [...requestValidationRules(opts.limits), noSubscriptionsOverHttpRule],
     // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on large reads.
     stringifyResult: (result) => JSON.stringify(result),
     plugins: [

@@ -1,5 +1,5 @@
 import SchemaBuilder from '@pothos/core';
-import ComplexityPlugin from '@pothos/plugin-complexity';
+import ComplexityPlugin, { type ComplexityErrorKind } from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
@@ -33,6 +33,19 @@ function isNodeTypename(schema: GraphQLSchema, typename: string): boolean {
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+type LimitKind = `${ComplexityErrorKind}`;
+type LimitResult = { depth: number; breadth: number; complexity: number; maxDepth?: number; maxBreadth?: number; maxComplexity?: number };
+
+/** The error of a query over a depth/breadth/complexity limit (also checked when a subscription starts). */
+export function queryLimitError(kind: LimitKind, result: LimitResult): QueryLimitError {
+  const [actual, max] = {
+    Depth: [result.depth, result.maxDepth],
+    Breadth: [result.breadth, result.maxBreadth],
+    Complexity: [result.complexity, result.maxComplexity],
+  }[kind];
+  return new QueryLimitError(`Query ${kind.toLowerCase()} ${actual} exceeds the limit of ${max}; ask for less per request`);
+}
 
 /**
  * Plugin order matters: the first wraps the rest. Complexity limits are
@@ -104,6 +117,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
         owner: !!actor && hasRole(actor, 'owner'),
       };
     },
+    // Subscription fields are authorized when they start, not at every event.
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx) =>
       ctx.scope ? new ForbiddenError('Your role does not allow this') : new UnauthenticatedError(),
   },
@@ -111,14 +126,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: (ctx) => ctx.limits,
-    complexityError: (kind, result) => {
-      const [actual, max] = {
-        Depth: [result.depth, result.maxDepth],
-        Breadth: [result.breadth, result.maxBreadth],
-        Complexity: [result.complexity, result.maxComplexity],
-      }[kind];
-      return new QueryLimitError(`Query ${kind.toLowerCase()} ${actual} exceeds the limit of ${max}; ask for less per request`);
-    },
+    complexityError: (kind, result) => queryLimitError(kind, result),
   },
   validation: {
     validationError: (failure) => {

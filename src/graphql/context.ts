@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppServices, RequestScope } from '../auth/scope.js';
+import type { JobEventHub } from '../live/job-event-hub.js';
 
 /**
  * Per-request loaders for relations that are not node lookups (nested
@@ -35,4 +36,6 @@ export interface GraphQLContext {
   signedInUserId?: string;
   /** Query depth / complexity / breadth limits, checked before the root field resolves. */
   limits: { depth: number; complexity: number; breadth?: number };
+  /** The process's job events, on WebSocket connections only (subscriptions); absent over HTTP. */
+  jobEvents?: JobEventHub;
 }

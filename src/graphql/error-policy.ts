@@ -26,12 +26,15 @@ export const CLIENT_ERROR_CODES = [
   'FORBIDDEN',
   'UNAUTHENTICATED',
   'QUERY_LIMIT',
+  'SOURCE_CONNECTION',
+  'UNSUPPORTED_SOURCE',
+  'RATE_LIMITED',
 ] as const;
 export const SERVER_ERROR_CODES = ['INTERNAL_SERVER_ERROR', 'TIMEOUT', 'SERVICE_UNAVAILABLE'] as const;
 export const ERROR_CODES: readonly string[] = [...CLIENT_ERROR_CODES, ...SERVER_ERROR_CODES];
 const CLIENT_CODES: ReadonlySet<string> = new Set(CLIENT_ERROR_CODES);
 
-const STATUS_OF: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, TIMEOUT: 503, SERVICE_UNAVAILABLE: 503, INTERNAL_SERVER_ERROR: 500 };
+const STATUS_OF: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429, TIMEOUT: 503, SERVICE_UNAVAILABLE: 503, INTERNAL_SERVER_ERROR: 500 };
 
 /** The HTTP status of a request that fails as a whole with this code. */
 export const httpStatusOf = (code: string): number => STATUS_OF[code] ?? 400;

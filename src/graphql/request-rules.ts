@@ -1,4 +1,4 @@
-import { GraphQLError, Lexer, Source, TokenKind, type ValidationRule } from 'graphql';
+import { GraphQLError, Lexer, parse, Source, TokenKind, visit, type ValidationRule } from 'graphql';
 
 /**
  * Refuses an operation whose type the schema does not define (today:
@@ -10,6 +10,18 @@ export const knownOperationTypesRule: ValidationRule = (context) => ({
   OperationDefinition(node) {
     if (!context.getSchema().getRootType(node.operation)) {
       context.reportError(new GraphQLError(`This server does not support ${node.operation} operations`, { nodes: node }));
+    }
+  },
+});
+
+/**
+ * Over HTTP: refuses a subscription at validation (GRAPHQL_VALIDATION_FAILED),
+ * pointing to the WebSocket endpoint that serves them.
+ */
+export const noSubscriptionsOverHttpRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'subscription' && context.getSchema().getSubscriptionType()) {
+      context.reportError(new GraphQLError('Subscriptions are served over WebSocket (graphql-ws protocol) on this same path, not over HTTP', { nodes: node }));
     }
   },
 });
@@ -27,4 +39,25 @@ export function withinTokenBudget(query: string, max: number): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * The number of selections (fields, fragment spreads, inline fragments) a
+ * document makes, or null when it does not parse (the parser's own error is
+ * then reported as usual). Checked before validation: graphql-js' rule that
+ * overlapping fields can merge compares same-named selections pairwise, so a
+ * few thousand copies of `me { id }` within the token limit would cost the
+ * event loop most of a second.
+ */
+export function selectionCount(query: string, maxTokens: number): number | null {
+  let document;
+  try {
+    document = parse(query, { noLocation: true, maxTokens });
+  } catch {
+    return null;
+  }
+  let n = 0;
+  const count = () => void n++;
+  visit(document, { Field: count, FragmentSpread: count, InlineFragment: count });
+  return n;
 }

@@ -10,7 +10,8 @@ import { parseInput } from '../validation.js';
 
 export interface FieldMapping {
   targetField: string;
-  source: string;
+  /** Null when the transform computes the field from other columns. */
+  source: string | null;
   transform: string | null;
 }
 
@@ -36,11 +37,13 @@ const identifier = z
   .max(255)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, underscores; not starting with a digit)');
 
-const FieldMappingInput = z.object({
-  targetField: identifier,
-  source: z.string().trim().min(1).max(1000),
-  transform: z.string().max(10_000).nullish(),
-});
+const FieldMappingInput = z
+  .object({
+    targetField: identifier,
+    source: z.string().trim().min(1).max(1000).nullish(),
+    transform: z.string().max(10_000).nullish(),
+  })
+  .refine((f) => f.source != null || (f.transform != null && f.transform.trim() !== ''), 'a field needs a source column, a transform, or both');
 const FieldMappingsInput = z
   .array(FieldMappingInput)
   .min(1, 'a mapping needs at least one field')
@@ -75,7 +78,7 @@ const parse = <T>(schema: z.ZodType<T>, value: unknown, field: string): T => par
 
 export function toStoredFieldMappings(input: FieldMappingInput[]): StoredFieldMappings {
   const list = parse(FieldMappingsInput, input, 'fieldMappings');
-  return Object.fromEntries(list.map((f) => [f.targetField, { source: f.source, transform: f.transform ?? null }]));
+  return Object.fromEntries(list.map((f) => [f.targetField, { source: f.source ?? null, transform: f.transform ?? null }]));
 }
 
 /**
@@ -90,7 +93,7 @@ export function toStoredContainment(search: { targetField: string; source?: stri
 export function toFieldMappings(stored: StoredFieldMappings): FieldMapping[] {
   return Object.entries(stored ?? {}).map(([targetField, m]) => ({
     targetField,
-    source: String(m?.source ?? ''),
+    source: m?.source == null ? null : String(m.source),
     transform: m?.transform ?? null,
   }));
 }

@@ -112,3 +112,8 @@ export async function deleteMapping(db: TenantDb, id: string): Promise<boolean> 
   const res = await db.deleteFrom('mappings').where('id', '=', id).executeTakeFirst();
   return res.numDeletedRows > 0n;
 }
+
+/** What a schema diff needs of every mapping of a workspace: what it reads (no paging: diffs look at all). */
+export function findMappingReadsByWorkspace(db: TenantDb, workspaceId: string): Promise<Pick<MappingRow, 'id' | 'source_table' | 'field_mappings' | 'cte_definitions'>[]> {
+  return db.selectFrom('mappings').select(['id', 'source_table', 'field_mappings', 'cte_definitions']).where('workspace_id', '=', workspaceId).execute();
+}

@@ -4,10 +4,11 @@ import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import type { Page, PageArgs } from '../db/pagination.js';
 import type { MappingRow, MappingStatus } from '../db/tables/mappings.table.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
+import { validateRow } from './mapping-sql.manager.js';
 import { keepMappingVersion } from './mapping-version.manager.js';
 import {
   toStoredContainment,
@@ -142,6 +143,11 @@ export async function setMappingStatus(scope: RequestScope, id: string, status: 
     if (!before) throw new NotFoundError('Mapping', id);
     if (!TRANSITIONS[before.status].includes(status)) {
       throw new ConflictError(`A mapping cannot move from ${before.status} to ${status}`, { currentStatus: before.status });
+    }
+    if (status === 'active') {
+      // Only a mapping that validates may be used by pipeline runs; drafts may be saved with problems.
+      const { problems } = await validateRow(scope, before);
+      if (problems.length) throw new ValidationError(`The mapping has ${problems.length} problem(s) and cannot be made active: ${problems[0]!.message}`, ['status'], problems);
     }
     const after = await dao.updateMappingStatus(tenant, id, before.status, status);
     if (!after) throw new ConflictError('Mapping status changed meanwhile; reload and try again', { currentStatus: before.status });

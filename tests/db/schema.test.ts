@@ -51,6 +51,7 @@ const WORKSPACES: Column[] = [
   ['created_at', 'timestamptz', 'NOT NULL', 'now()'],
   ['updated_at', 'timestamptz', 'NOT NULL', 'now()'],
   ['settings', 'jsonb', 'NOT NULL', "'{}'::jsonb"],
+  ['warehouse', 'jsonb', 'NULL', null],
 ];
 
 const DATA_SOURCES: Column[] = [

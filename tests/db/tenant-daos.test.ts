@@ -38,6 +38,7 @@ describe('workspace DAO through a tenant handle', () => {
       github_repo_url: null,
       repo_subdirectory: null,
       settings: { timezone: 'UTC' },
+      warehouse: null,
       created_at: expect.any(Date),
       updated_at: expect.any(Date),
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as audit from '../../src/audit/audit.manager.js';
 import type { RequestScope } from '../../src/auth/scope.js';
 import * as dataSources from '../../src/data-sources/data-source.manager.js';
+import * as sourceConnections from '../../src/data-sources/source-connection.manager.js';
 import type { UserRole } from '../../src/db/tables/users.table.js';
 import { ForbiddenError } from '../../src/errors.js';
 import * as jobs from '../../src/jobs/pipeline-job.manager.js';
@@ -110,6 +111,9 @@ describe('the managers refuse on their own, whatever the GraphQL layer lets thro
     ['dataSources.createDataSource', 'viewer', (s) => dataSources.createDataSource(s, { workspaceId: ids.workspace, name: 'x', connectionConfig: { file: { format: 'csv', location: '/x' } } })],
     ['dataSources.updateDataSource', 'viewer', (s) => dataSources.updateDataSource(s, ids.dataSource, { name: 'x' })],
     ['dataSources.deactivateDataSource', 'viewer', (s) => dataSources.deactivateDataSource(s, ids.dataSource)],
+    ['sourceConnections.testDataSourceConnection', 'viewer', (s) => sourceConnections.testDataSourceConnection(s, ids.dataSource)],
+    ['sourceConnections.testDataSourceConnectionConfig', 'viewer', (s) => sourceConnections.testDataSourceConnectionConfig(s, ids.workspace, { file: { format: 'csv', location: '/x' } })],
+    ['sourceConnections.refreshDataSourceSchema', 'viewer', (s) => sourceConnections.refreshDataSourceSchema(s, ids.dataSource)],
     ['mappings.createMapping', 'viewer', (s) => mappings.createMapping(s, { workspaceId: ids.workspace, ...mapping })],
     ['mappings.updateMapping', 'viewer', (s) => mappings.updateMapping(s, ids.mapping, 1, { targetTable: 'x' })],
     ['mappings.setMappingStatus', 'viewer', (s) => mappings.setMappingStatus(s, ids.mapping, 'active')],

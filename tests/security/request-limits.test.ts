@@ -149,3 +149,20 @@ describe('cost limits', () => {
     expectRefused(await gql(query), 200, 'QUERY_LIMIT', /complexity/);
   });
 });
+
+describe('selections per document', () => {
+  it('a signed-in caller is refused a document of 1,249 copies of `me { id }` before validation, with the count', async () => {
+    const res = await gql(`{ ${Array.from({ length: 1249 }, () => 'me { id }').join(' ')} }`);
+    expectRefused(res, 400, 'QUERY_LIMIT', /2498 selections; at most 500/);
+  });
+
+  it('fragment spreads and inline fragments count as selections', async () => {
+    const spreads = Array.from({ length: 300 }, () => '...F ... on Query { __typename }').join(' ');
+    expectRefused(await gql(`{ ${spreads} } fragment F on Query { __typename }`), 400, 'QUERY_LIMIT', /selections/);
+  });
+
+  it('a document at the limit runs', async () => {
+    const res = await gql(`{ ${Array.from({ length: 250 }, () => 'me { id }').join(' ')} }`);
+    expect({ status: res.status, errors: res.body.errors }).toEqual({ status: 200, errors: undefined });
+  });
+});

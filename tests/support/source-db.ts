@@ -100,3 +100,16 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+let shared: Promise<SourceDb> | undefined;
+
+/** One source database for the whole test file (never dropped: the test cluster goes with the run). */
+export function sharedSourceDb(): Promise<SourceDb> {
+  shared ??= createSourceDb('create table public.customers (cust_id uuid primary key, email text not null);');
+  return shared;
+}
+
+/** A data source's connection config pointing at `source` (sslMode disable: the test server has no TLS). */
+export const sourceConfigOf = (source: SourceDb, over: Record<string, unknown> = {}) => ({
+  postgresql: { host: source.host, port: source.port, database: source.database, user: source.user, password: source.password, sslMode: 'disable', ...over },
+});

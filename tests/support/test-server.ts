@@ -44,6 +44,8 @@ export async function startTestServer(
     JWT_SECRET: randomBytes(32).toString('hex'),
     KEYRING: Keyring.generate('test-1').json,
     PORT: '0',
+    // Security tests call every mutation many times from one organization; rate-limit tests set their own.
+    SOURCE_CONNECT_RATE_LIMIT: '0',
     ...env,
   });
   const logger = opts.logLines

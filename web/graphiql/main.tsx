@@ -13,6 +13,7 @@
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
+import { Kind, parse, type DocumentNode } from 'graphql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'graphiql/style.css';
@@ -61,15 +62,43 @@ function withoutPlaceholderHeaders(headers: Record<string, unknown> | undefined)
   return out;
 }
 
+/** The same path over WebSocket (ws: or wss: like the page), where subscriptions are served. */
+function subscriptionUrlOf(path: string): string {
+  const url = new URL(path, window.location.href);
+  url.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+/**
+ * The document being run, parsed from the text sent: the fetcher picks WebSocket for a
+ * subscription by it, and the editor's own parse can lag behind its text.
+ */
+function documentOf(query: string): DocumentNode | undefined {
+  try {
+    return parse(query);
+  } catch {
+    return undefined;
+  }
+}
+
 function createFetcher(url: string): Fetcher {
-  // Plain JSON POSTs (`content-type: application/json`), which Apollo Server's CSRF
-  // prevention accepts. Incremental delivery (multipart) and websockets are not used.
+  // Queries and mutations: plain JSON POSTs (`content-type: application/json`), which
+  // Apollo Server's CSRF prevention accepts; incremental delivery (multipart) is not used.
+  // Subscriptions: graphql-ws on the same path; the headers editor's values (the
+  // Authorization header) become the connection_init payload, where the server reads the token.
   const inner = createGraphiQLFetcher({
     url,
+    subscriptionUrl: subscriptionUrlOf(url),
     enableIncrementalDelivery: false,
   });
-  return (params: FetcherParams, opts?: FetcherOpts) =>
-    inner(params, opts ? { ...opts, headers: withoutPlaceholderHeaders(opts.headers) } : opts);
+  return (params: FetcherParams, opts?: FetcherOpts) => {
+    const documentAST = documentOf(params.query) ?? opts?.documentAST;
+    // The toolkit recognises a subscription only by its operation name: name the one operation.
+    const operations = documentAST?.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION) ?? [];
+    const only = operations.length === 1 ? operations[0]!.name?.value : undefined;
+    const named = params.operationName || !only ? params : { ...params, operationName: only };
+    return inner(named, { ...opts, headers: withoutPlaceholderHeaders(opts?.headers), documentAST });
+  };
 }
 
 function main(): void {

@@ -4,8 +4,8 @@ import type { CreatedAt, Json, UpdatedAt } from './organizations.table.js';
 export const MAPPING_STATUSES = ['draft', 'active', 'archived'] as const;
 export type MappingStatus = (typeof MAPPING_STATUSES)[number];
 
-/** The stored shape of field_mappings: `{"customer_id": {"source": "cust_id", "transform": null}}`. */
-export type StoredFieldMappings = Record<string, { source: string; transform: string | null }>;
+/** The stored shape of field_mappings: `{"customer_id": {"source": "cust_id", "transform": null}}`; `source` is null when a transform computes the field. */
+export type StoredFieldMappings = Record<string, { source: string | null; transform: string | null }>;
 export interface StoredDecorator {
   type: string;
   [key: string]: unknown;

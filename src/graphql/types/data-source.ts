@@ -1,6 +1,7 @@
 import { connectionConfigView, MASKED_SECRET } from '../../data-sources/connection-config.js';
 import * as dataSources from '../../data-sources/data-source.manager.js';
-import { toSourceSchema, type SourceSchema } from '../../data-sources/source-schema.js';
+import { qualifiedName, toSourceSchema, type SourceSchema } from '../../connectors/source-schema.js';
+import { SOURCE_TABLE_KINDS } from '../../connectors/index.js';
 import { DATA_SOURCE_TYPES, type DataSourceType } from '../../db/tables/data-sources.table.js';
 import type { StoredConnectionConfig } from '../../data-sources/connection-config.js';
 import { upperCaseEnum } from '../enum-values.js';
@@ -89,6 +90,17 @@ const SourceColumnRef = builder.objectRef<SourceSchema['tables'][number]['column
     name: t.exposeString('name', { description: 'Column name.' }),
     dataType: t.exposeString('dataType', { description: "The source's own type name, e.g. varchar(255) or NUMBER(38,0)." }),
     nullable: t.exposeBoolean('nullable', { description: 'The column may hold nulls.' }),
+    isPrimaryKey: t.exposeBoolean('isPrimaryKey', { description: "The column is part of the table's primary key (false when unknown)." }),
+    ordinalPosition: t.exposeInt('ordinalPosition', { description: 'Position among the table\'s columns, from 1.' }),
+  }),
+});
+const SourceTableKindEnum = builder.enumType('SourceTableKind', {
+  description: 'What kind of relation a source table is.',
+  values: upperCaseEnum(SOURCE_TABLE_KINDS, {
+    table: 'A table (for PostgreSQL also a partitioned table, standing for its partitions).',
+    view: 'A view.',
+    materialized_view: 'A materialized view.',
+    foreign_table: 'A foreign table.',
   }),
 });
 const SourceTableRef = builder.objectRef<SourceSchema['tables'][number]>('SourceTable').implement({
@@ -96,11 +108,16 @@ const SourceTableRef = builder.objectRef<SourceSchema['tables'][number]>('Source
   fields: (t) => ({
     schema: t.exposeString('schema', { nullable: true, description: 'Schema or namespace holding it; null when the source has none.' }),
     name: t.exposeString('name', { description: 'Table name.' }),
+    qualifiedName: t.string({
+      description: 'Schema and name, e.g. crm.customers (the bare name when there is no schema): what a mapping\'s `sourceTable` names.',
+      resolve: (s) => qualifiedName(s),
+    }),
+    kind: t.field({ type: SourceTableKindEnum, nullable: true, description: 'Table, view, …; null when stored by hand without one.', resolve: (s) => s.kind }),
     columns: t.field({ type: [SourceColumnRef], description: 'Its columns, in source order.', resolve: (s) => s.columns }),
   }),
 });
-const SourceSchemaRef = builder.objectRef<SourceSchema>('SourceSchema').implement({
-  description: "The cached copy of the source's schema, as last stored with `schemaCache` (see `lastSchemaRefresh`).",
+export const SourceSchemaRef = builder.objectRef<SourceSchema>('SourceSchema').implement({
+  description: "The cached copy of the source's schema, as last discovered by `refreshDataSourceSchema` or stored with `schemaCache` (see `lastSchemaRefresh`).",
   fields: (t) => ({ tables: t.field({ type: [SourceTableRef], description: 'Tables of the source.', resolve: (s) => s.tables }) }),
 });
 
@@ -152,7 +169,7 @@ const FileConfigInput = builder.inputType('FileConnectionConfigInput', {
     hasHeader: t.boolean({ description: 'CSV files start with a header row.' }),
   }),
 });
-const ConnectionConfigInput = builder.inputType('ConnectionConfigInput', {
+export const ConnectionConfigInput = builder.inputType('ConnectionConfigInput', {
   description: 'Set exactly one field; it decides the source type.',
   fields: (t) => ({
     postgresql: t.field({ type: PostgresConfigInput, description: 'A PostgreSQL source.' }),
@@ -168,6 +185,8 @@ const SourceColumnInput = builder.inputType('SourceColumnInput', {
     name: t.string({ required: true, description: 'Column name, 1–255 characters.' }),
     dataType: t.string({ required: true, description: "The source's type name, 1–255 characters." }),
     nullable: t.boolean({ required: true, description: 'The column may hold nulls.' }),
+    isPrimaryKey: t.boolean({ description: "Part of the table's primary key; false when left out." }),
+    ordinalPosition: t.int({ description: 'Position from 1; the place in the list when left out.' }),
   }),
 });
 const SourceTableInput = builder.inputType('SourceTableInput', {
@@ -205,7 +224,9 @@ const UpdateDataSourceInput = builder.inputType('UpdateDataSourceInput', {
   }),
 });
 
-const toSchemaInput = (s: { tables: { schema?: string | null; name: string; columns: { name: string; dataType: string; nullable: boolean }[] }[] } | null | undefined) =>
+const toSchemaInput = (
+  s: { tables: { schema?: string | null; name: string; columns: { name: string; dataType: string; nullable: boolean; isPrimaryKey?: boolean | null; ordinalPosition?: number | null }[] }[] } | null | undefined,
+) =>
   s ? { tables: s.tables.map((tb) => ({ ...tb, schema: tb.schema ?? null })) } : s;
 
 DataSourceRef.implement({

@@ -1,5 +1,14 @@
 import type { DomainError} from '../../errors.js';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitError,
+  SourceConnectionError,
+  UnauthenticatedError,
+  UnsupportedSourceError,
+  ValidationError,
+} from '../../errors.js';
 import { builder } from '../builder.js';
 
 /** Every typed error a mutation can return implements `Error`. */
@@ -72,13 +81,45 @@ builder.objectType(UnauthenticatedError, {
   isTypeOf: (e) => e instanceof UnauthenticatedError,
 });
 
+builder.objectType(SourceConnectionError, {
+  name: 'SourceConnectionError',
+  description:
+    'Connecting to the data source failed at one step (see `step`); the message says why in words to act on ("password authentication failed for user etl"). Never contains a secret. Code SOURCE_CONNECTION. Nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof SourceConnectionError,
+  fields: (t) => ({
+    step: t.exposeString('step', {
+      description: 'The step that failed, named like ConnectionCheck.name: resolve_host, address_policy, tcp_connect, tls, authenticate, open_database or read_catalog.',
+    }),
+  }),
+});
+
+builder.objectType(UnsupportedSourceError, {
+  name: 'UnsupportedSourceError',
+  description: 'This source type has no connector for the operation yet (schema discovery of snowflake, api and file sources). Code UNSUPPORTED_SOURCE. Nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof UnsupportedSourceError,
+  fields: (t) => ({ sourceType: t.string({ description: 'The source type, spelled like the DataSourceType value (e.g. SNOWFLAKE).', resolve: (e) => e.sourceType.toUpperCase() }) }),
+});
+
+builder.objectType(RateLimitError, {
+  name: 'RateLimitError',
+  description: 'Too many connection attempts by this organization in the last minute (SOURCE_CONNECT_RATE_LIMIT). Code RATE_LIMITED. Nothing was attempted.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof RateLimitError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds until an attempt is allowed again.' }) }),
+});
+
 const numberOrNull = (v: unknown) => (typeof v === 'number' ? v : null);
 const stringOrNull = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The errors every data-changing mutation may return. */
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError, ForbiddenError, UnauthenticatedError];
 
-type ErrorClass = (typeof MUTATION_ERRORS)[number];
+/** The errors of mutations that connect to a data source: the common ones, and the connection's own. */
+export const SOURCE_CONNECTION_ERRORS = [ValidationError, NotFoundError, ForbiddenError, UnauthenticatedError, RateLimitError, UnsupportedSourceError, SourceConnectionError];
+
+type ErrorClass = (typeof MUTATION_ERRORS)[number] | (typeof SOURCE_CONNECTION_ERRORS)[number];
 
 const unionDescription = (mutation: string, types: readonly ErrorClass[]) =>
   `What \`${mutation}\` returns: its result, or one of the typed errors ${[...new Set([ValidationError, ...types])].map((t) => t.name).join(', ')}.`;

@@ -28,7 +28,7 @@ export const FieldMappingRef = builder.objectRef<FieldMapping>('FieldMapping').i
   description: 'How one warehouse column is filled: from a source expression, optionally transformed.',
   fields: (t) => ({
     targetField: t.exposeString('targetField', { description: 'The warehouse column; unique within the mapping.' }),
-    source: t.exposeString('source', { description: 'The source column or expression it is read from, e.g. cust_id.' }),
+    source: t.exposeString('source', { nullable: true, description: 'The source column it is read from, e.g. cust_id; null when the transform computes the field.' }),
     transform: t.exposeString('transform', { nullable: true, description: 'SQL applied to the value, e.g. DATE(created_at); null for none.' }),
   }),
 });
@@ -84,11 +84,11 @@ export const CteDefinitionRef = builder.objectRef<CteDefinition>('CteDefinition'
 
 const identifierRule = 'letters, digits and underscores, not starting with a digit, at most 255 characters';
 
-const FieldMappingInput = builder.inputType('FieldMappingInput', {
+export const FieldMappingInput = builder.inputType('FieldMappingInput', {
   description: 'How one warehouse column is filled.',
   fields: (t) => ({
     targetField: t.string({ required: true, description: `The warehouse column: ${identifierRule}; unique within the mapping.` }),
-    source: t.string({ required: true, description: 'Source column or expression, 1–1000 characters.' }),
+    source: t.string({ description: 'Source column, 1–1000 characters; may be omitted when `transform` computes the field (at least one of the two is required).' }),
     transform: t.string({ description: 'SQL applied to the value, at most 10,000 characters.' }),
   }),
 });
@@ -111,7 +111,7 @@ const GenericDecoratorInput = builder.inputType('GenericDecoratorInput', {
   }),
 });
 
-const DecoratorInput = builder.inputType('DecoratorInput', {
+export const DecoratorInput = builder.inputType('DecoratorInput', {
   description: 'Set exactly one field: the kind of decorator.',
   fields: (t) => ({
     identityResolution: t.field({ type: IdentityResolutionConfigInput, description: 'An identity resolution decorator.' }),
@@ -119,7 +119,7 @@ const DecoratorInput = builder.inputType('DecoratorInput', {
   }),
 });
 
-const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
+export const CteDefinitionInput = builder.inputType('CteDefinitionInput', {
   description: 'A named common table expression.',
   fields: (t) => ({
     name: t.string({ required: true, description: `Its name: ${identifierRule}; unique (ignoring case) within the mapping.` }),

@@ -1,4 +1,4 @@
-import { createDataSource, createJob, createMapping, createWorkspace, localId, mutate, POSTGRES_CONFIG, unique } from '../../support/index.js';
+import { createDataSource, createJob, createMapping, createWorkspace, localId, mutate, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
 import { audit, editor, fromResult, fromSubject, type MutationCase } from './types.js';
 
 /** The mutations on workspaces, data sources, mappings and jobs: editors and up. */
@@ -95,6 +95,45 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
       return { variables: { id }, subject: localId(id) };
     },
     audit: [audit('dataSource.deactivate', 'DataSource', fromSubject)],
+  },
+  testDataSourceConnection: {
+    access: 'editor',
+    select: 'status checks { name status }',
+    arrange: async (w) => {
+      // A file source: the test runs without touching the network (its connector step is SKIPPED).
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)), CONNECTION_CONFIGS[3]);
+      return { variables: { id }, subject: localId(id) };
+    },
+    audit: [audit('dataSource.testConnection', 'DataSource', fromSubject)],
+  },
+  testDataSourceConnectionConfig: {
+    access: 'editor',
+    select: 'status checks { name status }',
+    variants: 4,
+    arrange: async (w, _c, variant) => {
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      // Every string field of every type, aimed at places that answer at once: the test cluster, a closed loopback port.
+      const source = await sharedSourceDb();
+      const configs = [
+        sourceConfigOf(source, { sslMode: 'prefer' }),
+        CONNECTION_CONFIGS[1],
+        { api: { baseUrl: 'http://127.0.0.1:9/v1', authType: 'bearer', username: 'svc', headers: { 'X-Tenant': 'acme' }, token: 'api-token' } },
+        CONNECTION_CONFIGS[3],
+      ];
+      const dataSourceId = variant === 0 ? await createDataSource(w.server, editor(w), workspaceId, sourceConfigOf(source)) : undefined;
+      return { variables: { workspaceId, connectionConfig: configs[variant], ...(dataSourceId ? { dataSourceId } : {}) }, subject: localId(dataSourceId ?? workspaceId) };
+    },
+    // Variant 0 (the one the audit test calls) edits a saved source: the entry is the source's.
+    audit: [audit('dataSource.testConnectionConfig', 'DataSource', fromSubject)],
+  },
+  refreshDataSourceSchema: {
+    access: 'editor',
+    select: 'dataSource { id lastSchemaRefresh } diff { classification }',
+    arrange: async (w) => {
+      const id = await createDataSource(w.server, editor(w), await createWorkspace(w.server, editor(w)), sourceConfigOf(await sharedSourceDb()));
+      return { variables: { id }, subject: localId(id) };
+    },
+    audit: [audit('dataSource.refreshSchema', 'DataSource', fromSubject)],
   },
   createMapping: {
     access: 'editor',

@@ -1,0 +1,90 @@
+import type { RequestScope } from '../auth/scope.js';
+import type { MappingRow } from '../db/tables/mappings.table.js';
+import { toSourceSchema } from '../connectors/source-schema.js';
+import { NotFoundError } from '../errors.js';
+import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
+import { findWorkspaceById } from '../workspaces/workspace.dao.js';
+import * as dao from './mapping.dao.js';
+import { activeSourcesOfWorkspace } from './mapping-source.dao.js';
+import { toStoredCtes, toStoredDecorators, toStoredFieldMappings, type CteInput, type DecoratorInput, type FieldMappingInput } from './mapping-shapes.js';
+import { compileMapping, definitionOfRow, validateDefinition, type CompiledMapping, type MappingDefinition, type MappingProblem, type SourceCatalog } from './sql/index.js';
+
+/**
+ * Validation and compilation of mappings, saved or not (the editor's state).
+ * Reading is open to every member, as reading a mapping is.
+ *
+ * Which cached schema a mapping is checked against: among the workspace's
+ * active data sources (oldest first), the first whose cached schema has the
+ * mapping's source table (`crm.customers`, or a bare `customers`). When none
+ * has it but some have a cached schema, the union of those schemas is used,
+ * so the source table is reported as UNKNOWN_TABLE with near names. When no
+ * source has a cached schema, only the SQL itself is checked.
+ */
+
+export interface MappingValidation { valid: boolean; problems: MappingProblem[] }
+
+/** The editor's unsaved mapping. */
+export interface MappingDraftInput {
+  workspaceId: string;
+  sourceTable: string;
+  targetTable: string;
+  fieldMappings: FieldMappingInput[];
+  decorators?: DecoratorInput[] | null;
+  cteDefinitions?: CteInput[] | null;
+}
+
+const hasTable = (catalog: SourceCatalog, name: string) => {
+  const [a, b] = name.toLowerCase().split('.');
+  return catalog.tables.some((t) => (b === undefined ? t.name.toLowerCase() === a : (t.schema ?? '').toLowerCase() === a && t.name.toLowerCase() === b));
+};
+
+/** The catalog for a mapping's source table, per the rule above; null when nothing is cached. */
+export async function catalogFor(scope: RequestScope, workspaceId: string, sourceTable: string): Promise<SourceCatalog | null> {
+  const sources = await activeSourcesOfWorkspace(scope.tenant.db, workspaceId);
+  const catalogs = sources.map((s) => toSourceSchema(s.schema_cache)).filter((c): c is NonNullable<typeof c> => c != null);
+  if (catalogs.length === 0) return null;
+  return catalogs.find((c) => hasTable(c, sourceTable)) ?? { tables: catalogs.flatMap((c) => c.tables) };
+}
+
+async function loadMapping(scope: RequestScope, id: string): Promise<MappingRow> {
+  const row = await dao.findMappingById(scope.tenant.db, id);
+  if (!row) throw new NotFoundError('Mapping', id);
+  return row;
+}
+
+/** The stored-shape definition of unsaved input (shape errors are ValidationErrors with a path, as on create). */
+export function definitionOfInput(input: Omit<MappingDraftInput, 'workspaceId'>): MappingDefinition {
+  return {
+    sourceTable: input.sourceTable,
+    targetTable: input.targetTable,
+    fieldMappings: toStoredFieldMappings(input.fieldMappings),
+    decorators: toStoredDecorators(input.decorators ?? []),
+    cteDefinitions: toStoredCtes(input.cteDefinitions ?? []),
+  };
+}
+
+export async function validateRow(scope: RequestScope, row: MappingRow): Promise<MappingValidation> {
+  const problems = await validateDefinition(definitionOfRow(row), await catalogFor(scope, row.workspace_id, row.source_table));
+  return { valid: problems.length === 0, problems };
+}
+
+export async function validateMapping(scope: RequestScope, id: string): Promise<MappingValidation> {
+  return validateRow(scope, await loadMapping(scope, id));
+}
+
+export async function validateMappingInput(scope: RequestScope, input: MappingDraftInput): Promise<MappingValidation> {
+  const def = definitionOfInput(input);
+  if (!(await findWorkspaceById(scope.tenant.db, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
+  const problems = await validateDefinition(def, await catalogFor(scope, input.workspaceId, def.sourceTable));
+  return { valid: problems.length === 0, problems };
+}
+
+export function compileRow(row: MappingRow, dialect: WarehouseDialect): Promise<CompiledMapping> {
+  return compileMapping(definitionOfRow(row), dialect);
+}
+
+export async function compileMappingInput(scope: RequestScope, input: MappingDraftInput, dialect: WarehouseDialect): Promise<CompiledMapping> {
+  const def = definitionOfInput(input);
+  if (!(await findWorkspaceById(scope.tenant.db, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
+  return compileMapping(def, dialect);
+}
