@@ -10,4 +10,4 @@ export { SOURCE_TABLE_KINDS, type DiscoveredColumn, type DiscoveredSchema, type 
 export { testApiReachability, testFileSource, testSnowflakeReachability } from './other-sources.js';
 export { countReadableRelations, introspectPostgres } from './postgres-catalog.dao.js';
 export { closeQuietly, connectPostgres, SSL_MODES, type ConnectOptions, type ConnectProgress, type PostgresSettings, type SslMode } from './postgres.js';
-export { AttemptLimiter } from './rate-limit.js';
+export { AttemptLimiter, takeConnectionAttempt } from './rate-limit.js';

@@ -1,3 +1,5 @@
+import { RateLimitError } from '../errors.js';
+
 /**
  * At most `limit` attempts per key in any `windowMs` (a sliding window of
  * timestamps). In-process: with several API instances each keeps its own
@@ -29,5 +31,14 @@ export class AttemptLimiter {
 
   private sweep(now: number): void {
     for (const [key, times] of this.attempts) if (!times.some((t) => t > now - this.windowMs)) this.attempts.delete(key);
+  }
+}
+
+/** Counts one connection attempt for an organization, or refuses it with a RateLimitError saying when to retry. */
+export function takeConnectionAttempt(limiter: AttemptLimiter, organizationId: string): void {
+  const waitMs = limiter.take(organizationId);
+  if (waitMs !== null) {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    throw new RateLimitError(`Too many connection attempts: at most ${limiter.limit} a minute per organization; try again in ${seconds} s`, seconds);
   }
 }

@@ -10,9 +10,10 @@ import {
   testPostgresConnection,
   testSnowflakeReachability,
   type ConnectionTestReport,
+  takeConnectionAttempt,
 } from '../connectors/index.js';
 import type { DataSourceRow, DataSourceType } from '../db/tables/data-sources.table.js';
-import { DomainError, NotFoundError, RateLimitError, UnsupportedSourceError, ValidationError } from '../errors.js';
+import { DomainError, NotFoundError, UnsupportedSourceError, ValidationError } from '../errors.js';
 import { columnsReadBy } from '../mappings/mapping-reads.js';
 import { findMappingReadsByWorkspace } from '../mappings/mapping.dao.js';
 import { parseInput } from '../validation.js';
@@ -30,15 +31,7 @@ import { postgresSettingsFrom, postgresSettingsOf, settingsOf } from './source-s
  * counts against the organization's rate limit and writes one audit entry.
  */
 
-/** Counts one connection attempt for the caller's organization, or refuses it. */
-function takeAttempt(scope: RequestScope): void {
-  const { limiter } = scope.services.connectors;
-  const waitMs = limiter.take(scope.tenant.organizationId);
-  if (waitMs !== null) {
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new RateLimitError(`Too many connection attempts: at most ${limiter.limit} a minute per organization; try again in ${seconds} s`, seconds);
-  }
-}
+const takeAttempt = (scope: RequestScope) => takeConnectionAttempt(scope.services.connectors.limiter, scope.tenant.organizationId);
 
 /** Runs the test of a validated connection input (camelCase, secrets in clear). */
 async function runTest(scope: RequestScope, type: DataSourceType, config: Record<string, unknown>): Promise<ConnectionTestReport> {

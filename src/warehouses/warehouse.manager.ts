@@ -2,12 +2,12 @@ import { requireRole } from '../auth/actor.js';
 import type { RequestScope } from '../auth/scope.js';
 import { auditSource, recordAudit } from '../audit/audit.js';
 import { CheckList } from '../connectors/connection-test.js';
-import { testPostgresConnection, testSnowflakeReachability, type ConnectionTestReport, type PostgresSettings } from '../connectors/index.js';
+import { takeConnectionAttempt, testPostgresConnection, testSnowflakeReachability, type ConnectionTestReport, type PostgresSettings } from '../connectors/index.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { postgresSettingsFrom } from '../data-sources/source-settings.js';
 import type { TenantDb } from '../db/database.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
-import { NotFoundError, RateLimitError, ValidationError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import * as workspaces from '../workspaces/workspace.manager.js';
@@ -38,14 +38,7 @@ export const workspaceWarehouseView = (row: WorkspaceRow): WarehouseView | null 
 
 const NOT_SUPPORTED = (dialect: WarehouseDialect) => `${dialect} warehouses are not supported by this deployment yet`;
 
-function takeAttempt(scope: RequestScope): void {
-  const { limiter } = scope.services.connectors;
-  const waitMs = limiter.take(scope.tenant.organizationId);
-  if (waitMs !== null) {
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new RateLimitError(`Too many connection attempts: at most ${limiter.limit} a minute per organization; try again in ${seconds} s`, seconds);
-  }
-}
+const takeAttempt = (scope: RequestScope) => takeConnectionAttempt(scope.services.connectors.limiter, scope.tenant.organizationId);
 
 /**
  * Tests the workspace's stored warehouse settings step by step, as data

@@ -39,7 +39,7 @@ const ConnectionCheckRef = builder.objectRef<ConnectionCheck>('ConnectionCheck')
   }),
 });
 
-const ConnectionTestResultRef = builder.objectRef<ConnectionTestReport>('ConnectionTestResult').implement({
+export const ConnectionTestResultRef = builder.objectRef<ConnectionTestReport>('ConnectionTestResult').implement({
   description: 'The result of testing a connection step by step. A failed test is a result, not an error: see `checks` for the step.',
   fields: (t) => ({
     status: t.field({ type: TestStatusEnum, description: 'SUCCEEDED when no check failed or was skipped.', resolve: (r) => r.status }),

@@ -2,8 +2,11 @@ import type { WarehouseView } from '../../warehouses/warehouse-config.js';
 import * as warehouses from '../../warehouses/warehouse.manager.js';
 import type { WarehouseDialect } from '../../workspaces/warehouse-dialects.js';
 import { builder } from '../builder.js';
+import { idOf, scopeOf } from '../relay.js';
 import { PostgresConfig, PostgresConfigInput, secretNote, SnowflakeConfig, SnowflakeConfigInput } from './data-source.js';
+import { directErrors, SOURCE_CONNECTION_ERRORS } from './error.js';
 import { WorkspaceRef } from './refs.js';
+import { ConnectionTestResultRef } from './source-connection.js';
 import { WarehouseDialectEnum } from './warehouse-dialect.js';
 
 /** Workspace.warehouse and the warehouse part of updateWorkspace's input. */
@@ -97,3 +100,15 @@ export const WarehouseInput = builder.inputType('WarehouseInput', {
     connectionConfig: t.field({ type: WarehouseConnectionConfigInput, required: true, description: 'How to reach it: exactly the field of `dialect`.' }),
   }),
 });
+
+builder.mutationFields((t) => ({
+  testWarehouseConnection: t.field({
+    type: ConnectionTestResultRef,
+    description:
+      "Tests the workspace's stored warehouse step by step (the same checks as a data source's connection test); a failing step is a FAILED result, not an error. BigQuery and Databricks report their connector step as not supported by this deployment yet. Editors and above; counts against the organization's connection rate limit; audited. Errors: RateLimitError, NotFoundError, ForbiddenError (viewers), ValidationError (the workspace has no warehouse).",
+    authScopes: { editor: true },
+    args: { workspaceId: t.arg.globalID({ required: true, description: 'Global ID of the workspace whose warehouse is tested.' }) },
+    errors: directErrors('testWarehouseConnection', SOURCE_CONNECTION_ERRORS),
+    resolve: (_root, { workspaceId }, ctx) => warehouses.testWarehouseConnection(scopeOf(ctx), idOf(workspaceId, 'Workspace')),
+  }),
+}));
