@@ -177,7 +177,7 @@ export async function refreshDataSourceSchema(scope: RequestScope, id: string): 
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const before = await dao.findDataSourceForUpdate(tenant, id);
     if (!before) throw new NotFoundError('DataSource', id);
-    const reads = (await findMappingReadsByWorkspace(tenant, before.workspace_id)).map(columnsReadBy);
+    const reads = await Promise.all((await findMappingReadsByWorkspace(tenant, before.workspace_id)).map(columnsReadBy));
     const diff = diffSchemas(toSourceSchema(before.schema_cache), toSourceSchema(schemaCache)!, reads);
     const after = (await dao.updateDataSource(tenant, id, { schema_cache: schemaCache, last_schema_refresh: new Date() }))!;
     await recordAudit(platform, auditSource(scope), {

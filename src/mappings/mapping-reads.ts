@@ -1,4 +1,5 @@
-import type { MappingRow, StoredFieldMappings } from '../db/tables/mappings.table.js';
+import type { MappingRow } from '../db/tables/mappings.table.js';
+import { definitionOfRow, mappingColumns } from './sql/index.js';
 
 /** The source columns one mapping reads, for deciding whether a source schema change breaks it. */
 export interface MappingReads {
@@ -23,19 +24,19 @@ function plainColumn(source: string): string | null {
   return unquote(parts[parts.length - 1]!);
 }
 
+/** What a schema diff reads of a mapping row. */
+export type MappingReadRow = Pick<MappingRow, 'id' | 'source_table' | 'target_table' | 'field_mappings' | 'decorators' | 'cte_definitions'>;
+
 /**
- * Which columns a mapping reads. Today: the field sources that name a column
- * (`cust_id`, `c.cust_id`). The column references inside transforms and CTEs
- * need a SQL parser; when one lands (src/mappings/sql/), this is the one
- * function to switch over to it.
+ * Which columns a mapping reads: its field sources and the column references
+ * of its transforms (and CTEs), as the SQL parser finds them (mappingColumns).
+ * A field source written qualified or quoted (`c.email`, `"Email"`) is reduced
+ * to the column it names.
  */
-export function columnsReadBy(mapping: Pick<MappingRow, 'id' | 'source_table' | 'field_mappings'>): MappingReads {
-  const columns = new Set<string>();
-  for (const { source } of Object.values((mapping.field_mappings ?? {}) as StoredFieldMappings)) {
-    const column = typeof source === 'string' ? plainColumn(source) : null;
-    if (column) columns.add(column);
-  }
-  return { mappingId: mapping.id, sourceTable: mapping.source_table, columns };
+export async function columnsReadBy(mapping: MappingReadRow): Promise<MappingReads> {
+  const { columns } = await mappingColumns(definitionOfRow(mapping));
+  const names = columns.map((c) => (c.includes('.') || c.includes('"') ? (plainColumn(c) ?? c) : c));
+  return { mappingId: mapping.id, sourceTable: mapping.source_table, columns: new Set(names) };
 }
 
 /** A mapping's sourceTable as [schema or null, table], unquoted; null when it is not a table name. */

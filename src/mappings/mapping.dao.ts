@@ -142,6 +142,13 @@ export async function deleteMapping(db: TenantDb, id: string): Promise<boolean> 
 }
 
 /** What a schema diff needs of every mapping of a workspace: what it reads (no paging: diffs look at all). */
-export function findMappingReadsByWorkspace(db: TenantDb, workspaceId: string): Promise<Pick<MappingRow, 'id' | 'source_table' | 'field_mappings' | 'cte_definitions'>[]> {
-  return db.selectFrom('mappings').select(['id', 'source_table', 'field_mappings', 'cte_definitions']).where('workspace_id', '=', workspaceId).execute();
+export function findMappingReadsByWorkspace(
+  db: TenantDb,
+  workspaceId: string,
+): Promise<Pick<MappingRow, 'id' | 'source_table' | 'target_table' | 'field_mappings' | 'decorators' | 'cte_definitions'>[]> {
+  return db
+    .selectFrom('mappings')
+    .select(['id', 'source_table', 'target_table', 'field_mappings', 'decorators', 'cte_definitions'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
 }

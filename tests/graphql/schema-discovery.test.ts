@@ -157,7 +157,14 @@ describe('refreshDataSourceSchema', () => {
         { targetField: 'line', source: 'line_no' },
       ],
     });
-    m3 = await createMapping(server, org.users.editor.token, workspaceId, { sourceTable: 'legacy', fieldMappings: [{ targetField: 'code', source: 'code' }] });
+    // A transform's column references count (found by the SQL parser): upper(note) reads note.
+    m3 = await createMapping(server, org.users.editor.token, workspaceId, {
+      sourceTable: 'legacy',
+      fieldMappings: [
+        { targetField: 'code', source: 'code' },
+        { targetField: 'label', source: 'code', transform: 'upper(note)' },
+      ],
+    });
     // A mapping of another workspace reads the same names: it is not this source's.
     await createMapping(server, org.users.editor.token, await createWorkspace(server, org.users.editor.token), { sourceTable: 'crm.customers', fieldMappings: [{ targetField: 'x', source: 'score' }] });
 
@@ -189,7 +196,7 @@ describe('refreshDataSourceSchema', () => {
             col('phone', 'ADDED', null, 'text'),
           ],
         },
-        { table: 'public.legacy', change: 'REMOVED', columnChanges: [col('code', 'REMOVED', 'character(3)', null, true, [legacy]), col('note', 'REMOVED', 'character varying', null)] },
+        { table: 'public.legacy', change: 'REMOVED', columnChanges: [col('code', 'REMOVED', 'character(3)', null, true, [legacy]), col('note', 'REMOVED', 'character varying', null, true, [legacy])] },
       ],
     });
     expect(new Date(second.dataSource.lastSchemaRefresh).getTime()).toBeGreaterThan(new Date(first.dataSource.lastSchemaRefresh).getTime());
