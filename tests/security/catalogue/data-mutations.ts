@@ -96,6 +96,17 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     },
     audit: [audit('dataSource.deactivate', 'DataSource', fromSubject)],
   },
+  testWarehouseConnection: {
+    access: 'editor',
+    select: 'status checks { name status }',
+    arrange: async (w) => {
+      // A BigQuery warehouse: the test runs without touching the network (its connector step is not supported).
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      await mutate(w.server, `mutation($input: UpdateWorkspaceInput!) { updateWorkspace(input: $input) { __typename } }`, { input: { id: workspaceId, warehouse: WAREHOUSES[2] } }, editor(w));
+      return { variables: { workspaceId }, subject: localId(workspaceId) };
+    },
+    audit: [audit('workspace.testWarehouseConnection', 'Workspace', fromSubject)],
+  },
   testDataSourceConnection: {
     access: 'editor',
     select: 'status checks { name status }',
