@@ -51,6 +51,7 @@ const onSignal = (signal: NodeJS.Signals) => {
     logger,
     closeResources: async () => {
       await metricsApp?.close();
+      await services.jobQueue.close();
       await system.close();
     },
   }).then(

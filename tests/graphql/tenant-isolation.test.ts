@@ -126,7 +126,8 @@ describe("changing B's rows with A's token", () => {
     ['updateMapping', '(input: $input)', '$input: UpdateMappingInput!', () => ({ input: { id: bIds.mapping, expectedVersion: 1, targetTable: 'hijacked' } }), () => ['Mapping', bIds.mapping]],
     ['setMappingStatus', '(id: $id, status: ACTIVE)', '$id: ID!', () => ({ id: bIds.mapping }), () => ['Mapping', bIds.mapping]],
     ['deleteMapping', '(id: $id)', '$id: ID!', () => ({ id: bIds.mapping }), () => ['Mapping', bIds.mapping]],
-    ['createPipelineJob', '(workspaceId: $id, jobType: FULL_REFRESH)', '$id: ID!', () => ({ id: bIds.workspace }), () => ['Workspace', bIds.workspace]],
+    ['createPipelineJob', '(input: { workspaceId: $id, jobType: FULL_REFRESH })', '$id: ID!', () => ({ id: bIds.workspace }), () => ['Workspace', bIds.workspace]],
+    ['retryPipelineJob', '(id: $id)', '$id: ID!', () => ({ id: bIds.job }), () => ['PipelineJob', bIds.job]],
     ['cancelPipelineJob', '(id: $id)', '$id: ID!', () => ({ id: bIds.job }), () => ['PipelineJob', bIds.job]],
   ])('%s is a NotFoundError and leaves B unchanged', async (name, args, params, variables, target) => {
     const before = await snapshotOfB();
