@@ -51,3 +51,15 @@ export async function moveJob(
   if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
   return row;
 }
+
+/** Changes a running job without moving it (progress, metadata) and announces it; undefined when it is no longer running. */
+export async function updateRunningJob(
+  tx: JobTx,
+  organizationId: string,
+  jobId: string,
+  patch: Omit<PipelineJobUpdate, 'status'>,
+): Promise<PipelineJobRow | undefined> {
+  const row = await transitionPipelineJob(tx.tenant, jobId, ['running'], { ...patch, status: 'running' });
+  if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
+  return row;
+}

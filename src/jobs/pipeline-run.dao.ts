@@ -71,3 +71,23 @@ export function lockMappingsForRun(db: TenantDb, workspaceId: string, ids: reado
   q = ids ? q.where('id', 'in', [...ids]) : q.where('status', '=', 'active');
   return q.orderBy('id').forUpdate().execute();
 }
+
+/** The mappings of a job, in the order they were chosen. */
+export async function mappingsOfJob(db: TenantDb, mappingIds: readonly string[]) {
+  if (mappingIds.length === 0) return [];
+  const rows = await db.selectFrom('mappings').selectAll().where('id', 'in', [...mappingIds]).execute();
+  return mappingIds.map((id) => rows.find((r) => r.id === id)).filter((r) => r !== undefined);
+}
+
+/** The workspace's active PostgreSQL data sources, oldest first (a mapping reads from the first). */
+export function postgresSourcesOfWorkspace(db: TenantDb, workspaceId: string) {
+  return db
+    .selectFrom('data_sources')
+    .select(['id', 'name', 'source_type', 'connection_config'])
+    .where('workspace_id', '=', workspaceId)
+    .where('is_active', '=', true)
+    .where('source_type', '=', 'postgresql')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
