@@ -49,7 +49,7 @@ function startWorker(env: Record<string, string> = {}): { child: ChildProcess; o
 }
 
 const exited = (child: ChildProcess) =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
@@ -146,4 +146,25 @@ describe('a worker process', () => {
     await waitFor('the attempt to end', async () => (await gqlData<{ pipelineJob: { attempts: { endedAt: string | null }[] } }>(server, JOB, { id }, org.users.viewer.token)).pipelineJob.attempts[0]?.endedAt);
     expect(data.pipelineJob.status).toBe('CANCELLED');
   }, 90_000);
+
+  it('a worker killed with -9 mid-job: the attempt is failed as WORKER_LOST and another worker runs it again', async () => {
+    const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, {
+      targetTable: 'dim_lost',
+      sourceTable: 'slow_customers',
+      fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }],
+    });
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    const doomed = startWorker();
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
+    await waitFor('the first attempt', async () => (await jobRow(id)).status === 'running');
+    doomed.child.kill('SIGKILL');
+    await exited(doomed.child);
+    startWorker({ JOB_RETRY_DELAY_SECONDS: '0' });
+    const second = await waitFor('a second attempt', async () => {
+      const d = await gqlData<{ pipelineJob: { attempts: { number: number; failure: { type: string } | null }[] } }>(server, JOB, { id }, org.users.viewer.token);
+      return d.pipelineJob.attempts.length >= 2 && d.pipelineJob.attempts;
+    }, 60_000);
+    expect(second.slice(0, 2).map((a) => [a.number, a.failure?.type ?? null])).toEqual([[1, 'WORKER_LOST'], [2, null]]);
+    await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token);
+  }, 120_000);
 });
