@@ -1,4 +1,5 @@
 import {
+  createActiveMapping,
   createJob,
   createMapping,
   createWorkspace,
@@ -29,7 +30,10 @@ async function seedContent(org: SeededOrg, name: string): Promise<Ids> {
     { input: { workspaceId: workspace, name: `${name} db`, connectionConfig: { postgresql: { host: 'h', database: 'd', user: 'u', password: `${name}-pw` } } } },
     token,
   );
-  return { workspace, dataSource: created.dataSource.id, mapping: await createMapping(server, token, workspace), job: await createJob(server, token, workspace) };
+  return { workspace, dataSource: created.dataSource.id, ...(await (async () => {
+    const mapping = await createActiveMapping(server, token, workspace);
+    return { mapping, job: await createJob(server, token, workspace, 'INCREMENTAL', [mapping]) };
+  })()) };
 }
 
 beforeAll(async () => {
