@@ -57,7 +57,7 @@ async function main() {
   const db = createDb(pool);
   try {
     await migrate(db, { dir: 'migrations' });
-    const services = await createServices(config, logger, { db, migrations: await readMigrations('migrations') });
+    const services = await createServices(config, logger, { db, url: pg.connectionString(), migrations: await readMigrations('migrations') });
     const org = await createOrganization(systemScope(services, 'bench'), { name: 'Bench', slug: 'bench-org' });
     const user = await insertUser(db, { organization_id: org.id, email: 'bench@example.com', role: 'viewer' });
     const tenant = new Tenant(db, org);

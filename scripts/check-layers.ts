@@ -36,7 +36,7 @@ const LAYERS: readonly (readonly string[])[] = [
   // the GraphQL schema and GraphiQL page; Prometheus metrics
   ['graphql', 'graphiql', 'metrics'],
   // composition root, HTTP server, operator tools
-  ['services', 'server', 'admin', 'operations'],
+  ['services', 'server', 'admin', 'operations', 'worker'],
   ['main'],
 ];
 

@@ -87,6 +87,21 @@ const EnvSchema = z.object({
   SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
   SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
+
+  // Pipeline job workers and their queue (README: Pipeline jobs and workers).
+  WORKER_IN_PROCESS: bool.default(true),
+  WORKER_CONCURRENCY: int(1, 100).default(2),
+  WORKER_ORG_CONCURRENCY: int(1, 100).default(1),
+  WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  WORKER_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(20_000),
+  JOB_HEARTBEAT_SECONDS: int(10, 3_600).default(30),
+  JOB_SUPERVISE_SECONDS: int(1, 3_600).default(15),
+  JOB_TIMEOUT_SECONDS: int(10, 86_400).default(3_600),
+  JOB_RETRY_LIMIT: int(0, 20).default(3),
+  JOB_RETRY_DELAY_SECONDS: int(0, 3_600).default(10),
+  JOB_CANCEL_CHECK_MS: int(50, 60_000).default(1_000),
+  JOB_TEST_ROW_LIMIT: int(1, 10_000).default(100),
+  QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('datalinx_queue'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -161,6 +176,21 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       testTimeoutMs: env.SOURCE_TEST_TIMEOUT_MS,
       statementTimeoutMs: env.SOURCE_STATEMENT_TIMEOUT_MS,
       attemptsPerMinute: env.SOURCE_CONNECT_RATE_LIMIT,
+    },
+    jobs: {
+      workerInProcess: env.WORKER_IN_PROCESS,
+      concurrency: env.WORKER_CONCURRENCY,
+      organizationConcurrency: env.WORKER_ORG_CONCURRENCY,
+      pollSeconds: env.WORKER_POLL_SECONDS,
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+      heartbeatSeconds: env.JOB_HEARTBEAT_SECONDS,
+      superviseSeconds: env.JOB_SUPERVISE_SECONDS,
+      timeoutSeconds: env.JOB_TIMEOUT_SECONDS,
+      retryLimit: env.JOB_RETRY_LIMIT,
+      retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
+      cancelCheckMs: env.JOB_CANCEL_CHECK_MS,
+      testRowLimit: env.JOB_TEST_ROW_LIMIT,
+      queueSchema: env.QUEUE_SCHEMA,
     },
     // Sign-up is open by default only on the embedded database, never in production.
     allowSignup: env.ALLOW_SIGNUP ?? (env.NODE_ENV !== 'production' && !env.DATABASE_URL),

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { buildMetricsServer, createMetrics } from './metrics/metrics.js';
 import { buildServer } from './server.js';
 import { createServices } from './services.js';
+import { Worker } from './worker/worker.js';
 
 /** A reason the service cannot start is one line on stderr and exit code 1, never a stack. */
 function stopWith(err: unknown): never {
@@ -36,6 +37,13 @@ const metrics = config.metrics.enabled ? createMetrics({ database: system, lifec
 const app = await buildServer({ config, services, database: system, lifecycle, metrics });
 const metricsApp = metrics && config.metrics.port !== undefined ? await buildMetricsServer(metrics, logger, config.metrics.token) : null;
 
+// The quick start runs jobs too; production usually runs `npm run worker` processes instead (WORKER_IN_PROCESS=false).
+const worker = config.jobs.workerInProcess ? new Worker(services, config.jobs, system.url, logger.child({ component: 'worker' })) : null;
+await worker?.start().catch(async (err: unknown) => {
+  await system.close();
+  return stopWith(new StartupError(`Cannot start the job worker: ${err instanceof Error ? err.message : String(err)}`));
+});
+
 let stopping = false;
 const onSignal = (signal: NodeJS.Signals) => {
   if (stopping) {
@@ -51,6 +59,8 @@ const onSignal = (signal: NodeJS.Signals) => {
     logger,
     closeResources: async () => {
       await metricsApp?.close();
+      await worker?.stop();
+      await services.jobQueue.close();
       await system.close();
     },
   }).then(

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { ConnectorSettings } from '../connectors/connector-settings.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { PlatformDatabase } from '../db/database.js';
@@ -8,6 +8,23 @@ import type { Logger } from '../logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import { SYSTEM_ACTOR, type Actor } from './actor.js';
 import type { AccessTokens } from './jwt.js';
+
+/** What a queued pipeline job carries: enough for a worker to find it without polling tenant schemas. */
+export interface JobMessage {
+  organizationId: string;
+  jobId: string;
+}
+
+/**
+ * The pipeline job queue as managers use it (src/jobs/job-queue.ts implements it
+ * over pg-boss): messages are sent and withdrawn inside the caller's transaction.
+ */
+export interface JobDispatch {
+  enqueue(trx: Transaction<PlatformDatabase>, message: JobMessage): Promise<void>;
+  withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void>;
+  /** Closes the queue's connections (a no-op when it never started). */
+  close(): Promise<void>;
+}
 
 /** The long-lived services of one process; `src/services.ts` builds them. */
 export interface AppServices {
@@ -24,6 +41,8 @@ export interface AppServices {
   settings: { allowSignup: boolean; refreshTokenTtlDays: number };
   /** Outbound connections: address policy, timeouts, the per-organization attempt limiter. */
   connectors: ConnectorSettings;
+  /** The pipeline job queue (started on first use). */
+  jobQueue: JobDispatch;
 }
 
 /**

@@ -4,6 +4,8 @@ import type { DataSourcesTable } from './tables/data-sources.table.js';
 import type { MappingVersionsTable } from './tables/mapping-versions.table.js';
 import type { MappingsTable } from './tables/mappings.table.js';
 import type { OrganizationsTable } from './tables/organizations.table.js';
+import type { PipelineJobAttemptsTable } from './tables/pipeline-job-attempts.table.js';
+import type { PipelineJobLogsTable } from './tables/pipeline-job-logs.table.js';
 import type { PipelineJobsTable } from './tables/pipeline-jobs.table.js';
 import type { SchemaVersionTable, TenantSchemaVersionTable } from './tables/schema-version.table.js';
 import type { MfaChallengesTable, RefreshTokensTable } from './tables/sessions.table.js';
@@ -34,6 +36,8 @@ export interface TenantDatabase {
   mappings: MappingsTable;
   mapping_versions: MappingVersionsTable;
   pipeline_jobs: PipelineJobsTable;
+  pipeline_job_attempts: PipelineJobAttemptsTable;
+  pipeline_job_logs: PipelineJobLogsTable;
 }
 
 export type PlatformDb = Kysely<PlatformDatabase> | Transaction<PlatformDatabase>;

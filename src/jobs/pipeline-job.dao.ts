@@ -69,7 +69,7 @@ export function transitionPipelineJob(
   from: readonly JobStatus[],
   patch: PipelineJobUpdate,
 ): Promise<PipelineJobRow | undefined> {
-  const set = { ...patch, run_metadata: patch.run_metadata === undefined ? undefined : JSON.stringify(patch.run_metadata) };
+  const set = { ...patch, run_metadata: patch.run_metadata === undefined || typeof patch.run_metadata === 'string' ? patch.run_metadata : JSON.stringify(patch.run_metadata) };
   return db
     .updateTable('pipeline_jobs')
     .set(set)

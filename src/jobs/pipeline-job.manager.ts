@@ -6,7 +6,9 @@ import type { JobType, PipelineJobRow } from '../db/tables/pipeline-jobs.table.j
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { publishJobEvent } from './job-events.dao.js';
+import { moveJob } from './job-lifecycle.js';
 import * as dao from './pipeline-job.dao.js';
+import * as runs from './pipeline-run.dao.js';
 
 const audited = (j: PipelineJobRow | undefined) => j && { job_type: j.job_type, status: j.status, error_message: j.error_message };
 
@@ -38,40 +40,103 @@ export function jobCountsByWorkspace(scope: RequestScope, workspaceIds: readonly
   return dao.countsByWorkspaceIds(scope.tenant.db, workspaceIds, filter);
 }
 
-/** Queues a job (pending) for a runner to pick up; the caller is recorded as its creator. */
-export async function createPipelineJob(scope: RequestScope, workspaceId: string, jobType: JobType): Promise<PipelineJobRow> {
+export interface CreatePipelineJobInput {
+  workspaceId: string;
+  jobType: JobType;
+  /** Which mappings to run; null: every active mapping of the workspace. */
+  mappingIds?: readonly string[] | null;
+}
+
+/**
+ * Queues a job (pending) for the workspace's active mappings (or those named):
+ * the pipeline_jobs row and its queue message are written by one transaction.
+ * Refused when no active mapping would run, or when one of them already has a
+ * pending or running job (the mapping rows are locked, so two creates racing
+ * for the same mapping cannot both pass).
+ */
+export async function createPipelineJob(scope: RequestScope, input: CreatePipelineJobInput, retryOf: string | null = null): Promise<PipelineJobRow> {
   requireRole(scope.actor, 'editor', 'run jobs');
+  const organizationId = scope.tenant.organizationId;
+  const named = input.mappingIds ? [...new Set(input.mappingIds)] : null;
+  if (named && named.length === 0) throw new ValidationError('Name at least one mapping, or leave mappingIds out to run every active mapping', ['mappingIds']);
   return scope.tenant.transaction(async ({ platform, tenant }) => {
-    if (!(await findWorkspaceById(tenant, workspaceId))) throw new NotFoundError('Workspace', workspaceId);
+    if (!(await findWorkspaceById(tenant, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
+    const mappings = await runs.lockMappingsForRun(tenant, input.workspaceId, named);
+    if (named) {
+      const found = new Set(mappings.map((m) => m.id));
+      const missing = named.find((id) => !found.has(id));
+      if (missing) throw new NotFoundError('Mapping', missing);
+      const inactive = mappings.find((m) => m.status !== 'active');
+      if (inactive) throw new ValidationError(`Mapping ${inactive.target_table} is ${inactive.status}, not active`, ['mappingIds']);
+    }
+    if (mappings.length === 0) throw new ValidationError('The workspace has no active mapping to run', ['mappingIds']);
+    const ids = mappings.map((m) => m.id);
+    const busy = await runs.activeJobsOfMappings(tenant, ids);
+    if (busy.length > 0) {
+      const mapping = mappings.find((m) => busy[0]!.mapping_ids.includes(m.id))!;
+      throw new ConflictError(`Mapping ${mapping.target_table} already has a pending or running job`, { mappingId: mapping.id, jobId: busy[0]!.id });
+    }
     const row = await dao.insertPipelineJob(tenant, {
-      workspace_id: workspaceId,
-      job_type: jobType,
+      workspace_id: input.workspaceId,
+      job_type: input.jobType,
+      mapping_ids: ids,
+      retry_of: retryOf,
       created_by: scope.actor.kind === 'user' ? scope.actor.id : null,
       run_metadata: scope.actor.kind === 'service_account' ? { created_by_service_account: scope.actor.id } : {},
     });
-    await recordAudit(platform, auditSource(scope), { action: 'pipelineJob.create', entityType: 'PipelineJob', entityId: row.id, after: audited(row) });
-    await publishJobEvent(platform, { organizationId: scope.tenant.organizationId, workspaceId: row.workspace_id, jobId: row.id });
+    await scope.services.jobQueue.enqueue(platform, { organizationId, jobId: row.id });
+    await recordAudit(platform, auditSource(scope), {
+      action: retryOf ? 'pipelineJob.retry' : 'pipelineJob.create',
+      entityType: 'PipelineJob',
+      entityId: row.id,
+      after: { ...audited(row), mapping_ids: ids, retry_of: retryOf },
+    });
+    await publishJobEvent(platform, { organizationId, workspaceId: row.workspace_id, jobId: row.id });
     return row;
   });
 }
 
-/** Ends a pending or running job as cancelled; finished jobs cannot be cancelled. */
+/** Starts a new job for the same workspace, type and mappings as a failed (or cancelled) one, linked to it by `retryOf`. */
+export async function retryPipelineJob(scope: RequestScope, id: string): Promise<PipelineJobRow> {
+  requireRole(scope.actor, 'editor', 'retry jobs');
+  const failed = await dao.findPipelineJobById(scope.tenant.db, id);
+  if (!failed) throw new NotFoundError('PipelineJob', id);
+  if (failed.status !== 'failed' && failed.status !== 'cancelled') {
+    throw new ConflictError(`A ${failed.status} job cannot be retried; only failed or cancelled ones`, { currentStatus: failed.status });
+  }
+  return createPipelineJob(scope, { workspaceId: failed.workspace_id, jobType: failed.job_type, mappingIds: failed.mapping_ids }, failed.id);
+}
+
+/**
+ * Ends a pending or running job as cancelled. A pending job's queue message is
+ * withdrawn in the same transaction; a running one is stopped by its worker at
+ * its next check, which also cancels its in-flight statements.
+ */
 export async function cancelPipelineJob(scope: RequestScope, id: string): Promise<PipelineJobRow> {
   requireRole(scope.actor, 'editor', 'cancel jobs');
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     const before = await dao.findPipelineJobById(tenant, id);
     if (!before) throw new NotFoundError('PipelineJob', id);
-    const after = await dao.transitionPipelineJob(tenant, id, ['pending', 'running'], {
-      status: 'cancelled',
-      completed_at: new Date(),
-      run_metadata: { ...before.run_metadata, cancelled_by: scope.actor.kind === 'system' ? 'system' : scope.actor.id },
+    const cancelledBy = scope.actor.kind === 'system' ? 'system' : scope.actor.id;
+    const after = await moveJob({ platform, tenant }, scope.tenant.organizationId, id, 'cancelled', {
+      run_metadata: { ...before.run_metadata, cancelled_by: cancelledBy },
+      failure: JSON.stringify({ origin: 'platform', type: 'cancelled', retryable: false, message: 'cancelled by a user' }),
     });
     if (!after) {
       const current = await dao.findPipelineJobById(tenant, id);
       throw new ConflictError(`A ${current?.status ?? before.status} job cannot be cancelled`, { currentStatus: current?.status ?? before.status });
     }
+    if (before.status === 'pending') await scope.services.jobQueue.withdraw(platform, id);
+    await runs.insertLogs(tenant, id, [{ level: 'warn', message: before.status === 'pending' ? 'cancelled before it started' : 'cancellation requested; the worker stops it at its next check' }]);
     await recordAudit(platform, auditSource(scope), { action: 'pipelineJob.cancel', entityType: 'PipelineJob', entityId: id, before: audited(before), after: audited(after) });
-    await publishJobEvent(platform, { organizationId: scope.tenant.organizationId, workspaceId: after.workspace_id, jobId: id });
     return after;
   });
+}
+
+export function attemptsOfJobs(scope: RequestScope, jobIds: readonly string[]) {
+  return runs.attemptsOfJobs(scope.tenant.db, jobIds);
+}
+
+export function logsOfJob(scope: RequestScope, jobId: string, args: PageArgs) {
+  return runs.logPage(scope.tenant.db, jobId, args);
 }

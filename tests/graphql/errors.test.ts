@@ -42,10 +42,10 @@ const MUTATIONS: [string, string, () => Record<string, unknown>][] = [
   ['updateMapping', '(input: $input)', () => ({ input: { id: ids.mapping, expectedVersion: 1, targetTable: 't2' } })],
   ['setMappingStatus', '(id: $id, status: ACTIVE)', () => ({ id: ids.mapping })],
   ['deleteMapping', '(id: $id)', () => ({ id: ids.mapping })],
-  ['createPipelineJob', '(workspaceId: $workspaceId, jobType: FULL_REFRESH)', () => ({ workspaceId: ids.workspace })],
+  ['createPipelineJob', '(input: $input)', () => ({ input: { workspaceId: ids.workspace, jobType: 'FULL_REFRESH' } })],
   ['cancelPipelineJob', '(id: $id)', () => ({ id: ids.job })],
 ];
-const INPUT_TYPES: Record<string, string> = { createWorkspace: 'CreateWorkspaceInput', updateWorkspace: 'UpdateWorkspaceInput', createDataSource: 'CreateDataSourceInput', updateDataSource: 'UpdateDataSourceInput', createMapping: 'CreateMappingInput', updateMapping: 'UpdateMappingInput' };
+const INPUT_TYPES: Record<string, string> = { createWorkspace: 'CreateWorkspaceInput', updateWorkspace: 'UpdateWorkspaceInput', createDataSource: 'CreateDataSourceInput', updateDataSource: 'UpdateDataSourceInput', createMapping: 'CreateMappingInput', updateMapping: 'UpdateMappingInput', createPipelineJob: 'CreatePipelineJobInput' };
 
 function mutationText(name: string, args: string): string {
   const params = [INPUT_TYPES[name] && `$input: ${INPUT_TYPES[name]}!`, args.includes('$id') && '$id: ID!', args.includes('$workspaceId') && '$workspaceId: ID!'].filter(Boolean).join(', ');

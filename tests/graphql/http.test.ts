@@ -41,7 +41,7 @@ describe('GET /graphql', () => {
   });
 
   it('runs no mutation over GET', async () => {
-    const query = encodeURIComponent('mutation { createPipelineJob(workspaceId: "x", jobType: FULL_REFRESH) { __typename } }');
+    const query = encodeURIComponent('mutation { createPipelineJob(input: { workspaceId: "x", jobType: FULL_REFRESH }) { __typename } }');
     const res = await request(`/graphql?query=${query}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true', authorization: `Bearer ${org.users.owner.token}` } });
     expect({ status: res.status, body: res.json() }).toEqual({
       status: 405,

@@ -1,5 +1,8 @@
+import { sql } from 'kysely';
 import {
+  createActiveMapping,
   createJob,
+  createMapping,
   createWorkspace,
   ENTITY_ERROR_FIELDS,
   globalId,
@@ -23,8 +26,8 @@ const JOB = `id jobType status createdAt startedAt completedAt errorMessage
   runMetadata { rowsProcessed rowsFailed durationMs warehouseQueryId cancelledBy extra }
   workspace { id name }
   createdBy { id email }`;
-const CREATE = `mutation($workspaceId: ID!, $jobType: JobType!) {
-  createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { __typename ... on CreatePipelineJobPayload { pipelineJob { ${JOB} } } ${ENTITY_ERROR_FIELDS} }
+const CREATE = `mutation($input: CreatePipelineJobInput!) {
+  createPipelineJob(input: $input) { __typename ... on CreatePipelineJobPayload { pipelineJob { ${JOB} } } ${ENTITY_ERROR_FIELDS} }
 }`;
 const CANCEL = `mutation($id: ID!) {
   cancelPipelineJob(id: $id) { __typename ... on CancelPipelineJobPayload { pipelineJob { id status completedAt runMetadata { cancelledBy } } } ${ENTITY_ERROR_FIELDS} }
@@ -46,7 +49,8 @@ async function seedJob(row: { status: 'pending' | 'running' | 'completed' | 'fai
 describe('createPipelineJob', () => {
   it.each(['editor', 'owner'] as const)('queues a pending job created by the caller (%s)', async (role) => {
     const user = org.users[role];
-    const result = await mutate(server, CREATE, { workspaceId, jobType: 'MAPPING_TEST' }, user.token);
+    const mappingId = await createActiveMapping(server, user.token, workspaceId);
+    const result = await mutate(server, CREATE, { input: { workspaceId, jobType: 'MAPPING_TEST', mappingIds: [mappingId] } }, user.token);
     expect(result).toEqual({
       __typename: 'CreatePipelineJobPayload',
       pipelineJob: {
@@ -65,12 +69,83 @@ describe('createPipelineJob', () => {
   });
 
   it('answers an unknown workspace with a NotFoundError', async () => {
-    expect(await mutate(server, CREATE, { workspaceId: globalId('Workspace', NO_SUCH_UUID), jobType: 'INCREMENTAL' }, org.users.editor.token)).toEqual({
+    expect(await mutate(server, CREATE, { input: { workspaceId: globalId('Workspace', NO_SUCH_UUID), jobType: 'INCREMENTAL' } }, org.users.editor.token)).toEqual({
       __typename: 'NotFoundError',
       code: 'NOT_FOUND',
       entityType: 'Workspace',
       message: `Workspace ${NO_SUCH_UUID} was not found`,
     });
+  });
+});
+
+describe('createPipelineJob refusals', () => {
+  it('runs every active mapping by default, and refuses a workspace with none', async () => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    await createMapping(server, org.users.editor.token, ws); // a draft: never run
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'MAPPING_TEST' } }, org.users.editor.token)).toEqual({
+      __typename: 'ValidationError',
+      code: 'VALIDATION',
+      message: 'The workspace has no active mapping to run',
+      path: ['mappingIds'],
+    });
+    const a = await createActiveMapping(server, org.users.editor.token, ws);
+    const b = await createActiveMapping(server, org.users.editor.token, ws, { targetTable: 'dim_other' });
+    const job = await mutate<{ pipelineJob: { id: string } }>(server, CREATE, { input: { workspaceId: ws, jobType: 'MAPPING_TEST' } }, org.users.editor.token);
+    const row = await tenantDbOf(server, org).selectFrom('pipeline_jobs').select('mapping_ids').where('id', '=', localId(job.pipelineJob.id)).executeTakeFirstOrThrow();
+    expect([...row.mapping_ids].sort()).toEqual([localId(a), localId(b)].sort());
+  });
+
+  it('refuses a second run of a mapping that has a pending job, naming the mapping; the queue holds one message', async () => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    const mappingId = await createActiveMapping(server, org.users.editor.token, ws, { targetTable: 'dim_busy' });
+    const first = await createJob(server, org.users.editor.token, ws, 'INCREMENTAL', [mappingId]);
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'FULL_REFRESH', mappingIds: [mappingId] } }, org.users.editor.token)).toEqual({
+      __typename: 'ConflictError',
+      code: 'CONFLICT',
+      message: 'Mapping dim_busy already has a pending or running job',
+      currentVersion: null,
+      currentStatus: null,
+    });
+    const queued = await sql<{ n: number }>`select count(*)::int as n from datalinx_queue.job where id = ${localId(first)}::uuid`.execute(server.db.db);
+    expect(queued.rows[0]!.n).toBe(1);
+  });
+
+  it('refuses a named mapping that is not active', async () => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    const draft = await createMapping(server, org.users.editor.token, ws, { targetTable: 'dim_draft' });
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'MAPPING_TEST', mappingIds: [draft] } }, org.users.editor.token)).toEqual({
+      __typename: 'ValidationError',
+      code: 'VALIDATION',
+      message: 'Mapping dim_draft is draft, not active',
+      path: ['mappingIds'],
+    });
+  });
+});
+
+describe('retryPipelineJob', () => {
+  it('starts a new job linked to a cancelled one, with its mappings; a pending job cannot be retried', async () => {
+    const id = await createJob(server, org.users.editor.token, workspaceId);
+    const RETRY = `mutation($id: ID!) { retryPipelineJob(id: $id) { __typename ... on RetryPipelineJobPayload { pipelineJob { status retryOf { id } mappings { id } } } ${ENTITY_ERROR_FIELDS} } }`;
+    expect(await mutate(server, RETRY, { id }, org.users.editor.token)).toEqual({
+      __typename: 'ConflictError',
+      code: 'CONFLICT',
+      message: 'A pending job cannot be retried; only failed or cancelled ones',
+      currentVersion: null,
+      currentStatus: 'PENDING',
+    });
+    await mutate(server, CANCEL, { id }, org.users.editor.token);
+    const original = await gqlData<{ pipelineJob: { mappings: { id: string }[]; failure: unknown } }>(server, 'query($id: ID!) { pipelineJob(id: $id) { mappings { id } failure { origin type retryable message } } }', { id }, org.users.viewer.token);
+    expect(original.pipelineJob.failure).toEqual({ origin: 'PLATFORM', type: 'CANCELLED', retryable: false, message: 'cancelled by a user' });
+    expect(await mutate(server, RETRY, { id }, org.users.editor.token)).toEqual({
+      __typename: 'RetryPipelineJobPayload',
+      pipelineJob: { status: 'PENDING', retryOf: { id }, mappings: original.pipelineJob.mappings },
+    });
+  });
+
+  it('is refused to a viewer', async () => {
+    const id = await createJob(server, org.users.editor.token, workspaceId);
+    await mutate(server, CANCEL, { id }, org.users.editor.token);
+    expect(await mutate(server, 'mutation($id: ID!) { retryPipelineJob(id: $id) { __typename } }', { id }, org.users.viewer.token)).toEqual({ __typename: 'ForbiddenError' });
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  createActiveMapping,
   createJob,
   createMapping,
   createWorkspace,
@@ -29,7 +30,10 @@ async function seedContent(org: SeededOrg, name: string): Promise<Ids> {
     { input: { workspaceId: workspace, name: `${name} db`, connectionConfig: { postgresql: { host: 'h', database: 'd', user: 'u', password: `${name}-pw` } } } },
     token,
   );
-  return { workspace, dataSource: created.dataSource.id, mapping: await createMapping(server, token, workspace), job: await createJob(server, token, workspace) };
+  return { workspace, dataSource: created.dataSource.id, ...(await (async () => {
+    const mapping = await createActiveMapping(server, token, workspace);
+    return { mapping, job: await createJob(server, token, workspace, 'INCREMENTAL', [mapping]) };
+  })()) };
 }
 
 beforeAll(async () => {
@@ -126,7 +130,8 @@ describe("changing B's rows with A's token", () => {
     ['updateMapping', '(input: $input)', '$input: UpdateMappingInput!', () => ({ input: { id: bIds.mapping, expectedVersion: 1, targetTable: 'hijacked' } }), () => ['Mapping', bIds.mapping]],
     ['setMappingStatus', '(id: $id, status: ACTIVE)', '$id: ID!', () => ({ id: bIds.mapping }), () => ['Mapping', bIds.mapping]],
     ['deleteMapping', '(id: $id)', '$id: ID!', () => ({ id: bIds.mapping }), () => ['Mapping', bIds.mapping]],
-    ['createPipelineJob', '(workspaceId: $id, jobType: FULL_REFRESH)', '$id: ID!', () => ({ id: bIds.workspace }), () => ['Workspace', bIds.workspace]],
+    ['createPipelineJob', '(input: { workspaceId: $id, jobType: FULL_REFRESH })', '$id: ID!', () => ({ id: bIds.workspace }), () => ['Workspace', bIds.workspace]],
+    ['retryPipelineJob', '(id: $id)', '$id: ID!', () => ({ id: bIds.job }), () => ['PipelineJob', bIds.job]],
     ['cancelPipelineJob', '(id: $id)', '$id: ID!', () => ({ id: bIds.job }), () => ['PipelineJob', bIds.job]],
   ])('%s is a NotFoundError and leaves B unchanged', async (name, args, params, variables, target) => {
     const before = await snapshotOfB();

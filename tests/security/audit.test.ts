@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import {
+  createJob,
   auditMark,
   auditRowsSince,
   type CallerKind,
@@ -109,7 +110,7 @@ describe('a mutation refused with a typed error writes no audit entry and change
       return a.variables;
     }],
     ['a workspace with a pending job', 'deleteWorkspace', 'editor', 'ConflictError', async (a) => {
-      await server.gql('mutation($w: ID!) { createPipelineJob(workspaceId: $w, jobType: INCREMENTAL) { __typename } }', { w: a.variables.id }, world.callers.editor.token);
+      await createJob(server, world.callers.editor.token, a.variables.id as string);
       return a.variables;
     }],
     ['an email that is taken', 'createUser', 'admin', 'ConflictError', async (a) => ({ input: { ...(a.variables.input as object), email: world.org.users.viewer.email } })],

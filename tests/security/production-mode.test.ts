@@ -44,7 +44,7 @@ const TYPOS: [string, string, Record<string, unknown>][] = [
   ['a field', '{ workspacez { totalCount } }', {}],
   ['an argument', '{ workspaces(frist: 1) { totalCount } }', {}],
   ['an input field', 'mutation { createWorkspace(input: { nmae: "x" }) { __typename } }', {}],
-  ['an enum value', 'mutation { createPipelineJob(workspaceId: "x", jobType: INCREMENTL) { __typename } }', {}],
+  ['an enum value', 'mutation { createPipelineJob(input: { workspaceId: "x", jobType: INCREMENTL }) { __typename } }', {}],
   ['a type condition', '{ node(id: "x") { ... on Workspce { id } } }', {}],
   ['a field of a variable', 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { __typename } }', { i: { nmae: 'x' } }],
   ['an enum value in a variable', 'query($s: MappingStatus) { mappings(status: $s) { totalCount } }', { s: 'ACTIV' }],

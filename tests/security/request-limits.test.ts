@@ -64,7 +64,7 @@ describe('malformed requests', () => {
     ['an object for an ID', 'query($id: ID!) { workspace(id: $id) { id } }', { id: { $ne: null } }],
     ['a string for an input object', 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { __typename } }', { i: 'name' }],
     ['a number for a String', 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { __typename } }', { i: { name: 42 } }],
-    ['an unknown enum value', 'mutation($w: ID!, $t: JobType!) { createPipelineJob(workspaceId: $w, jobType: $t) { __typename } }', { w: 'x', t: 'DROP' }],
+    ['an unknown enum value', 'mutation($w: ID!, $t: JobType!) { createPipelineJob(input: { workspaceId: $w, jobType: $t }) { __typename } }', { w: 'x', t: 'DROP' }],
     ['an unknown input field', 'mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { __typename } }', { i: { name: 'a', owner: 'me' } }],
     ['a string for an Int', 'query($n: Int) { workspaces(first: $n) { totalCount } }', { n: '1; drop table workspaces' }],
   ])('a variable of the wrong type (%s) is a 400 BAD_USER_INPUT', async (_case, query, variables) => {

@@ -100,6 +100,7 @@ export async function startConfiguredServer(env: Record<string, string>): Promis
     services,
     async close() {
       await app.close();
+      await services.jobQueue.close();
       await db.close();
     },
   };

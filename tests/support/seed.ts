@@ -146,11 +146,30 @@ export const createMapping = (server: TestServer, token: string, workspaceId: st
     createMapping(input: $input) { ... on CreateMappingPayload { mapping { id } } ${ERROR_FIELDS} }
   }`, { input: { workspaceId, targetTable: 'dim_customer', sourceTable: 'customers', fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }], ...input } });
 
-/** Queues a job through the API and returns its global ID. */
-export const createJob = (server: TestServer, token: string, workspaceId: string, jobType = 'INCREMENTAL') =>
-  created(server, token, `mutation($workspaceId: ID!, $jobType: JobType!) {
-    createPipelineJob(workspaceId: $workspaceId, jobType: $jobType) { ... on CreatePipelineJobPayload { pipelineJob { id } } ${ERROR_FIELDS} }
-  }`, { workspaceId, jobType });
+/** Activates a mapping through the API (draft → active). */
+export const activateMapping = (server: TestServer, token: string, mappingId: string) =>
+  created(server, token, `mutation($id: ID!) {
+    setMappingStatus(id: $id, status: ACTIVE) { ... on SetMappingStatusPayload { mapping { id } } ${ERROR_FIELDS} }
+  }`, { id: mappingId });
+
+/** An active mapping of the workspace, created through the API. */
+export async function createActiveMapping(server: TestServer, token: string, workspaceId: string, input: Partial<MappingInput> = {}): Promise<string> {
+  const id = await createMapping(server, token, workspaceId, input);
+  await activateMapping(server, token, id);
+  return id;
+}
+
+/**
+ * Queues a job through the API and returns its global ID. Without `mappingIds`
+ * it first creates an active mapping of its own, so several jobs of one
+ * workspace never conflict.
+ */
+export async function createJob(server: TestServer, token: string, workspaceId: string, jobType = 'INCREMENTAL', mappingIds?: string[]): Promise<string> {
+  const ids = mappingIds ?? [await createActiveMapping(server, token, workspaceId)];
+  return created(server, token, `mutation($input: CreatePipelineJobInput!) {
+    createPipelineJob(input: $input) { ... on CreatePipelineJobPayload { pipelineJob { id } } ${ERROR_FIELDS} }
+  }`, { input: { workspaceId, jobType, mappingIds: ids } });
+}
 
 /** Creates a service account through the API: its API key, global and database ids, and the key's id. */
 export async function createServiceAccount(server: TestServer, adminToken: string, role = 'EDITOR') {

@@ -76,6 +76,7 @@ export async function startTestServer(
     },
     async close() {
       await app.close();
+      await services.jobQueue.close();
       await db.close();
     },
   };

@@ -17,6 +17,18 @@ export interface PipelineJobsTable {
   error_message: string | null;
   run_metadata: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, Record<string, unknown> | string>;
   created_by: string | null;
+  progress: ColumnType<number, number | undefined, number>;
+  failure: ColumnType<StoredFailure | null, string | null | undefined, string | null>;
+  mapping_ids: ColumnType<string[], string[] | undefined, string[]>;
+  retry_of: string | null;
+}
+
+/** A typed failure as stored in pipeline_jobs.failure and pipeline_job_attempts.failure. */
+export interface StoredFailure {
+  origin: 'source' | 'warehouse' | 'mapping' | 'platform';
+  type: 'config_error' | 'system_error' | 'transient_error' | 'cancelled' | 'worker_lost' | 'timeout';
+  retryable: boolean;
+  message: string;
 }
 
 export type PipelineJobRow = Selectable<PipelineJobsTable>;

@@ -1,11 +1,14 @@
-import { JOB_STATUSES, JOB_TYPES } from '../../db/tables/pipeline-jobs.table.js';
+import DataLoader from 'dataloader';
+import type { PipelineJobAttemptRow } from '../../db/tables/pipeline-job-attempts.table.js';
+import { LOG_LEVELS, type PipelineJobLogRow } from '../../db/tables/pipeline-job-logs.table.js';
+import { JOB_STATUSES, JOB_TYPES, type StoredFailure } from '../../db/tables/pipeline-jobs.table.js';
 import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
-import { PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
+import { MappingRef, PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
 export const JobTypeEnum = builder.enumType('JobType', {
   description: 'What a pipeline job does.',
@@ -45,6 +48,76 @@ const RunMetadataRef = builder.objectRef<RunMetadata>('RunMetadata').implement({
   }),
 });
 
+export const FailureOriginEnum = builder.enumType('FailureOrigin', {
+  description: 'Which side a failure came from.',
+  values: upperCaseEnum(['source', 'warehouse', 'mapping', 'platform'] as const, {
+    source: 'The data source: its connection, permissions or data.',
+    warehouse: 'The target warehouse.',
+    mapping: 'The mapping itself: its SQL does not compile, or its result lacks columns.',
+    platform: 'Datalinx: a worker lost, a bug, a cancellation.',
+  }),
+});
+export const FailureTypeEnum = builder.enumType('FailureType', {
+  description: 'What kind of failure it was.',
+  values: upperCaseEnum(['config_error', 'system_error', 'transient_error', 'cancelled', 'worker_lost', 'timeout'] as const, {
+    config_error: 'Settings or SQL that will fail the same way again until changed (bad credentials, missing table, unsupported target).',
+    system_error: 'An unexpected error inside the worker.',
+    transient_error: 'A passing problem (connection refused or reset, deadlock); retried with backoff.',
+    cancelled: 'Cancelled by a user.',
+    worker_lost: 'The worker running it stopped answering (killed, crashed); retried.',
+    timeout: 'A statement or the whole attempt ran past its time limit.',
+  }),
+});
+export const LogLevelEnum = builder.enumType('LogLevel', {
+  description: 'How important a log line is.',
+  values: upperCaseEnum(LOG_LEVELS, { debug: 'Detail.', info: 'Progress.', warn: 'Something to look at.', error: 'A failure.' }),
+});
+
+const JobFailureRef = builder.objectRef<StoredFailure>('JobFailure').implement({
+  description: 'A typed failure of a job or of one attempt. Its message never holds a secret.',
+  fields: (t) => ({
+    origin: t.field({ type: FailureOriginEnum, description: 'Where it came from.', resolve: (f) => f.origin }),
+    type: t.field({ type: FailureTypeEnum, description: 'What kind it was.', resolve: (f) => f.type }),
+    retryable: t.exposeBoolean('retryable', { description: 'Whether trying again may succeed (the worker retries these itself, up to its limit).' }),
+    message: t.exposeString('message', { description: 'What happened, for people; at most 500 characters.' }),
+  }),
+});
+
+const AttemptRef = builder.objectRef<PipelineJobAttemptRow>('PipelineJobAttempt').implement({
+  description: 'One execution of a job by a worker.',
+  fields: (t) => ({
+    number: t.exposeInt('number', { description: '1 for the first attempt, then 2, 3 …' }),
+    worker: t.exposeString('worker', { description: 'The worker that ran it (host and process id).' }),
+    startedAt: t.expose('started_at', { type: 'DateTime', description: 'When the worker started it.' }),
+    endedAt: t.expose('ended_at', { type: 'DateTime', nullable: true, description: 'When it ended; null while it runs.' }),
+    failure: t.field({ type: JobFailureRef, nullable: true, description: 'Why it failed; null when it succeeded, runs, or was handed back.', resolve: (a) => a.failure }),
+  }),
+});
+
+const LogLineRef = builder.objectRef<PipelineJobLogRow>('PipelineJobLogLine').implement({
+  description: 'One line of a job log. Never holds a secret.',
+  fields: (t) => ({
+    level: t.field({ type: LogLevelEnum, description: 'How important it is.', resolve: (l) => l.level }),
+    time: t.expose('created_at', { type: 'DateTime', description: 'When it was written.' }),
+    message: t.exposeString('message', { description: 'What happened.' }),
+    mapping: t.field({ type: MappingRef, nullable: true, description: 'The mapping it is about; null for the whole job.', resolve: (l) => l.mapping_id }),
+  }),
+});
+
+// One statement for the attempts of every job in a response.
+const attemptLoaders = new WeakMap<object, DataLoader<string, PipelineJobAttemptRow[]>>();
+function attemptLoader(ctx: object) {
+  let loader = attemptLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (ids: readonly string[]) => {
+      const rows = await jobs.attemptsOfJobs(scopeOf(ctx as never), ids);
+      return ids.map((id) => rows.filter((r) => r.job_id === id));
+    });
+    attemptLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
 PipelineJobRef.implement({
   description: 'One run of a workspace pipeline, from queued to finished. Any member may read it.',
   authScopes: { authenticated: true },
@@ -61,6 +134,39 @@ PipelineJobRef.implement({
     }),
     errorMessage: t.exposeString('error_message', { nullable: true, description: 'Why it failed; null unless FAILED.' }),
     runMetadata: t.field({ type: RunMetadataRef, description: 'What the runner reported.', resolve: (j) => toRunMetadata(j.run_metadata) }),
+    progress: t.exposeInt('progress', { description: 'How far the run is, 0–100 (percent of its mappings done); 100 once completed.' }),
+    failure: t.field({
+      type: JobFailureRef,
+      nullable: true,
+      description: 'Why it failed or was cancelled, typed; null otherwise.',
+      resolve: (j) => j.failure,
+    }),
+    mappings: t.field({
+      type: [MappingRef],
+      description: 'The mappings it runs (chosen when it was queued); a mapping deleted since is left out.',
+      resolve: (j) => j.mapping_ids,
+    }),
+    retryOf: t.field({
+      type: PipelineJobRef,
+      nullable: true,
+      description: 'The failed or cancelled job this one retries (`retryPipelineJob`); null for a first run.',
+      resolve: (j) => j.retry_of,
+    }),
+    attempts: t.field({
+      type: [AttemptRef],
+      description: 'Each execution by a worker, first to last; empty while it waits for its first.',
+      resolve: (j, _args, ctx) => attemptLoader(ctx).load(j.id),
+    }),
+    logs: t.connection(
+      {
+        type: LogLineRef,
+        description: 'Its log lines, newest first, at most 100 a page.',
+        complexity: connectionComplexity,
+        resolve: async (j, args, ctx) => toConnection(await jobs.logsOfJob(scopeOf(ctx), j.id, args), () => Promise.resolve(0)),
+      },
+      { name: 'PipelineJobLogConnection', description: 'A page of log lines, newest first.' },
+      { name: 'PipelineJobLogEdge', description: 'A log line in a page, with its cursor.' },
+    ),
     createdBy: t.field({
       type: UserRef,
       nullable: true,
@@ -109,21 +215,40 @@ builder.queryFields((t) => ({
   ),
 }));
 
+const CreatePipelineJobInput = builder.inputType('CreatePipelineJobInput', {
+  description: 'A run to queue.',
+  fields: (t) => ({
+    workspaceId: t.globalID({ required: true, description: 'Global ID of the workspace to run.' }),
+    jobType: t.field({ type: JobTypeEnum, required: true, description: 'What the job does.' }),
+    mappingIds: t.globalIDList({ description: 'Global IDs of the (active) mappings to run; default every active mapping of the workspace.' }),
+  }),
+});
+
 const errors = (mutation: string, job: string) => payloadErrors(mutation, { name: 'pipelineJob', description: job });
 
 builder.mutationFields((t) => ({
   createPipelineJob: t.field({
     type: PipelineJobRef,
     description:
-      'Queues a job (PENDING) for the workspace; the caller is recorded as its creator. Editors and above. Errors: NotFoundError (workspace), ForbiddenError.',
+      "Queues a job (PENDING) for the workspace's active mappings (or those named); a worker runs it. Editors and above. Errors: ValidationError (no active mapping to run; a named mapping not active), ConflictError (a named or active mapping already has a PENDING or RUNNING job: `mappingId`, `jobId`), NotFoundError (workspace or mapping), ForbiddenError.",
     authScopes: { editor: true },
-    args: {
-      workspaceId: t.arg.globalID({ required: true, description: 'Global ID of the workspace to run.' }),
-      jobType: t.arg({ type: JobTypeEnum, required: true, description: 'What the job does.' }),
-    },
+    args: { input: t.arg({ type: CreatePipelineJobInput, required: true, description: 'What to run.' }) },
     errors: errors('createPipelineJob', 'The queued job.'),
-    resolve: (_root, { workspaceId, jobType }, ctx) =>
-      jobs.createPipelineJob(scopeOf(ctx), idOf(workspaceId, 'Workspace'), jobType),
+    resolve: (_root, { input }, ctx) =>
+      jobs.createPipelineJob(scopeOf(ctx), {
+        workspaceId: idOf(input.workspaceId, 'Workspace'),
+        jobType: input.jobType,
+        mappingIds: input.mappingIds?.map((m) => idOf(m, 'Mapping')) ?? null,
+      }),
+  }),
+  retryPipelineJob: t.field({
+    type: PipelineJobRef,
+    description:
+      'Starts a new job with the workspace, type and mappings of a FAILED or CANCELLED one, linked to it by `retryOf`. Editors and above. Errors: ConflictError (the job is not failed or cancelled: `currentStatus`; or a mapping is busy: `mappingId`), ValidationError, NotFoundError, ForbiddenError.',
+    authScopes: { editor: true },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the failed or cancelled job.' }) },
+    errors: errors('retryPipelineJob', 'The new job.'),
+    resolve: (_root, { id }, ctx) => jobs.retryPipelineJob(scopeOf(ctx), idOf(id, 'PipelineJob')),
   }),
   cancelPipelineJob: t.field({
     type: PipelineJobRef,

@@ -1,4 +1,4 @@
-import { createDataSource, createJob, createMapping, createWorkspace, localId, mutate, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
+import { createActiveMapping, createDataSource, createJob, createMapping, createWorkspace, localId, mutate, POSTGRES_CONFIG, sharedSourceDb, sourceConfigOf, unique } from '../../support/index.js';
 import { audit, editor, fromResult, fromSubject, type MutationCase } from './types.js';
 
 /** The mutations on workspaces, data sources, mappings and jobs: editors and up. */
@@ -193,8 +193,21 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   createPipelineJob: {
     access: 'editor',
     select: 'pipelineJob { id status }',
-    arrange: async (w) => ({ variables: { workspaceId: await createWorkspace(w.server, editor(w)), jobType: 'FULL_REFRESH' } }),
+    arrange: async (w) => {
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      return { variables: { input: { workspaceId, jobType: 'FULL_REFRESH', mappingIds: [await createActiveMapping(w.server, editor(w), workspaceId)] } } };
+    },
     audit: [audit('pipelineJob.create', 'PipelineJob', fromResult('pipelineJob', 'id'))],
+  },
+  retryPipelineJob: {
+    access: 'editor',
+    select: 'pipelineJob { id status }',
+    arrange: async (w) => {
+      const id = await createJob(w.server, editor(w), await createWorkspace(w.server, editor(w)));
+      await w.server.gql('mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, editor(w));
+      return { variables: { id }, subject: localId(id) };
+    },
+    audit: [audit('pipelineJob.retry', 'PipelineJob', fromResult('pipelineJob', 'id'))],
   },
   cancelPipelineJob: {
     access: 'editor',

@@ -1,0 +1,65 @@
+import type { StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import { SourceConnectionError } from '../errors.js';
+
+export type FailureOrigin = StoredFailure['origin'];
+export type FailureType = StoredFailure['type'];
+
+/** An executor's typed failure; its message is shown to users, so it never carries a secret. */
+export class JobFailure extends Error {
+  constructor(
+    readonly origin: FailureOrigin,
+    readonly type: FailureType,
+    message: string,
+    readonly retryable = type === 'transient_error' || type === 'worker_lost',
+  ) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+
+  toStored(): StoredFailure {
+    return { origin: this.origin, type: this.type, retryable: this.retryable, message: this.message };
+  }
+}
+
+// SQLSTATE classes a retry may cure: connection exceptions, insufficient resources, operator intervention
+// (57P01 admin shutdown …), serialization failures and deadlocks.
+const TRANSIENT_CLASSES = ['08', '53', '57P0', '40'];
+const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+const MAX_MESSAGE = 500;
+
+/** Removes every given secret (passwords of the connections in use) from a message, and bounds its length. */
+export function scrub(message: string, secrets: readonly (string | null | undefined)[]): string {
+  let out = message;
+  for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join('********');
+  // Connection strings with credentials: postgres://user:pass@host
+  out = out.replace(/(\w+:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1********@');
+  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE - 1)}…` : out;
+}
+
+/**
+ * What went wrong, typed: a JobFailure as thrown; a driver error from the
+ * source or warehouse by its SQLSTATE (57014 cancelled → TIMEOUT, connection
+ * trouble → TRANSIENT_ERROR, the rest → CONFIG_ERROR: bad SQL, missing table,
+ * denied); anything else is a PLATFORM SYSTEM_ERROR with a generic message
+ * (its detail goes to the worker's log, not to users).
+ */
+export function classifyFailure(err: unknown, origin: FailureOrigin, secrets: readonly (string | null | undefined)[] = []): StoredFailure {
+  if (err instanceof JobFailure) return { ...err.toStored(), message: scrub(err.message, secrets) };
+  const e = err as { code?: unknown; message?: unknown };
+  if (err instanceof SourceConnectionError) {
+    const message = scrub(err.message, secrets);
+    // An unreachable server may come back; a refused address, a bad password or a missing database will not.
+    const transient = err.step === 'tcp_connect' || err.step === 'resolve_host' || err.step === 'tls';
+    return transient ? { origin, type: 'transient_error', retryable: true, message } : { origin, type: 'config_error', retryable: false, message };
+  }
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? scrub(e.message, secrets) : 'unknown error';
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    if (code === '57014') return { origin, type: 'timeout', retryable: false, message: `statement cancelled: ${message}` };
+    if (TRANSIENT_CLASSES.some((c) => code.startsWith(c))) return { origin, type: 'transient_error', retryable: true, message };
+    return { origin, type: 'config_error', retryable: false, message };
+  }
+  if (TRANSIENT_NET.has(code)) return { origin, type: 'transient_error', retryable: true, message: `${code}: connection failed` };
+  return { origin: 'platform', type: 'system_error', retryable: false, message: 'internal error in the worker (see its log)' };
+}

@@ -1,0 +1,65 @@
+import type { Transaction } from 'kysely';
+import type { PlatformDatabase, TenantDb } from '../db/database.js';
+import type { JobStatus, PipelineJobRow, PipelineJobUpdate } from '../db/tables/pipeline-jobs.table.js';
+import { publishJobEvent } from './job-events.dao.js';
+import { transitionPipelineJob } from './pipeline-job.dao.js';
+
+/**
+ * The one place a job's status changes: pending → running → completed | failed
+ * | cancelled. A running job whose attempt failed with a retryable error, was
+ * lost or was handed back at shutdown returns to pending until its next
+ * attempt. Finished jobs never change again.
+ */
+export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  pending: ['running', 'cancelled', 'failed'],
+  running: ['pending', 'completed', 'failed', 'cancelled'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+export const isFinished = (status: JobStatus) => TRANSITIONS[status].length === 0;
+
+export function canMove(from: JobStatus, to: JobStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a job may be in to move to `to`. */
+export function predecessorsOf(to: JobStatus): JobStatus[] {
+  return (Object.keys(TRANSITIONS) as JobStatus[]).filter((from) => canMove(from, to));
+}
+
+export interface JobTx {
+  platform: Transaction<PlatformDatabase>;
+  tenant: TenantDb;
+}
+
+/**
+ * Moves a job to `to` when its current status allows it, in the caller's
+ * transaction, and announces the change. Returns undefined (and changes
+ * nothing) when the job is not in a status that may move there.
+ */
+export async function moveJob(
+  tx: JobTx,
+  organizationId: string,
+  jobId: string,
+  to: JobStatus,
+  patch: Omit<PipelineJobUpdate, 'status'> = {},
+): Promise<PipelineJobRow | undefined> {
+  const finished = isFinished(to) ? { completed_at: new Date() } : {};
+  const row = await transitionPipelineJob(tx.tenant, jobId, predecessorsOf(to), { ...finished, ...patch, status: to });
+  if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
+  return row;
+}
+
+/** Changes a running job without moving it (progress, metadata) and announces it; undefined when it is no longer running. */
+export async function updateRunningJob(
+  tx: JobTx,
+  organizationId: string,
+  jobId: string,
+  patch: Omit<PipelineJobUpdate, 'status'>,
+): Promise<PipelineJobRow | undefined> {
+  const row = await transitionPipelineJob(tx.tenant, jobId, ['running'], { ...patch, status: 'running' });
+  if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
+  return row;
+}

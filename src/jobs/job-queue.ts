@@ -1,0 +1,93 @@
+import type { Transaction } from 'kysely';
+import { fromKysely, PgBoss, type JobWithMetadata } from 'pg-boss';
+import type { JobDispatch, JobMessage } from '../auth/scope.js';
+import type { Config } from '../config.js';
+import type { PlatformDatabase } from '../db/database.js';
+import type { Logger } from '../logger.js';
+
+/** The queue of pipeline jobs, and where jobs whose last attempt was lost (no heartbeat) or timed out go. */
+export const JOB_QUEUE = 'pipeline-jobs';
+export const LOST_QUEUE = 'pipeline-jobs-lost';
+
+export type QueuedJob = JobWithMetadata<JobMessage>;
+
+/**
+ * pg-boss, in its own schema of the system database (its installer creates and
+ * migrates the schema at the first start). The queue job's id is the pipeline
+ * job's id, so a message is sent and withdrawn by the transaction that creates
+ * or cancels the pipeline_jobs row. Started on first use: processes that never
+ * queue a job (the admin CLI, most tests) never connect it.
+ */
+export class JobQueue implements JobDispatch {
+  readonly boss: PgBoss;
+  #started: Promise<void> | null = null;
+
+  constructor(
+    readonly config: Config['jobs'],
+    databaseUrl: string,
+    private readonly logger: Logger,
+    opts: { supervise?: boolean; max?: number } = {},
+  ) {
+    this.boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: config.queueSchema,
+      application_name: 'datalinx-queue',
+      max: opts.max ?? 4,
+      supervise: opts.supervise ?? false,
+      schedule: false,
+      superviseIntervalSeconds: config.superviseSeconds,
+      monitorIntervalSeconds: config.superviseSeconds,
+    });
+    this.boss.on('error', (err: unknown) => this.logger.error({ err }, 'job queue error'));
+  }
+
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      await this.boss.start({ attempts: 3 });
+      await this.ensureQueue(LOST_QUEUE, {});
+      await this.ensureQueue(JOB_QUEUE, {
+        retryLimit: this.config.retryLimit,
+        retryDelay: this.config.retryDelaySeconds,
+        retryBackoff: true,
+        heartbeatSeconds: this.config.heartbeatSeconds,
+        expireInSeconds: this.config.timeoutSeconds,
+        deadLetter: LOST_QUEUE,
+      });
+    })().catch((err: unknown) => {
+      this.#started = null;
+      throw err;
+    });
+    return this.#started;
+  }
+
+  private async ensureQueue(name: string, options: Parameters<PgBoss['createQueue']>[1]): Promise<void> {
+    if (await this.boss.getQueue(name)) return;
+    try {
+      await this.boss.createQueue(name, options);
+    } catch (err) {
+      // Another process created it meanwhile.
+      if (!(await this.boss.getQueue(name))) throw err;
+    }
+  }
+
+  async enqueue(trx: Transaction<PlatformDatabase>, message: JobMessage): Promise<void> {
+    await this.start();
+    await this.boss.send(JOB_QUEUE, { organizationId: message.organizationId, jobId: message.jobId }, {
+      id: message.jobId,
+      group: { id: message.organizationId },
+      db: fromKysely(trx),
+    });
+  }
+
+  async withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void> {
+    await this.start();
+    await this.boss.cancel(JOB_QUEUE, jobId, { db: fromKysely(trx) });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#started) return;
+    await this.#started.catch(() => undefined);
+    await this.boss.stop({ graceful: false, close: true });
+    this.#started = null;
+  }
+}

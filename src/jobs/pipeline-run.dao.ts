@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import type { TenantDb } from '../db/database.js';
+import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import type { PipelineJobAttemptRow } from '../db/tables/pipeline-job-attempts.table.js';
+import type { LogLevel, PipelineJobLogRow } from '../db/tables/pipeline-job-logs.table.js';
+import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+
+/** Attempts, log lines and mapping conflicts of pipeline jobs. */
+
+export function attemptsOfJobs(db: TenantDb, jobIds: readonly string[]): Promise<PipelineJobAttemptRow[]> {
+  if (jobIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('pipeline_job_attempts').selectAll().where('job_id', 'in', jobIds).orderBy('number').execute();
+}
+
+export function insertAttempt(db: TenantDb, jobId: string, number: number, worker: string): Promise<PipelineJobAttemptRow> {
+  return db.insertInto('pipeline_job_attempts').values({ job_id: jobId, number, worker }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Ends the job's open attempts (at most one), with a failure or none. */
+export async function endOpenAttempts(db: TenantDb, jobId: string, failure: StoredFailure | null): Promise<PipelineJobAttemptRow[]> {
+  return db
+    .updateTable('pipeline_job_attempts')
+    .set({ ended_at: new Date(), failure: failure ? JSON.stringify(failure) : null })
+    .where('job_id', '=', jobId)
+    .where('ended_at', 'is', null)
+    .returningAll()
+    .execute();
+}
+
+export function findOpenAttempt(db: TenantDb, jobId: string): Promise<PipelineJobAttemptRow | undefined> {
+  return db.selectFrom('pipeline_job_attempts').selectAll().where('job_id', '=', jobId).where('ended_at', 'is', null).executeTakeFirst();
+}
+
+export async function lastAttemptNumber(db: TenantDb, jobId: string): Promise<number> {
+  const row = await db.selectFrom('pipeline_job_attempts').select((eb) => eb.fn.max('number').as('n')).where('job_id', '=', jobId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export interface NewLogLine {
+  level: LogLevel;
+  message: string;
+  mappingId?: string | null;
+}
+
+export async function insertLogs(db: TenantDb, jobId: string, lines: readonly NewLogLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  await db
+    .insertInto('pipeline_job_logs')
+    .values(lines.map((l) => ({ job_id: jobId, level: l.level, message: l.message, mapping_id: l.mappingId ?? null })))
+    .execute();
+}
+
+export function logPage(db: TenantDb, jobId: string, args: PageArgs): Promise<Page<PipelineJobLogRow>> {
+  return fetchPage(db.selectFrom('pipeline_job_logs').selectAll().where('job_id', '=', jobId), 'pipeline_job_logs', args);
+}
+
+/** Pending or running jobs that run any of these mappings (the mapping rows are locked by the caller). */
+export function activeJobsOfMappings(db: TenantDb, mappingIds: readonly string[]): Promise<Pick<PipelineJobRow, 'id' | 'mapping_ids'>[]> {
+  // active jobs overlapping a set of mappings (GIN index pipeline_jobs_active_mappings_idx)
+  return db
+    .selectFrom('pipeline_jobs')
+    .select(['id', 'mapping_ids'])
+    .where('status', 'in', ['pending', 'running'])
+    .where(sql<boolean>`mapping_ids && ${sql.val([...mappingIds])}::uuid[]`)
+    .execute();
+}
+
+/** The workspace's mappings a job will run (all active ones, or those named), locked until the transaction ends. */
+export function lockMappingsForRun(db: TenantDb, workspaceId: string, ids: readonly string[] | null) {
+  let q = db.selectFrom('mappings').select(['id', 'status', 'target_table']).where('workspace_id', '=', workspaceId);
+  q = ids ? q.where('id', 'in', [...ids]) : q.where('status', '=', 'active');
+  return q.orderBy('id').forUpdate().execute();
+}
+
+/** The mappings of a job, in the order they were chosen. */
+export async function mappingsOfJob(db: TenantDb, mappingIds: readonly string[]) {
+  if (mappingIds.length === 0) return [];
+  const rows = await db.selectFrom('mappings').selectAll().where('id', 'in', [...mappingIds]).execute();
+  return mappingIds.map((id) => rows.find((r) => r.id === id)).filter((r) => r !== undefined);
+}
+
+/** The workspace's active PostgreSQL data sources, oldest first (a mapping reads from the first). */
+export function postgresSourcesOfWorkspace(db: TenantDb, workspaceId: string) {
+  return db
+    .selectFrom('data_sources')
+    .select(['id', 'name', 'source_type', 'connection_config'])
+    .where('workspace_id', '=', workspaceId)
+    .where('is_active', '=', true)
+    .where('source_type', '=', 'postgresql')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}

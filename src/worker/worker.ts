@@ -1,0 +1,134 @@
+import os from 'node:os';
+import type { AppServices, JobMessage } from '../auth/scope.js';
+import type { Config } from '../config.js';
+import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
+import { JOB_QUEUE, JobQueue, LOST_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
+import { JobRun } from '../jobs/job-run.manager.js';
+import type { Logger } from '../logger.js';
+import { EXECUTORS } from './executors.js';
+
+/** Why a running job's signal was aborted. */
+class Stop extends JobFailure {
+  constructor(readonly why: 'cancelled' | 'handback') {
+    super('platform', 'cancelled', why === 'cancelled' ? 'cancelled by a user' : 'handed back at shutdown');
+  }
+}
+
+/**
+ * A worker: claims pipeline jobs from the queue (pg-boss; at most
+ * WORKER_CONCURRENCY at once here, WORKER_ORG_CONCURRENCY per organization
+ * across all workers), runs them, and records each attempt. pg-boss's
+ * heartbeat lets another worker's supervisor fail a job whose worker died;
+ * the next delivery (or the lost-jobs queue, when no retry is left) records it
+ * as WORKER_LOST.
+ */
+export class Worker {
+  readonly name = `${os.hostname()}:${process.pid}`;
+  readonly queue: JobQueue;
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+  constructor(
+    private readonly services: AppServices,
+    private readonly config: Config['jobs'],
+    databaseUrl: string,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new JobQueue(config, databaseUrl, logger, { supervise: true, max: config.concurrency + 4 });
+  }
+
+  async start(): Promise<void> {
+    await this.queue.start();
+    const boss = this.queue.boss;
+    await boss.work<JobMessage>(
+        JOB_QUEUE,
+        {
+          includeMetadata: true,
+          batchSize: 1,
+          localConcurrency: this.config.concurrency,
+          groupConcurrency: this.config.organizationConcurrency,
+          pollingIntervalSeconds: this.config.pollSeconds,
+        },
+        async ([job]) => {
+          if (job) await this.track(job as QueuedJob);
+        },
+      );
+    await boss.work<JobMessage>(LOST_QUEUE, { pollingIntervalSeconds: this.config.pollSeconds }, async ([job]) => {
+      if (!job) return;
+      const run = await JobRun.of(this.services.system.db, job.data);
+      if (run && (await run.failLost(this.config.timeoutSeconds))) this.logger.warn({ jobId: run.jobId }, 'job lost with no retry left: failed');
+    });
+    this.logger.info({ worker: this.name, concurrency: this.config.concurrency }, 'worker started');
+  }
+
+  private track(job: QueuedJob): Promise<void> {
+    const abort = new AbortController();
+    const done = this.execute(job, abort).finally(() => this.running.delete(job.id));
+    this.running.set(job.id, { abort, done });
+    return done;
+  }
+
+  private async execute(job: QueuedJob, abort: AbortController): Promise<void> {
+    const run = await JobRun.of(this.services.system.db, job.data);
+    if (!run) return;
+    const attempt = job.retryCount + 1;
+    const row = await run.start(attempt, this.name);
+    if (!row) return; // cancelled while pending, or finished already (a second delivery)
+    const log = this.logger.child({ jobId: row.id, attempt });
+    const secrets: string[] = [];
+    const watch = setInterval(() => {
+      void run.isCancelled().then((c) => c && abort.abort(new Stop('cancelled')), () => undefined);
+    }, this.config.cancelCheckMs);
+    try {
+      const metadata = await EXECUTORS[row.job_type]({ run, job: row, services: this.services, config: this.config, signal: abort.signal, secrets });
+      if (abort.signal.aborted) throw abort.signal.reason;
+      await run.complete(metadata);
+      log.info('job completed');
+    } catch (err) {
+      const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
+      if (reason instanceof Stop && reason.why === 'cancelled') {
+        await run.acknowledgeCancel();
+        log.info('job cancelled while running');
+        return;
+      }
+      if (reason instanceof Stop) {
+        await run.handBack(this.name);
+        log.info('job handed back');
+        throw new Error('handed back at shutdown'); // pg-boss delivers it again
+      }
+      const failure = classifyFailure(err, 'source', secrets);
+      if (failure.type === 'system_error') log.error({ err }, 'job failed with an unexpected error');
+      const metadata = (err as { metadata?: Record<string, unknown> }).metadata;
+      if (failure.retryable && job.retryCount < job.retryLimit) {
+        await run.retryLater(failure, `retry ${job.retryCount + 1} of ${job.retryLimit} after a backoff`);
+        throw new Error(failure.message); // pg-boss retries with backoff
+      }
+      await run.fail(failure, [], metadata);
+      log.info({ failure: failure.type }, 'job failed');
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  /**
+   * SIGTERM: claim nothing more, let running jobs finish within `graceMs`, then
+   * hand the rest back (their statements cancelled, the job pending again for
+   * another worker) and close the queue.
+   */
+  async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
+    const boss = this.queue.boss;
+    await boss.offWork(JOB_QUEUE, { wait: false }).catch(() => undefined);
+    await boss.offWork(LOST_QUEUE, { wait: false }).catch(() => undefined);
+    const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    const outcome = await Promise.race([all().then(() => 'drained' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      this.logger.warn({ jobs: this.running.size }, 'grace period over: handing back the jobs still running');
+      for (const r of this.running.values()) r.abort.abort(new Stop('handback'));
+      await all();
+    }
+    await this.queue.close();
+    this.logger.info({ worker: this.name, drained: outcome === 'drained' }, 'worker stopped');
+  }
+}

@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { Keyring } from '../../src/crypto/keyring.js';
+import {
+  createActiveMapping,
+  createDataSource,
+  createJob,
+  createSourceDb,
+  createWorkspace,
+  gqlData,
+  localId,
+  mutate,
+  type SourceDb,
+  tenantDbOf,
+  useTestApi,
+} from '../support/index.js';
+
+// Real worker processes (`npm run worker`'s entry) against this file's database and a real source database.
+const KEYRING = Keyring.generate('worker-test').json;
+const { server, org } = useTestApi({ env: { KEYRING, WORKER_IN_PROCESS: 'false' } });
+let source: SourceDb;
+let workspaceId: string;
+const workers: ChildProcess[] = [];
+
+function startWorker(env: Record<string, string> = {}): { child: ChildProcess; output: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/worker.cli.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: server.db.url,
+      KEYRING,
+      JWT_SECRET: 'x'.repeat(40),
+      MIGRATE_ON_START: 'false',
+      WORKER_POLL_SECONDS: '0.5',
+      JOB_CANCEL_CHECK_MS: '100',
+      JOB_SUPERVISE_SECONDS: '2',
+      JOB_HEARTBEAT_SECONDS: '10',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  workers.push(child);
+  return { child, output };
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const jobRow = (id: string) => tenantDbOf(server, org).selectFrom('pipeline_jobs').selectAll().where('id', '=', localId(id)).executeTakeFirstOrThrow();
+const JOB = `query($id: ID!) { pipelineJob(id: $id) { status progress failure { origin type retryable message } attempts { number worker endedAt failure { type } } logs(first: 50) { edges { node { level message } } } } }`;
+
+beforeAll(async () => {
+  source = await createSourceDb(`
+    CREATE TABLE customers (cust_id int PRIMARY KEY, email text);
+    INSERT INTO customers SELECT g, 'c' || g || '@example.test' FROM generate_series(1, 250) g;
+    CREATE VIEW slow_customers AS SELECT cust_id, email, pg_sleep(60)::text AS slept FROM customers;
+  `);
+  workspaceId = await createWorkspace(server, org.users.editor.token);
+  await createDataSource(server, org.users.editor.token, workspaceId, {
+    postgresql: { host: source.host, port: source.port, database: source.database, user: source.user, password: source.password, sslMode: 'disable' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await Promise.all(workers.map(exited));
+  await source?.drop();
+});
+
+describe('a worker process', () => {
+  it('runs a mapping_test: rows (within the row limit), a sample, progress 100, one attempt, logs without the password', async () => {
+    const { output } = startWorker({ JOB_TEST_ROW_LIMIT: '100' });
+    const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, {
+      targetTable: 'dim_customer',
+      sourceTable: 'customers',
+      fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }, { targetField: 'email', source: 'email' }],
+    });
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
+    await waitFor('completion', async () => (await jobRow(id)).status === 'completed');
+    const row = await jobRow(id);
+    const result = (row.run_metadata.mappings as Record<string, { rows: number; sample: unknown[]; error: unknown }>)[localId(mapping)]!;
+    expect({ rows: result.rows, sampleSize: result.sample.length, first: result.sample[0], error: result.error }).toEqual({
+      rows: 100,
+      sampleSize: 5,
+      first: { customer_id: 1, email: 'c1@example.test' },
+      error: null,
+    });
+    const data = await gqlData<{ pipelineJob: { status: string; progress: number; attempts: { number: number; endedAt: string | null; failure: unknown }[]; logs: { edges: { node: { message: string } }[] } } }>(server, JOB, { id }, org.users.viewer.token);
+    expect({ status: data.pipelineJob.status, progress: data.pipelineJob.progress, attempts: data.pipelineJob.attempts.map((a) => [a.number, a.endedAt !== null, a.failure]) }).toEqual({
+      status: 'COMPLETED',
+      progress: 100,
+      attempts: [[1, true, null]],
+    });
+    const text = JSON.stringify(data) + output.join('');
+    expect(text).not.toContain(source.password);
+  }, 90_000);
+
+  it('records a mapping whose query fails as a MAPPING CONFIG_ERROR, not retried', async () => {
+    const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, { targetTable: 'dim_bad', sourceTable: 'no_such_table' });
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
+    await waitFor('failure', async () => (await jobRow(id)).status === 'failed');
+    const data = await gqlData<{ pipelineJob: { failure: unknown; attempts: unknown[] } }>(server, JOB, { id }, org.users.viewer.token);
+    expect(data.pipelineJob.failure).toEqual({ origin: 'MAPPING', type: 'CONFIG_ERROR', retryable: false, message: '1 of 1 mapping(s) failed their test' });
+    expect(data.pipelineJob.attempts).toHaveLength(1);
+  }, 90_000);
+
+  it('fails a full_refresh as a WAREHOUSE CONFIG_ERROR (not supported by this deployment yet), never a fake success', async () => {
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'FULL_REFRESH');
+    await waitFor('failure', async () => (await jobRow(id)).status === 'failed');
+    expect((await jobRow(id)).failure).toEqual({ origin: 'warehouse', type: 'config_error', retryable: false, message: 'loading into a warehouse is not supported by this deployment yet' });
+  }, 90_000);
+
+  it('cancels a running job: its source query is cancelled (gone from pg_stat_activity) and it ends cancelled', async () => {
+    const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, {
+      targetTable: 'dim_slow',
+      sourceTable: 'slow_customers',
+      fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }],
+    });
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
+    const admin = new pg.Client({ connectionString: process.env.DATALINX_TEST_PG_URL });
+    await admin.connect();
+    try {
+      const running = `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like '%slow_customers%' and pid <> pg_backend_pid()`;
+      await waitFor('the source query', async () => (await admin.query(running, [source.database])).rows[0].n === 1);
+      expect(await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token)).toEqual({ __typename: 'CancelPipelineJobPayload' });
+      await waitFor('the source query to end', async () => (await admin.query(running, [source.database])).rows[0].n === 0, 10_000);
+    } finally {
+      await admin.end();
+    }
+    const data = await gqlData<{ pipelineJob: { status: string; attempts: { endedAt: string | null; failure: { type: string } | null }[] } }>(server, JOB, { id }, org.users.viewer.token);
+    await waitFor('the attempt to end', async () => (await gqlData<{ pipelineJob: { attempts: { endedAt: string | null }[] } }>(server, JOB, { id }, org.users.viewer.token)).pipelineJob.attempts[0]?.endedAt);
+    expect(data.pipelineJob.status).toBe('CANCELLED');
+  }, 90_000);
+
+  it('a worker killed with -9 mid-job: the attempt is failed as WORKER_LOST and another worker runs it again', async () => {
+    const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, {
+      targetTable: 'dim_lost',
+      sourceTable: 'slow_customers',
+      fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }],
+    });
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    const doomed = startWorker();
+    const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
+    await waitFor('the first attempt', async () => (await jobRow(id)).status === 'running');
+    doomed.child.kill('SIGKILL');
+    await exited(doomed.child);
+    startWorker({ JOB_RETRY_DELAY_SECONDS: '0' });
+    const second = await waitFor('a second attempt', async () => {
+      const d = await gqlData<{ pipelineJob: { attempts: { number: number; failure: { type: string } | null }[] } }>(server, JOB, { id }, org.users.viewer.token);
+      return d.pipelineJob.attempts.length >= 2 && d.pipelineJob.attempts;
+    }, 60_000);
+    expect(second.slice(0, 2).map((a) => [a.number, a.failure?.type ?? null])).toEqual([[1, 'WORKER_LOST'], [2, null]]);
+    await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token);
+  }, 120_000);
+});
