@@ -24,6 +24,7 @@ let server: TestServer;
 let org: SeededOrg;
 let workspaceIds: string[];
 let mappingId: string;
+let dataSourceId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -33,6 +34,11 @@ beforeAll(async () => {
   await insertMappings(db, workspaceIds, 20);
   await insertJobs(db, workspaceIds, 10, org.users.editor.id);
   mappingId = (await db.selectFrom('mappings').select('id').executeTakeFirstOrThrow()).id;
+  // A file source: its connection test and refresh answer without touching the network.
+  const file = { format: 'csv', location: 's3://acme/exports/' };
+  dataSourceId = (
+    await db.insertInto('data_sources').values({ workspace_id: workspaceIds[0]!, name: 'exports', source_type: 'file', connection_config: JSON.stringify(file) }).returning('id').executeTakeFirstOrThrow()
+  ).id;
 });
 afterAll(() => server.close());
 
@@ -62,9 +68,16 @@ describe('default query limits', () => {
       status: 'COMPLETED',
     };
     const ops = await exampleOperations();
-    expect(ops.map((o) => o.name).sort()).toEqual(['JobList', 'MappingEditorLoad', 'MappingEditorSave', 'WorkspaceDashboard']);
+    expect(ops.map((o) => o.name).sort()).toEqual(['DataSourceRefreshSchema', 'DataSourceTest', 'DataSourceTestConfig', 'JobList', 'MappingEditorLoad', 'MappingEditorSave', 'WorkspaceDashboard']);
+    const source = { id: globalId('DataSource', dataSourceId) };
+    const byName: Record<string, Record<string, unknown>> = {
+      MappingEditorLoad: { id: globalId('Mapping', mappingId) },
+      DataSourceTest: source,
+      DataSourceRefreshSchema: source,
+      DataSourceTestConfig: { workspaceId: variables.id, connectionConfig: { file: { format: 'csv', location: 's3://acme/exports/' } } },
+    };
     for (const op of ops) {
-      const vars = op.name === 'MappingEditorLoad' ? { id: globalId('Mapping', mappingId) } : variables;
+      const vars = byName[op.name] ?? variables;
       const res = await server.gql(op.query, vars, org.users.editor.token);
       expect({ op: op.name, codes: codesOf(res.body) }).toEqual({ op: op.name, codes: [] });
     }

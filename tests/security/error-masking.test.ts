@@ -15,7 +15,7 @@ beforeAll(async () => {
   workspaceId = await createWorkspace(server, world.callers.editor.token);
   await createMapping(server, world.callers.editor.token, workspaceId);
   // test arrangement: a broken tenant, its mappings table dropped behind the application's back
-  await sql`drop table ${sql.table(`${world.org.schema_name}.mappings`)}`.execute(server.db.db);
+  await sql`drop table ${sql.table(`${world.org.schema_name}.mappings`)} cascade`.execute(server.db.db);
 });
 
 interface LogLine {
