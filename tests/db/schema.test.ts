@@ -91,6 +91,11 @@ const PIPELINE_JOBS: Column[] = [
   ['error_message', 'text', 'NULL', null],
   ['run_metadata', 'jsonb', 'NOT NULL', "'{}'::jsonb"],
   ['created_by', 'uuid', 'NULL', null],
+  // Additions beyond the design: the run's progress, typed failure, chosen mappings and the job it retries.
+  ['progress', 'integer', 'NOT NULL', '0'],
+  ['failure', 'jsonb', 'NULL', null],
+  ['mapping_ids', 'ARRAY', 'NOT NULL', "'{}'::uuid[]"],
+  ['retry_of', 'uuid', 'NULL', null],
 ];
 
 let t: TestDb;
@@ -194,6 +199,10 @@ describe('indexes match the design by name and definition', () => {
       pipeline_jobs_workspace_created_idx:
         'CREATE INDEX pipeline_jobs_workspace_created_idx ON org_acme.pipeline_jobs USING btree (workspace_id, created_at DESC, id DESC)',
       pipeline_jobs_created_by_idx: 'CREATE INDEX pipeline_jobs_created_by_idx ON org_acme.pipeline_jobs USING btree (created_by)',
+      // Beyond the design: which active runs hold a mapping (the one-run-per-mapping check).
+      pipeline_jobs_active_mappings_idx:
+        'CREATE INDEX pipeline_jobs_active_mappings_idx ON org_acme.pipeline_jobs USING gin (mapping_ids) ' +
+        "WHERE ((status)::text = ANY (ARRAY[('pending'::character varying)::text, ('running'::character varying)::text]))",
     });
   });
 });

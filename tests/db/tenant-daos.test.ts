@@ -212,6 +212,10 @@ describe('pipeline job DAO through a tenant handle', () => {
       error_message: null,
       run_metadata: { rows: 0 },
       created_by: user.id,
+      mapping_ids: [],
+      progress: 0,
+      failure: null,
+      retry_of: null,
     });
     expect(await jobs.findPipelineJobById(a.db, created.id)).toEqual(created);
     expect(await jobs.findPipelineJobsByIds(a.db, [created.id])).toEqual([created]);

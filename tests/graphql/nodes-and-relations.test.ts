@@ -1,4 +1,4 @@
-import { createJob, createMapping, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID, useTestApi } from '../support/index.js';
+import { createActiveMapping, createJob, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };
@@ -12,7 +12,8 @@ beforeAll(async () => {
     { input: { workspaceId: workspace, name: 'warehouse', connectionConfig: { snowflake: { account: 'a', warehouse: 'w', database: 'd', user: 'u' } } } },
     token,
   );
-  ids = { workspace, dataSource: created.dataSource.id, mapping: await createMapping(server, token, workspace, { targetTable: 'dim_graph' }), job: await createJob(server, token, workspace, 'FULL_REFRESH') };
+  const mapping = await createActiveMapping(server, token, workspace, { targetTable: 'dim_graph' });
+  ids = { workspace, dataSource: created.dataSource.id, mapping, job: await createJob(server, token, workspace, 'FULL_REFRESH', [mapping]) };
 });
 
 const NODE_FIELDS = `__typename id

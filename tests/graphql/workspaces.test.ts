@@ -1,6 +1,5 @@
 import {
   createJob,
-  createMapping,
   createWorkspace,
   ENTITY_ERROR_FIELDS,
   globalId,
@@ -180,8 +179,7 @@ describe('deleteWorkspace', () => {
   it('deletes the workspace with its data sources, mappings and finished jobs', async () => {
     const id = await createWorkspace(server, org.users.editor.token, 'Doomed');
     await mutate(server, ADD_SOURCE, { input: { workspaceId: id, name: 'files', connectionConfig: { file: { format: 'csv', location: 's3://b/k' } } } }, org.users.editor.token);
-    await createMapping(server, org.users.editor.token, id);
-    const job = await createJob(server, org.users.editor.token, id);
+    const job = await createJob(server, org.users.editor.token, id); // with an active mapping of its own
     await mutate(server, CANCEL, { id: job }, org.users.editor.token);
     expect(await childCounts(localId(id))).toEqual({ dataSources: 1, mappings: 1, jobs: 1 });
 
@@ -192,8 +190,7 @@ describe('deleteWorkspace', () => {
 
   it.each(['pending', 'running'] as const)('is refused with a ConflictError while a job is %s, deleting nothing', async (status) => {
     const id = await createWorkspace(server, org.users.editor.token, `Busy ${status}`);
-    await createMapping(server, org.users.editor.token, id);
-    const job = await createJob(server, org.users.editor.token, id);
+    const job = await createJob(server, org.users.editor.token, id); // with an active mapping of its own
     await tenantDbOf(server, org).updateTable('pipeline_jobs').set({ status }).where('id', '=', localId(job)).execute();
 
     expect(await mutate(server, DELETE, { id }, org.users.editor.token)).toEqual({
