@@ -32,7 +32,7 @@ CREATE TABLE pipeline_job_attempts (
 CREATE TABLE pipeline_job_logs (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   job_id uuid NOT NULL,
-  level character varying(10) NOT NULL,
+  level text NOT NULL,
   message text NOT NULL,
   mapping_id uuid,
   created_at timestamp with time zone NOT NULL DEFAULT clock_timestamp(),

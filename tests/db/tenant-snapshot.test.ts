@@ -83,7 +83,7 @@ describe('the tenant snapshot', () => {
     const org = await provisionOrganization(t, 'recorded');
     const { rows } = await sql<{ version: string }>`
       select version from datalinx_platform.tenant_schema_version where organization_id = ${org.id} order by version`.execute(t.db);
-    expect(rows.map((r) => r.version)).toEqual(t.migrations.filter((f) => f.sections.tenant).map((f) => f.version));
+    expect(rows.map((r) => r.version).sort()).toEqual(t.migrations.filter((f) => f.sections.tenant).map((f) => f.version).sort());
   });
 
   it('is followed by the newer tenant sections of a longer chain', async () => {
