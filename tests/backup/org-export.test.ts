@@ -221,7 +221,7 @@ describe('export-org / import-org', () => {
       expect(workspaces).toEqual([{ name: 'ws-001', settings: {} }, { name: 'ws-002', settings: {} }]);
       const versions = (await orgRows(current.db, org.id)).tenant_schema_version;
       const tenantFiles = (await readMigrations(MIGRATIONS_DIR)).filter((f) => f.sections.tenant).map((f) => f.version);
-      expect([...versions].sort()).toEqual([...tenantFiles].sort()); // as sets: stored versions come back in text order
+      expect([...(versions ?? [])].sort()).toEqual([...tenantFiles].sort()); // as sets: stored versions come back in text order
     } finally {
       await older.close();
       await current.close();
