@@ -3,7 +3,7 @@ import type { PlatformDb } from '../db/database.js';
 import { platform } from '../db/database.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import type { MfaChallengeRow, RefreshTokenRow } from '../db/tables/sessions.table.js';
-import type { UserRole, UserRow } from '../db/tables/users.table.js';
+import type { UserRole } from '../db/tables/users.table.js';
 
 export function insertRefreshToken(
   db: PlatformDb,
@@ -22,33 +22,11 @@ export async function markRefreshTokenUsed(db: PlatformDb, id: string): Promise<
 }
 
 /**
- * The user an access token names, provided its session (refresh-token
- * family) is still open — some token of the family not revoked. One
- * statement per request: logout, a password change or a reused refresh token
- * end the access tokens of the session at once.
- */
-export function findUserOfOpenSession(db: PlatformDb, userId: string, familyId: string): Promise<UserRow | undefined> {
-  // access token check: the user, if the session is open
-  return platform(db)
-    .selectFrom('users')
-    .selectAll('users')
-    .where('users.id', '=', userId)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('refresh_tokens')
-          .select('refresh_tokens.id')
-          .where('refresh_tokens.family_id', '=', familyId)
-          .where('refresh_tokens.user_id', '=', userId)
-          .where('refresh_tokens.revoked_at', 'is', null),
-      ),
-    )
-    .executeTakeFirst();
-}
-
-/**
- * What an access token's check needs, in one statement: the user it names
- * (if its session is open, as in findUserOfOpenSession) and the organization
- * it names, which must be the user's own. Undefined when any of it fails.
+ * What an access token's check needs, in one statement: the user it names,
+ * provided its session (refresh-token family) is still open — some token of
+ * the family not revoked, so logout, a password change or a reused refresh
+ * token end the session's access tokens at once — and the organization it
+ * names, which must be the user's own. Undefined when any of it fails.
  */
 export async function findSessionUserAndOrganization(
   db: PlatformDb,
