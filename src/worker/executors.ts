@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AppServices } from '../auth/scope.js';
 import type { Config } from '../config.js';
-import { closeQuietly, connectPostgres, type PostgresSettings } from '../connectors/index.js';
+import { cancelBackend, closeQuietly, connectPostgres, readOnlyRows, type PostgresSettings } from '../connectors/index.js';
 import { postgresSettingsOf } from '../data-sources/source-settings.js';
 import type { PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
@@ -44,8 +44,7 @@ async function cancellableConnection(ctx: ExecutorContext, settings: PostgresSet
   const onAbort = () => {
     void (async () => {
       const killer = await connectPostgres(settings, options).catch(() => null);
-      // cancel the job's in-flight statement on the source
-      await killer?.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      if (killer) await cancelBackend(killer, pid).catch(() => undefined);
       await closeQuietly(killer);
     })();
   };
@@ -72,18 +71,15 @@ const mappingTest: Executor = async (ctx) => {
       const t0 = Date.now();
       try {
         const { sql, columns } = await mappingSelect(mapping);
-        await client.query('BEGIN READ ONLY');
-        const result = await client.query({ text: `SELECT * FROM (${sql}) AS mapped LIMIT ${ctx.config.testRowLimit}`, rowMode: 'array' });
-        await client.query('ROLLBACK');
-        const got = result.fields.map((f) => f.name);
+        const result = await readOnlyRows(client, sql, ctx.config.testRowLimit);
+        const got = result.columns;
         const missing = columns.filter((c) => !got.includes(c));
         if (missing.length > 0) throw new JobFailure('mapping', 'config_error', `the result lacks column(s) ${missing.join(', ')}`);
-        const sample = (result.rows as unknown[][]).slice(0, 5).map((r) => Object.fromEntries(got.map((c, k) => [c, r[k]])));
-        results[mapping.id] = { rows: result.rowCount ?? result.rows.length, sample, error: null, duration_ms: Date.now() - t0 };
+        const sample = result.rows.slice(0, 5).map((r) => Object.fromEntries(got.map((c, k) => [c, r[k]])));
+        results[mapping.id] = { rows: result.rows.length, sample, error: null, duration_ms: Date.now() - t0 };
         rowsTotal += result.rows.length;
         await ctx.run.log([{ level: 'info', message: `${mapping.target_table}: ${result.rows.length} row(s) returned`, mappingId: mapping.id }], ((i + 1) / mappings.length) * 100);
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
         checkAborted(ctx.signal);
         const failure = classifyFailure(err, 'source', ctx.secrets);
         if (failure.type === 'transient_error') throw err;
