@@ -86,6 +86,7 @@ const EnvSchema = z.object({
   SOURCE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SOURCE_TEST_TIMEOUT_MS: int(100, 600_000).default(15_000),
   SOURCE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
+  SOURCE_PREVIEW_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SOURCE_CONNECT_RATE_LIMIT: int(0, 100_000).default(30),
 
   // Pipeline job workers and their queue (README: Pipeline jobs and workers).
@@ -175,6 +176,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       connectTimeoutMs: env.SOURCE_CONNECT_TIMEOUT_MS,
       testTimeoutMs: env.SOURCE_TEST_TIMEOUT_MS,
       statementTimeoutMs: env.SOURCE_STATEMENT_TIMEOUT_MS,
+      previewTimeoutMs: env.SOURCE_PREVIEW_TIMEOUT_MS,
       attemptsPerMinute: env.SOURCE_CONNECT_RATE_LIMIT,
     },
     jobs: {

@@ -10,6 +10,8 @@ export interface ConnectorSettings {
   testTimeoutMs: number;
   /** statement_timeout of discovery and other reads on a source (SOURCE_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs: number;
+  /** statement_timeout of a mapping preview (SOURCE_PREVIEW_TIMEOUT_MS). */
+  previewTimeoutMs: number;
   /** Connection attempts (tests, refreshes) per organization (SOURCE_CONNECT_RATE_LIMIT per minute). */
   limiter: AttemptLimiter;
 }
@@ -20,6 +22,7 @@ export interface ConnectorConfig {
   connectTimeoutMs: number;
   testTimeoutMs: number;
   statementTimeoutMs: number;
+  previewTimeoutMs: number;
   attemptsPerMinute: number;
 }
 
@@ -29,6 +32,7 @@ export function connectorSettings(config: ConnectorConfig): ConnectorSettings {
     connectTimeoutMs: config.connectTimeoutMs,
     testTimeoutMs: config.testTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
+    previewTimeoutMs: config.previewTimeoutMs,
     limiter: new AttemptLimiter(config.attemptsPerMinute, 60_000),
   };
 }

@@ -10,6 +10,7 @@ import './types/source-connection.js';
 import './types/mapping.js';
 import './types/mapping-version.js';
 import './types/mapping-sql.js';
+import './types/mapping-preview.js';
 import './types/pipeline-job.js';
 import './types/pipeline-job-subscriptions.js';
 import './types/auth.js';

@@ -1,4 +1,5 @@
 import type { StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import { scrub } from '../connectors/index.js';
 import { SourceConnectionError } from '../errors.js';
 
 export type FailureOrigin = StoredFailure['origin'];
@@ -25,17 +26,6 @@ export class JobFailure extends Error {
 // (57P01 admin shutdown …), serialization failures and deadlocks.
 const TRANSIENT_CLASSES = ['08', '53', '57P0', '40'];
 const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-
-const MAX_MESSAGE = 500;
-
-/** Removes every given secret (passwords of the connections in use) from a message, and bounds its length. */
-export function scrub(message: string, secrets: readonly (string | null | undefined)[]): string {
-  let out = message;
-  for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join('********');
-  // Connection strings with credentials: postgres://user:pass@host
-  out = out.replace(/(\w+:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1********@');
-  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE - 1)}…` : out;
-}
 
 /**
  * What went wrong, typed: a JobFailure as thrown; a driver error from the

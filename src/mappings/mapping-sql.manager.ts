@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors.js';
 import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import * as dao from './mapping.dao.js';
-import { activeSourcesOfWorkspace } from './mapping-source.dao.js';
+import { activeSourcesOfWorkspace, type MappingSourceRow } from './mapping-source.dao.js';
 import { toStoredCtes, toStoredDecorators, toStoredFieldMappings, type CteInput, type DecoratorInput, type FieldMappingInput } from './mapping-shapes.js';
 import { compileMapping, definitionOfRow, validateDefinition, type CompiledMapping, type MappingDefinition, type MappingProblem, type SourceCatalog } from './sql/index.js';
 
@@ -38,15 +38,30 @@ const hasTable = (catalog: SourceCatalog, name: string) => {
   return catalog.tables.some((t) => (b === undefined ? t.name.toLowerCase() === a : (t.schema ?? '').toLowerCase() === a && t.name.toLowerCase() === b));
 };
 
-/** The catalog for a mapping's source table, per the rule above; null when nothing is cached. */
-export async function catalogFor(scope: RequestScope, workspaceId: string, sourceTable: string): Promise<SourceCatalog | null> {
-  const sources = await activeSourcesOfWorkspace(scope.tenant.db, workspaceId);
-  const catalogs = sources.map((s) => toSourceSchema(s.schema_cache)).filter((c): c is NonNullable<typeof c> => c != null);
-  if (catalogs.length === 0) return null;
-  return catalogs.find((c) => hasTable(c, sourceTable)) ?? { tables: catalogs.flatMap((c) => c.tables) };
+const catalogOf = (source: MappingSourceRow) => toSourceSchema(source.schema_cache);
+
+/** The first of `sources` whose cached schema has `sourceTable`, or null. */
+export function sourceWithTable(sources: MappingSourceRow[], sourceTable: string): MappingSourceRow | null {
+  return sources.find((s) => {
+    const catalog = catalogOf(s);
+    return catalog != null && hasTable(catalog, sourceTable);
+  }) ?? null;
 }
 
-async function loadMapping(scope: RequestScope, id: string): Promise<MappingRow> {
+/** The catalog for a mapping's source table among `sources`, per the rule above; null when nothing is cached. */
+export function catalogAmong(sources: MappingSourceRow[], sourceTable: string): SourceCatalog | null {
+  const withTable = sourceWithTable(sources, sourceTable);
+  if (withTable) return catalogOf(withTable);
+  const catalogs = sources.map(catalogOf).filter((c): c is NonNullable<typeof c> => c != null);
+  return catalogs.length === 0 ? null : { tables: catalogs.flatMap((c) => c.tables) };
+}
+
+/** The catalog for a mapping's source table in a workspace; null when nothing is cached. */
+export async function catalogFor(scope: RequestScope, workspaceId: string, sourceTable: string): Promise<SourceCatalog | null> {
+  return catalogAmong(await activeSourcesOfWorkspace(scope.tenant.db, workspaceId), sourceTable);
+}
+
+export async function loadMapping(scope: RequestScope, id: string): Promise<MappingRow> {
   const row = await dao.findMappingById(scope.tenant.db, id);
   if (!row) throw new NotFoundError('Mapping', id);
   return row;

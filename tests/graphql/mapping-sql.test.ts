@@ -1,17 +1,18 @@
-import { createDataSource, createMapping, createWorkspace, gqlData, mutate, POSTGRES_CONFIG, seedOrganization, useTestApi } from '../support/index.js';
+import { createDataSource, createMapping, createSourceDb, createWorkspace, gqlData, mutate, seedOrganization, sourceConfigOf, useTestApi, type SourceDb } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let workspaceId: string;
 
-const schemaCache = { tables: [{ schema: 'crm', name: 'customers', columns: ['cust_id', 'first_name', 'last_name'].map((name) => ({ name, dataType: 'text', nullable: true })) }] };
+let source: SourceDb;
 
 beforeAll(async () => {
+  source = await createSourceDb('create schema crm; create table crm.customers (cust_id bigint primary key, first_name text, last_name text)');
   workspaceId = await createWorkspace(server, org.users.editor.token, 'Mapping SQL');
-  await mutate(server, 'mutation($id: ID!, $input: UpdateDataSourceInput!) { updateDataSource(id: $id, input: $input) { __typename } }', {
-    id: await createDataSource(server, org.users.editor.token, workspaceId, POSTGRES_CONFIG),
-    input: { schemaCache },
-  }, org.users.editor.token).catch(() => undefined);
+  const dataSourceId = await createDataSource(server, org.users.editor.token, workspaceId, sourceConfigOf(source));
+  const refreshed = await mutate<{ __typename: string }>(server, 'mutation($id: ID!) { refreshDataSourceSchema(id: $id) { __typename } }', { id: dataSourceId }, org.users.editor.token);
+  expect(refreshed.__typename).toBe('RefreshDataSourceSchemaPayload');
 });
+afterAll(() => source.drop());
 
 describe('mapping validation and compilation over GraphQL', () => {
   it('a DRAFT is saved with problems; setMappingStatus(ACTIVE) refuses it with the problems; Mapping.compiled gives the SQL', async () => {
@@ -22,6 +23,26 @@ describe('mapping validation and compilation over GraphQL', () => {
     const data = await gqlData<{ mapping: unknown }>(server, 'query($id: ID!) { mapping(id: $id) { validation { valid } compiled(dialect: BIGQUERY) { sql statements referencedColumns problems { code } } } }', { id: good }, org.users.viewer.token);
     expect(data.mapping).toEqual({ validation: { valid: true }, compiled: { sql: 'SELECT `cust_id` AS `id` FROM `crm`.`customers`', statements: [], referencedColumns: ['cust_id'], problems: [] } });
     expect(await mutate(server, `mutation($id: ID!) { setMappingStatus(id: $id, status: ACTIVE) { __typename } }`, { id: good }, org.users.editor.token)).toEqual({ __typename: 'SetMappingStatusPayload' });
+  });
+
+  it('validateMappingInput checks columns against the cached source schema, with near names', async () => {
+    const data = await gqlData<{ validateMappingInput: unknown }>(
+      server,
+      'query($input: MappingDraftInput!) { validateMappingInput(input: $input) { valid problems { path code message position suggestion } } }',
+      { input: { workspaceId, sourceTable: 'crm.customers', targetTable: 'customers', fieldMappings: [{ targetField: 'full_name', transform: "CONCAT(first_nam, ' ', last_name)" }, { targetField: 'id', source: 'cust_id' }] } },
+      org.users.viewer.token,
+    );
+    expect(data.validateMappingInput).toEqual({
+      valid: false,
+      problems: [{ path: ['fieldMappings', 'full_name', 'transform'], code: 'UNKNOWN_COLUMN', message: expect.stringMatching(/^unknown column first_nam/), position: 8, suggestion: expect.stringContaining('first_name') }],
+    });
+    const typo = await gqlData<{ validateMappingInput: { problems: { code: string; suggestion: string | null }[] } }>(
+      server,
+      'query($input: MappingDraftInput!) { validateMappingInput(input: $input) { problems { code suggestion } } }',
+      { input: { workspaceId, sourceTable: 'crm.customer', targetTable: 'customers', fieldMappings: [{ targetField: 'id', source: 'cust_id' }] } },
+      org.users.viewer.token,
+    );
+    expect(typo.validateMappingInput.problems).toEqual([{ code: 'UNKNOWN_TABLE', suggestion: expect.stringContaining('crm.customers') }]);
   });
 
   it("another organization's mapping is not found", async () => {

@@ -24,10 +24,12 @@ const MappingProblemCodeEnum = builder.enumType('MappingProblemCode', {
     missing_expression: 'A field with neither a source column nor a transform.',
     invalid_decorator: 'A decorator whose config does not fit its kind (e.g. identity resolution naming a field the mapping does not fill).',
     untranslatable: 'A construct this dialect cannot express with the same meaning; no SQL is emitted rather than wrong SQL.',
+    source_error: "A preview's query failed on the source (e.g. a cast that real data does not fit); the message is the source's, without secrets.",
+    timeout: 'A preview ran longer than SOURCE_PREVIEW_TIMEOUT_MS and was cancelled on the source.',
   }),
 });
 
-const MappingProblemRef = builder.objectRef<MappingProblem>('MappingProblem').implement({
+export const MappingProblemRef = builder.objectRef<MappingProblem>('MappingProblem').implement({
   description: 'One problem found in a mapping.',
   fields: (t) => ({
     path: t.stringList({ description: 'Where, e.g. ["fieldMappings", "full_name", "transform"] or ["cteDefinitions", "recent", "sql"].', resolve: (p) => p.path }),
@@ -67,7 +69,7 @@ builder.objectField(ValidationError, 'problems', (t) =>
   }),
 );
 
-const MappingDraftInput = builder.inputType('MappingDraftInput', {
+export const MappingDraftInput = builder.inputType('MappingDraftInput', {
   description: "An unsaved mapping (the editor's state), checked or compiled without storing it.",
   fields: (t) => ({
     workspaceId: t.globalID({ required: true, description: 'Global ID of the workspace whose data sources hold the cached source schema.' }),

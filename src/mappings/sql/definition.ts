@@ -39,6 +39,8 @@ export const MAPPING_PROBLEM_CODES = [
   'missing_expression',
   'invalid_decorator',
   'untranslatable',
+  'source_error',
+  'timeout',
 ] as const;
 export type MappingProblemCode = (typeof MAPPING_PROBLEM_CODES)[number];
 
