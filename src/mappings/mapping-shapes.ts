@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StoredCteDefinition, StoredDecorator, StoredFieldMappings } from '../db/tables/mappings.table.js';
 import { parseInput } from '../validation.js';
+import { DEFAULT_IGNORED, fromLegacy, NORMALIZATIONS, readIdentityConfig, type IdentityResolution } from './sql/index.js';
 
 /**
  * The JSONB columns of a mapping as typed API objects and back. The stored
@@ -15,7 +16,13 @@ export interface FieldMapping {
   transform: string | null;
 }
 
-export interface IdentityResolutionConfig {
+/**
+ * An identity-resolution decorator's settings: identifiers, match rules and
+ * the output column (see sql/identity-resolution.ts), plus the fields of the
+ * first, legacy shape (`matchKeys`, `strategy`, …), derived when the stored
+ * config has the new shape.
+ */
+export interface IdentityResolutionConfig extends IdentityResolution {
   matchKeys: string[];
   strategy: 'exact' | 'fuzzy';
   targetIdField: string | null;
@@ -50,12 +57,32 @@ const FieldMappingsInput = z
   .max(2000)
   .refine((list) => new Set(list.map((f) => f.targetField)).size === list.length, 'target fields must be unique');
 
-const IdentityResolutionInput = z.object({
-  matchKeys: z.array(z.string().min(1).max(255)).min(1).max(20),
-  strategy: z.enum(['exact', 'fuzzy']).nullish().transform((v) => v ?? 'exact'),
-  targetIdField: identifier.nullish(),
-  confidenceThreshold: z.number().min(0).max(1).nullish(),
+const IdentityIdentifierInput = z.object({
+  column: identifier,
+  normalize: z.array(z.enum(NORMALIZATIONS)).max(4).nullish(),
+  ignoreValues: z.array(z.string().max(255)).max(100).nullish(),
 });
+const IdentityResolutionInput = z
+  .object({
+    identifiers: z.array(IdentityIdentifierInput).min(1).max(20).nullish(),
+    matchRules: z.array(z.object({ allOf: z.array(identifier).min(1).max(20) })).min(1).max(20).nullish(),
+    recordKey: identifier.nullish(),
+    outputColumn: identifier.nullish(),
+    maxIterations: z.number().int().min(1).max(100).nullish(),
+    // The first, legacy shape.
+    matchKeys: z.array(z.string().min(1).max(255)).min(1).max(20).nullish(),
+    strategy: z.enum(['exact', 'fuzzy']).nullish(),
+    targetIdField: identifier.nullish(),
+    confidenceThreshold: z.number().min(0).max(1).nullish(),
+  })
+  .superRefine((c, ctx) => {
+    const legacy = ['matchKeys', 'strategy', 'targetIdField', 'confidenceThreshold'] as const;
+    const current = ['identifiers', 'matchRules', 'recordKey', 'outputColumn', 'maxIterations'] as const;
+    if (c.identifiers == null && c.matchKeys == null) ctx.addIssue({ code: 'custom', message: 'set identifiers (or the legacy matchKeys)', path: ['identifiers'] });
+    else if (c.identifiers != null) {
+      for (const k of legacy) if (c[k] != null) ctx.addIssue({ code: 'custom', message: `${k} belongs to the legacy shape; with identifiers use ${k === 'targetIdField' ? 'outputColumn' : 'matchRules'}`, path: [k] });
+    } else for (const k of current) if (c[k] != null) ctx.addIssue({ code: 'custom', message: `${k} needs identifiers instead of the legacy matchKeys`, path: [k] });
+  });
 const DecoratorInput = z
   .object({
     identityResolution: IdentityResolutionInput.nullish(),
@@ -98,47 +125,50 @@ export function toFieldMappings(stored: StoredFieldMappings): FieldMapping[] {
   }));
 }
 
+function toStoredIdentity(c: z.output<typeof IdentityResolutionInput>): Record<string, unknown> {
+  if (c.identifiers == null) {
+    return { match_keys: c.matchKeys, strategy: c.strategy ?? 'exact', target_id_field: c.targetIdField ?? null, confidence_threshold: c.confidenceThreshold ?? null };
+  }
+  return {
+    identifiers: c.identifiers.map((i) => ({ column: i.column, normalize: i.normalize ?? ['trim', 'lower'], ignore_values: i.ignoreValues ?? DEFAULT_IGNORED })),
+    // Without rules, any one identifier in common makes two records one entity.
+    match_rules: (c.matchRules ?? c.identifiers.map((i) => ({ allOf: [i.column] }))).map((r) => ({ all_of: r.allOf })),
+    record_key: c.recordKey ?? null,
+    output_column: c.outputColumn ?? 'entity_id',
+    max_iterations: c.maxIterations ?? 20,
+  };
+}
+
 export function toStoredDecorators(input: DecoratorInput[]): StoredDecorator[] {
   return parse(DecoratorsInput, input, 'decorators').map((d) =>
-    d.identityResolution
-      ? {
-          type: 'identity_resolution',
-          config: {
-            match_keys: d.identityResolution.matchKeys,
-            strategy: d.identityResolution.strategy,
-            target_id_field: d.identityResolution.targetIdField ?? null,
-            confidence_threshold: d.identityResolution.confidenceThreshold ?? null,
-          },
-        }
-      : { type: d.generic!.type, config: d.generic!.config ?? null },
+    d.identityResolution ? { type: 'identity_resolution', config: toStoredIdentity(d.identityResolution) } : { type: d.generic!.type, config: d.generic!.config ?? null },
   );
 }
 
-const StoredIdentityConfig = z.object({
+const StoredLegacyIdentity = z.object({
   match_keys: z.array(z.string()),
   strategy: z.enum(['exact', 'fuzzy']).default('exact'),
   target_id_field: z.string().nullish(),
   confidence_threshold: z.number().nullish(),
 });
 
+/** The typed view of a stored identity-resolution config; null when it fits neither shape. */
+function toIdentityConfig(decorator: StoredDecorator): IdentityResolutionConfig | null {
+  const legacy = StoredLegacyIdentity.safeParse(decorator.config);
+  if (legacy.success && (decorator.config as { identifiers?: unknown }).identifiers === undefined) {
+    const l = legacy.data;
+    return { ...fromLegacy(l.match_keys, l.target_id_field), matchKeys: l.match_keys, strategy: l.strategy, targetIdField: l.target_id_field ?? null, confidenceThreshold: l.confidence_threshold ?? null };
+  }
+  const read = readIdentityConfig(decorator);
+  if (!read.ok) return null;
+  return { ...read.config, matchKeys: read.config.identifiers.map((i) => i.column), strategy: 'exact', targetIdField: read.config.outputColumn, confidenceThreshold: null };
+}
+
 /** Known kinds become typed decorators; anything else (or malformed) stays generic JSON. */
 export function toDecorators(stored: StoredDecorator[]): Decorator[] {
   return (stored ?? []).map((d) => {
-    if (d.type === 'identity_resolution') {
-      const cfg = StoredIdentityConfig.safeParse(d.config);
-      if (cfg.success) {
-        return {
-          type: 'identity_resolution',
-          config: {
-            matchKeys: cfg.data.match_keys,
-            strategy: cfg.data.strategy,
-            targetIdField: cfg.data.target_id_field ?? null,
-            confidenceThreshold: cfg.data.confidence_threshold ?? null,
-          },
-        };
-      }
-    }
-    return { type: String(d.type), config: d.config ?? null, generic: true };
+    const config = d.type === 'identity_resolution' ? toIdentityConfig(d) : null;
+    return config ? { type: 'identity_resolution', config } : { type: String(d.type), config: d.config ?? null, generic: true };
   });
 }
 

@@ -68,10 +68,19 @@ describe('default query limits', () => {
       status: 'COMPLETED',
     };
     const ops = await exampleOperations();
-    expect(ops.map((o) => o.name).sort()).toEqual(['DataSourceRefreshSchema', 'DataSourceTest', 'DataSourceTestConfig', 'JobList', 'MappingEditorLoad', 'MappingEditorSave', 'WorkspaceDashboard']);
+    expect(ops.map((o) => o.name).sort()).toEqual([
+      'DataSourceRefreshSchema', 'DataSourceTest', 'DataSourceTestConfig', 'JobList',
+      'MappingEditorCheck', 'MappingEditorCompile', 'MappingEditorHistory', 'MappingEditorLoad', 'MappingEditorPreview', 'MappingEditorSave',
+      'WorkspaceDashboard',
+    ]);
     const source = { id: globalId('DataSource', dataSourceId) };
+    const draft = { input: { workspaceId: variables.id, sourceTable: 'customers', targetTable: 'dim_customer', fieldMappings: [{ targetField: 'id', source: 'cust_id' }] } };
     const byName: Record<string, Record<string, unknown>> = {
       MappingEditorLoad: { id: globalId('Mapping', mappingId) },
+      MappingEditorCheck: draft,
+      MappingEditorCompile: { ...draft, dialect: 'SNOWFLAKE' },
+      MappingEditorPreview: { ...draft, limit: 10 },
+      MappingEditorHistory: { id: globalId('Mapping', mappingId), from: 2, to: 2 }, // version 2, which MappingEditorSave made
       DataSourceTest: source,
       DataSourceRefreshSchema: source,
       DataSourceTestConfig: { workspaceId: variables.id, connectionConfig: { file: { format: 'csv', location: 's3://acme/exports/' } } },

@@ -34,23 +34,54 @@ export const FieldMappingRef = builder.objectRef<FieldMapping>('FieldMapping').i
 });
 
 const IdentityStrategyEnum = builder.enumType('IdentityResolutionStrategy', {
-  description: 'How records are matched on their match keys.',
+  description: 'How records were matched in the legacy shape (matchKeys). Deprecated with it: identifiers and match rules say how records match.',
   values: {
-    EXACT: { value: 'exact', description: 'Records are the same entity when all match keys are equal. The default.' },
-    FUZZY: { value: 'fuzzy', description: 'Records are the same entity when their match keys are similar enough (see `confidenceThreshold`).' },
+    EXACT: { value: 'exact', description: 'Values compared after trimming and lower-casing. The only strategy the new shape has.' },
+    FUZZY: { value: 'fuzzy', description: 'Similar values: stored as given, but not compiled (a mapping with it is not valid); use normalisations instead.' },
   } as const,
 });
 
-const IdentityResolutionConfigRef = builder.objectRef<IdentityResolutionConfig>('IdentityResolutionConfig').implement({
-  description: 'Settings of identity resolution: which fields identify an entity, and how they are compared.',
+const IdentityNormalizationEnum = builder.enumType('IdentityNormalization', {
+  description: "How an identifier's value is normalised before values are compared, applied in the order given.",
+  values: {
+    TRIM: { value: 'trim', description: 'Leading and trailing spaces removed.' },
+    LOWER: { value: 'lower', description: 'Lower-cased.' },
+    UPPER: { value: 'upper', description: 'Upper-cased.' },
+    DIGITS_ONLY: { value: 'digits_only', description: 'Everything but the digits removed (phone numbers).' },
+  } as const,
+});
+
+const IdentityIdentifierRef = builder.objectRef<IdentityResolutionConfig['identifiers'][number]>('IdentityIdentifier').implement({
+  description: 'A target field that identifies a record (an email, a phone number), and how its values are compared.',
   fields: (t) => ({
-    matchKeys: t.exposeStringList('matchKeys', { description: 'Fields compared to decide that two records are the same entity, e.g. ["email"].' }),
-    strategy: t.field({ type: IdentityStrategyEnum, description: 'How the match keys are compared.', resolve: (c) => c.strategy }),
-    targetIdField: t.exposeString('targetIdField', { nullable: true, description: 'Warehouse column that receives the resolved entity ID; null for none.' }),
-    confidenceThreshold: t.exposeFloat('confidenceThreshold', {
-      nullable: true,
-      description: 'For FUZZY: the lowest match score (0 to 1) taken as the same entity; null for the runner default.',
+    column: t.exposeString('column', { description: 'The target field, e.g. email.' }),
+    normalize: t.field({ type: [IdentityNormalizationEnum], description: 'Normalisations, in order; default TRIM then LOWER.', resolve: (i) => i.normalize }),
+    ignoreValues: t.exposeStringList('ignoreValues', {
+      description: 'Values (compared lower-cased, after normalising) that identify nobody and never match, e.g. "", "null", "anonymous".',
     }),
+  }),
+});
+
+const IdentityMatchRuleRef = builder.objectRef<IdentityResolutionConfig['matchRules'][number]>('IdentityMatchRule').implement({
+  description: 'Two records are the same entity when all these identifiers are equal (and none is empty or ignored).',
+  fields: (t) => ({ allOf: t.exposeStringList('allOf', { description: 'Identifier columns, e.g. ["phone", "last_name"].' }) }),
+});
+
+const legacyShape = 'Legacy shape: use identifiers, matchRules and outputColumn.';
+
+const IdentityResolutionConfigRef = builder.objectRef<IdentityResolutionConfig>('IdentityResolutionConfig').implement({
+  description:
+    'Settings of identity resolution: records that share identifiers (by any match rule, transitively: a–b by email and b–c by phone put a, b and c together) get one entity id in `outputColumn`.',
+  fields: (t) => ({
+    identifiers: t.field({ type: [IdentityIdentifierRef], description: 'The fields that identify a record, with their normalisation and ignored values.', resolve: (c) => c.identifiers }),
+    matchRules: t.field({ type: [IdentityMatchRuleRef], description: 'Any rule matching makes two records one entity.', resolve: (c) => c.matchRules }),
+    recordKey: t.exposeString('recordKey', { nullable: true, description: 'A target field unique per record; the entity id is the smallest key of its records. Null: the first field.' }),
+    outputColumn: t.exposeString('outputColumn', { description: 'The warehouse column that receives the entity id, e.g. entity_id.' }),
+    maxIterations: t.exposeInt('maxIterations', { description: 'Rounds of label propagation (a chain of n records needs n − 1), 1 to 100.' }),
+    matchKeys: t.exposeStringList('matchKeys', { deprecationReason: legacyShape, description: 'The identifier columns.' }),
+    strategy: t.field({ type: IdentityStrategyEnum, deprecationReason: legacyShape, description: 'EXACT unless stored as FUZZY in the legacy shape.', resolve: (c) => c.strategy }),
+    targetIdField: t.exposeString('targetIdField', { nullable: true, deprecationReason: legacyShape, description: 'The output column (null when a legacy config named none).' }),
+    confidenceThreshold: t.exposeFloat('confidenceThreshold', { nullable: true, deprecationReason: legacyShape, description: 'As stored in the legacy shape; unused.' }),
   }),
 });
 
@@ -93,13 +124,32 @@ export const FieldMappingInput = builder.inputType('FieldMappingInput', {
   }),
 });
 
-const IdentityResolutionConfigInput = builder.inputType('IdentityResolutionConfigInput', {
-  description: 'Settings of an identity resolution decorator.',
+const IdentityIdentifierInput = builder.inputType('IdentityIdentifierInput', {
+  description: 'A target field that identifies a record.',
   fields: (t) => ({
-    matchKeys: t.stringList({ required: true, description: 'Fields that identify an entity: 1 to 20, each 1–255 characters.' }),
-    strategy: t.field({ type: IdentityStrategyEnum, description: 'How they are compared; default EXACT.' }),
-    targetIdField: t.string({ description: `Warehouse column for the resolved entity ID: ${identifierRule}.` }),
-    confidenceThreshold: t.float({ description: 'For FUZZY: the lowest match score taken as a match, 0 to 1.' }),
+    column: t.string({ required: true, description: `A target field of the mapping: ${identifierRule}.` }),
+    normalize: t.field({ type: [IdentityNormalizationEnum], description: 'Normalisations, in order, at most 4; default [TRIM, LOWER].' }),
+    ignoreValues: t.stringList({ description: 'Values that identify nobody, at most 100; default "", "null", "none", "n/a", "anonymous", "unknown".' }),
+  }),
+});
+
+const IdentityMatchRuleInput = builder.inputType('IdentityMatchRuleInput', {
+  description: 'Two records are the same entity when all these identifiers are equal.',
+  fields: (t) => ({ allOf: t.stringList({ required: true, description: 'Identifier columns, 1 to 20.' }) }),
+});
+
+const IdentityResolutionConfigInput = builder.inputType('IdentityResolutionConfigInput', {
+  description: 'Settings of an identity resolution decorator: identifiers (required), match rules, record key, output column. The legacy fields cannot be mixed with them.',
+  fields: (t) => ({
+    identifiers: t.field({ type: [IdentityIdentifierInput], description: 'The fields that identify a record, 1 to 20.' }),
+    matchRules: t.field({ type: [IdentityMatchRuleInput], description: 'Rules, 1 to 20, any of which makes two records one entity; default one rule per identifier.' }),
+    recordKey: t.string({ description: 'A target field unique per record; default the first field of the mapping.' }),
+    outputColumn: t.string({ description: `The warehouse column for the entity id: ${identifierRule}, not a target field; default entity_id.` }),
+    maxIterations: t.int({ description: 'Rounds of label propagation, 1 to 100; default 20.' }),
+    matchKeys: t.stringList({ deprecationReason: legacyShape, description: 'Fields that identify an entity: 1 to 20.' }),
+    strategy: t.field({ type: IdentityStrategyEnum, deprecationReason: legacyShape, description: 'Default EXACT; FUZZY is stored but cannot be compiled.' }),
+    targetIdField: t.string({ deprecationReason: legacyShape, description: `Warehouse column for the resolved entity ID: ${identifierRule}.` }),
+    confidenceThreshold: t.float({ deprecationReason: legacyShape, description: 'Stored, unused.' }),
   }),
 });
 

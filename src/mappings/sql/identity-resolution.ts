@@ -48,10 +48,22 @@ const StoredConfig = z.object({
 });
 const LegacyConfig = z.object({
   match_keys: z.array(z.string().min(1)).min(1),
+  strategy: z.enum(['exact', 'fuzzy']).nullish(),
   target_id_field: z.string().nullish(),
 });
 
 export type ReadResult = { ok: true; config: IdentityResolution } | { ok: false; message: string };
+
+/** A config of the legacy shape (`match_keys`): each key an identifier (trim, lower, the default ignored values) with a rule of its own. */
+export function fromLegacy(matchKeys: string[], targetIdField: string | null | undefined): IdentityResolution {
+  return {
+    identifiers: matchKeys.map((column) => ({ column, normalize: ['trim', 'lower'], ignoreValues: DEFAULT_IGNORED })),
+    matchRules: matchKeys.map((k) => ({ allOf: [k] })),
+    recordKey: null,
+    outputColumn: targetIdField ?? 'entity_id',
+    maxIterations: 20,
+  };
+}
 
 /** Reads a stored identity-resolution config, new shape or legacy (`match_keys`). */
 export function readIdentityConfig(decorator: StoredDecorator): ReadResult {
@@ -72,16 +84,9 @@ export function readIdentityConfig(decorator: StoredDecorator): ReadResult {
   }
   const legacy = LegacyConfig.safeParse(config);
   if (legacy.success && !(config as { identifiers?: unknown })?.identifiers) {
-    return {
-      ok: true,
-      config: {
-        identifiers: legacy.data.match_keys.map((column) => ({ column, normalize: ['trim', 'lower'], ignoreValues: DEFAULT_IGNORED })),
-        matchRules: legacy.data.match_keys.map((k) => ({ allOf: [k] })),
-        recordKey: null,
-        outputColumn: legacy.data.target_id_field ?? 'entity_id',
-        maxIterations: 20,
-      },
-    };
+    // Fuzzy matching has no faithful SQL here: refused rather than compiled as exact.
+    if (legacy.data.strategy === 'fuzzy') return { ok: false, message: 'identity_resolution config: strategy FUZZY cannot be compiled; use identifiers with normalisations and match rules (exact after normalising)' };
+    return { ok: true, config: fromLegacy(legacy.data.match_keys, legacy.data.target_id_field) };
   }
   const issue = parsed.error.issues[0];
   return { ok: false, message: `identity_resolution config: ${issue ? `${issue.path.join('.') || 'config'}: ${issue.message}` : 'invalid'}` };

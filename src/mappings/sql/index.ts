@@ -11,4 +11,4 @@
 export { compileMapping, mappingColumns, type CompiledMapping } from './compile.js';
 export { definitionOfRow, MAPPING_PROBLEM_CODES, type MappingDefinition, type MappingProblem, type MappingProblemCode, type SourceCatalog } from './definition.js';
 export { validateDefinition, nearNames } from './validate.js';
-export { readIdentityConfig, type IdentityResolution } from './identity-resolution.js';
+export { DEFAULT_IGNORED, fromLegacy, NORMALIZATIONS, readIdentityConfig, type IdentityResolution, type Normalization } from './identity-resolution.js';

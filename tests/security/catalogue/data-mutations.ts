@@ -35,6 +35,7 @@ const MAPPING_FIELDS = {
   fieldMappings: [{ targetField: 'customer_id', source: 'cust_id', transform: 'trim(cust_id)' }],
   decorators: [
     { identityResolution: { matchKeys: ['email'], strategy: 'EXACT', targetIdField: 'person_id', confidenceThreshold: 0.9 } },
+    { identityResolution: { identifiers: [{ column: 'email', normalize: ['TRIM'], ignoreValues: ['anonymous'] }], matchRules: [{ allOf: ['email'] }], recordKey: 'customer_id', outputColumn: 'person_id' } },
     { generic: { type: 'dedupe', config: { key: 'email' } } },
   ],
   cteDefinitions: [{ name: 'recent', sql: 'select cust_id from customers' }],
