@@ -81,7 +81,7 @@ export type FieldMappingInput = {
   source?: string | null | undefined;
   /** The warehouse column: letters, digits and underscores, not starting with a digit, at most 255 characters; unique within the mapping. */
   targetField: string;
-  /** SQL applied to the value, at most 10,000 characters. */
+  /** One PostgreSQL expression computing the field, at most 10,000 characters, e.g. DATE(created_at); TRY_CAST(x AS t) (or SAFE_CAST) gives NULL where a value does not fit. Checked on save (see validateMappingInput). */
   transform?: string | null | undefined;
 };
 

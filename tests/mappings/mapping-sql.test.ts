@@ -101,6 +101,31 @@ describe('compileMapping: golden SQL per dialect', () => {
     expect(bq.problems).toEqual([{ path: ['fieldMappings', 'month', 'transform'], code: 'untranslatable', message: 'date_trunc() has no translation to bigquery known to keep its meaning', position: null, suggestion: null }]);
   });
 
+  it('safe casts: TRY_CAST / SAFE_CAST become each dialect\'s own (a CASE over pg_input_is_valid in PostgreSQL), never a plain CAST', async () => {
+    const def: MappingDefinition = {
+      ...customers,
+      fieldMappings: {
+        n: { source: null, transform: 'TRY_CAST(first_name AS integer)' },
+        d: { source: null, transform: 'safe_cast(last_name AS numeric(10,2)) + 1' },
+        s: { source: null, transform: "'try_cast(' || last_name" },
+      },
+    };
+    const dialects = ['postgresql', 'snowflake', 'bigquery', 'databricks'] as const;
+    const compiled = Object.fromEntries(await Promise.all(dialects.map(async (d) => [d, (await compileMapping(def, d)).sql!] as const)));
+    for (const d of dialects) expect(parsesIn(compiled[d]!, d)).toBe(true);
+    expect(compiled).toEqual({
+      postgresql:
+        `SELECT (CASE WHEN PG_INPUT_IS_VALID(CAST(first_name AS TEXT), 'INT') THEN CAST(first_name AS INT) END) AS "n", ` +
+        `(CASE WHEN PG_INPUT_IS_VALID(CAST(last_name AS TEXT), 'DECIMAL(10, 2)') THEN CAST(last_name AS DECIMAL(10, 2)) END + 1) AS "d", ('try_cast(' || last_name) AS "s" FROM "crm"."customers"`,
+      snowflake: `SELECT (TRY_CAST(first_name AS INT)) AS "n", (TRY_CAST(last_name AS DECIMAL(10, 2)) + 1) AS "d", ('try_cast(' || last_name) AS "s" FROM "crm"."customers"`,
+      bigquery: 'SELECT (SAFE_CAST(first_name AS INT64)) AS `n`, (SAFE_CAST(last_name AS NUMERIC) + 1) AS `d`, (\'try_cast(\' || last_name) AS `s` FROM `crm`.`customers`',
+      databricks: 'SELECT (TRY_CAST(first_name AS INT)) AS `n`, (TRY_CAST(last_name AS DECIMAL(10, 2)) + 1) AS `d`, (CONCAT(\'try_cast(\', last_name)) AS `s` FROM `crm`.`customers`',
+    });
+    // validation reads them as casts: the columns are checked, positions hold
+    const problems = await validateDefinition({ ...customers, fieldMappings: { n: { source: null, transform: 'TRY_CAST(first_nam AS integer)' } } }, catalog);
+    expect(problems).toMatchObject([{ code: 'unknown_column', position: 10 }]);
+  });
+
   it('mappingColumns: the source table and the columns read', async () => {
     expect(await mappingColumns(customers)).toEqual({ sourceTable: 'crm.customers', columns: ['created_at', 'cust_id', 'first_name', 'last_name'] });
     expect(await mappingColumns(recent)).toEqual({ sourceTable: 'recent', columns: ['cust_id', 'placed_at'] });
@@ -227,6 +252,17 @@ describe('the PostgreSQL compilation on a real source', () => {
     ]);
     const r2 = await client.query(`${(await compileMapping(recent, 'postgresql')).sql} ORDER BY 1`);
     expect(r2.rows).toEqual([{ id: 1, n: 3 }, { id: 2, n: 2 }]);
+  });
+
+  it('a safe cast gives NULL where the value does not fit, the value where it does', async () => {
+    await client.query("CREATE TABLE crm.raw (id int, amount text, day text); INSERT INTO crm.raw VALUES (1, '12.50', '2024-02-29'), (2, 'n/a', '2024-02-30'), (3, NULL, NULL)");
+    const def: MappingDefinition = {
+      sourceTable: 'crm.raw', targetTable: 'clean', decorators: [], cteDefinitions: [],
+      fieldMappings: { id: { source: 'id', transform: null }, amount: { source: null, transform: 'TRY_CAST(amount AS numeric(10,2))' }, day: { source: null, transform: 'SAFE_CAST(day AS date)' } },
+    };
+    const { sql } = await compileMapping(def, 'postgresql');
+    const { rows } = await client.query({ text: `${sql} ORDER BY 1`, types: { getTypeParser: () => (v: string) => v } });
+    expect(rows).toEqual([{ id: '1', amount: '12.50', day: '2024-02-29' }, { id: '2', amount: null, day: null }, { id: '3', amount: null, day: null }]);
   });
 
   it('identity resolution: a chain through different identifiers ends in one entity; ignored values link nothing', async () => {

@@ -120,7 +120,7 @@ export const FieldMappingInput = builder.inputType('FieldMappingInput', {
   fields: (t) => ({
     targetField: t.string({ required: true, description: `The warehouse column: ${identifierRule}; unique within the mapping.` }),
     source: t.string({ description: 'Source column, 1–1000 characters; may be omitted when `transform` computes the field (at least one of the two is required).' }),
-    transform: t.string({ description: 'SQL applied to the value, at most 10,000 characters.' }),
+    transform: t.string({ description: 'One PostgreSQL expression computing the field, at most 10,000 characters, e.g. DATE(created_at); TRY_CAST(x AS t) (or SAFE_CAST) gives NULL where a value does not fit. Checked on save (see validateMappingInput).' }),
   }),
 });
 

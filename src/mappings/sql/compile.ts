@@ -3,7 +3,7 @@ import type { WarehouseDialect } from '../../workspaces/warehouse-dialects.js';
 import type { MappingDefinition, MappingProblem } from './definition.js';
 import { quoteIdent, quoteQualified, translate } from './dialects.js';
 import { identityConfigProblems, identityStatements, readIdentityConfig } from './identity-resolution.js';
-import { checkCte, checkTransform, parsePostgres, pgParserReady, type ParsedSql } from './pg-parse.js';
+import { checkCte, checkTransform, maskSafeCasts, parsePostgres, pgParserReady, type ParsedSql } from './pg-parse.js';
 
 /**
  * A mapping compiled for one warehouse dialect.
@@ -130,7 +130,7 @@ export async function compileMapping(def: MappingDefinition, dialect: WarehouseD
     if (problems.length) return failed(problems);
   }
   const pgSelect = postgresSelect(def);
-  parsePostgres(pgSelect); // the assembled text must parse as PostgreSQL; a failure here is a bug, not bad input
+  parsePostgres(maskSafeCasts(pgSelect)); // the assembled text must parse as PostgreSQL; a failure here is a bug, not bad input
   const pgStatements: string[] = [];
   for (const d of def.decorators) {
     if (d.type !== 'identity_resolution') continue;
@@ -143,6 +143,7 @@ export async function compileMapping(def: MappingDefinition, dialect: WarehouseD
 
   const select = translate(pgSelect, dialect);
   if (!select.ok) return failed([untranslatable([], select.message)]);
+  if (dialect === 'postgresql') parsePostgres(select.sql); // safe casts rewritten: still PostgreSQL
   const statements: string[] = [];
   for (const s of pgStatements) {
     const t = translate(s, dialect);

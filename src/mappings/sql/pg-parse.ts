@@ -105,6 +105,31 @@ function inspect(tree: unknown, path: string[], offset: number, allowSubqueries:
 const PREFIX = 'SELECT (';
 
 /**
+ * `TRY_CAST(x AS t)` and `SAFE_CAST(x AS t)` — a cast that gives NULL where
+ * the value does not fit, as Snowflake, Databricks and BigQuery have it — are
+ * not PostgreSQL. For every check they are read as `CAST` (padded to the same
+ * length, so positions hold); compile.ts translates them per dialect. Only an
+ * unquoted, unqualified name followed by `(` counts: `'try_cast('` in a string
+ * or a quoted "TRY_CAST" is left alone.
+ */
+export function maskSafeCasts(text: string): string {
+  let tokens: { start: number; end: number; text: string; tokenName: string }[];
+  try {
+    tokens = scanSync(text).tokens as typeof tokens;
+  } catch {
+    return text;
+  }
+  let out = text;
+  tokens.forEach((t, i) => {
+    const name = t.tokenName === 'IDENT' ? t.text.toLowerCase() : '';
+    if ((name === 'try_cast' || name === 'safe_cast') && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text !== '.') {
+      out = `${out.slice(0, t.start)}${'CAST'.padStart(t.end - t.start)}${out.slice(t.end)}`;
+    }
+  });
+  return out;
+}
+
+/**
  * Comments are refused outright: other dialects' parsers end nested or
  * unusual comments differently from PostgreSQL, so a comment is where a
  * hidden statement would live once the SQL is translated.
@@ -134,16 +159,17 @@ const SEVERAL = (path: string[], what: string): MappingProblem => ({
 export function checkTransform(text: string, path: string[]): Checked {
   const comment = commentProblem(text, path);
   if (comment) return { parsed: null, problems: [comment] };
+  const masked = maskSafeCasts(text);
   let tree: { stmts?: { stmt: Node }[] };
   try {
-    tree = parseSync(`${PREFIX}${text}\n)`) as typeof tree;
+    tree = parseSync(`${PREFIX}${masked}\n)`) as typeof tree;
   } catch (err) {
     // Re-parse to tell "several statements" and "a statement" from a plain syntax error.
-    for (const candidate of [`SELECT ${text}`, text]) {
+    for (const candidate of [`SELECT ${masked}`, masked]) {
       try {
         const alone = parseSync(candidate) as typeof tree;
         if ((alone.stmts?.length ?? 0) > 1) return { parsed: null, problems: [SEVERAL(path, 'a transform')] };
-        if (candidate === text && alone.stmts?.length === 1) return { parsed: null, problems: [{ path, code: 'not_an_expression', message: `a transform is one expression, not a ${statementKind(alone.stmts[0]!.stmt)} statement`, position: null, suggestion: null }] };
+        if (candidate === masked && alone.stmts?.length === 1) return { parsed: null, problems: [{ path, code: 'not_an_expression', message: `a transform is one expression, not a ${statementKind(alone.stmts[0]!.stmt)} statement`, position: null, suggestion: null }] };
       } catch {
         /* keep the first error */
       }
@@ -167,7 +193,7 @@ export function checkCte(text: string, path: string[]): Checked {
   if (comment) return { parsed: null, problems: [comment] };
   let tree: { stmts?: { stmt: Node }[] };
   try {
-    tree = parseSync(text) as typeof tree;
+    tree = parseSync(maskSafeCasts(text)) as typeof tree;
   } catch (err) {
     return { parsed: null, problems: [parseProblem(err, path, 0)] };
   }
