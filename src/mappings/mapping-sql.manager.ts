@@ -1,7 +1,7 @@
 import type { RequestScope } from '../auth/scope.js';
 import type { MappingRow } from '../db/tables/mappings.table.js';
 import { toSourceSchema } from '../connectors/source-schema.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import * as dao from './mapping.dao.js';
@@ -102,4 +102,18 @@ export async function compileMappingInput(scope: RequestScope, input: MappingDra
   const def = definitionOfInput(input);
   if (!(await findWorkspaceById(scope.tenant.db, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
   return compileMapping(def, dialect);
+}
+
+/**
+ * An ACTIVE mapping stays valid: a change (an update, a restored version) that
+ * would give it problems is refused with a ValidationError carrying them, so
+ * pipeline runs never meet an active mapping that does not compile. Drafts may
+ * be saved with problems.
+ */
+export async function assertStaysValid(scope: RequestScope, before: MappingRow, changes: Partial<MappingRow>): Promise<void> {
+  if (before.status !== 'active') return;
+  const { problems } = await validateRow(scope, { ...before, ...changes });
+  if (problems.length) {
+    throw new ValidationError(`The mapping is ACTIVE and the change would give it ${problems.length} problem(s): ${problems[0]!.message}`, ['input'], problems);
+  }
 }

@@ -10,6 +10,7 @@ import type { MappingRow } from '../db/tables/mappings.table.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { diffMappingStates, type MappingDiff, type MappingState } from './mapping-diff.js';
 import * as mappings from './mapping.dao.js';
+import { assertStaysValid } from './mapping-sql.manager.js';
 import * as dao from './mapping-version.dao.js';
 
 /**
@@ -94,6 +95,7 @@ export async function restoreMappingVersion(scope: RequestScope, id: string, ver
       cte_definitions: old!.cte_definitions,
     });
     if (isUnchanged(changes) && before.version === expectedVersion) return before;
+    if (!isUnchanged(changes) && before.version === expectedVersion) await assertStaysValid(scope, before, changes);
     const after = isUnchanged(changes) ? undefined : await mappings.updateMappingAtVersion(tenant, id, expectedVersion, changes);
     if (!after) {
       const current = await mappings.findMappingById(tenant, id);

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
 import { checkName } from '../validation.js';
 import * as dao from './mapping.dao.js';
-import { validateRow } from './mapping-sql.manager.js';
+import { assertStaysValid, validateRow } from './mapping-sql.manager.js';
 import { keepMappingVersion } from './mapping-version.manager.js';
 import {
   toStoredContainment,
@@ -121,6 +121,7 @@ export async function updateMapping(scope: RequestScope, id: string, expectedVer
     const changes = changedColumns(before, columns);
     // Nothing to change: the mapping as it is (at a stale version, the same conflict as any update).
     if (isUnchanged(changes) && before.version === expectedVersion) return before;
+    if (!isUnchanged(changes) && before.version === expectedVersion) await assertStaysValid(scope, before, changes);
     const after = isUnchanged(changes) ? undefined : await dao.updateMappingAtVersion(tenant, id, expectedVersion, changes);
     if (!after) {
       const current = await dao.findMappingById(tenant, id);

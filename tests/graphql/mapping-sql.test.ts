@@ -61,6 +61,33 @@ const CREATE_IR = `mutation($input: CreateMappingInput!) { createMapping(input: 
 } }`;
 const irFields = [{ targetField: 'id', source: 'cust_id' }, { targetField: 'email', source: 'first_name' }, { targetField: 'phone', source: 'last_name' }];
 
+describe('an ACTIVE mapping stays valid', () => {
+  const UPDATE = `mutation($input: UpdateMappingInput!) { updateMapping(input: $input) {
+    __typename ... on ValidationError { message problems { code path } } ... on UpdateMappingPayload { mapping { version } } } }`;
+  const RESTORE = `mutation($id: ID!, $version: Int!, $expected: Int!) { restoreMappingVersion(id: $id, version: $version, expectedVersion: $expected) {
+    __typename ... on ValidationError { message problems { code path } } ... on RestoreMappingVersionPayload { mapping { version } } } }`;
+  const version = async (id: string) => (await gqlData<{ mapping: { version: number } }>(server, 'query($id: ID!) { mapping(id: $id) { version } }', { id }, org.users.viewer.token)).mapping.version;
+
+  it('an update or a restore that would make it invalid is refused with the problems, and nothing changes; a DRAFT takes it', async () => {
+    // v1: a draft with a typo; v2: fixed; v3: active
+    const id = await createMapping(server, org.users.editor.token, workspaceId, { sourceTable: 'crm.customers', targetTable: 'customers', fieldMappings: [{ targetField: 'id', source: 'cust_i' }] });
+    expect(await mutate(server, UPDATE, { input: { id, expectedVersion: 1, fieldMappings: [{ targetField: 'id', source: 'cust_id' }] } }, org.users.editor.token)).toEqual({ __typename: 'UpdateMappingPayload', mapping: { version: 2 } });
+    expect(await mutate(server, 'mutation($id: ID!) { setMappingStatus(id: $id, status: ACTIVE) { __typename } }', { id }, org.users.editor.token)).toEqual({ __typename: 'SetMappingStatusPayload' });
+
+    const bad = await mutate(server, UPDATE, { input: { id, expectedVersion: 3, fieldMappings: [{ targetField: 'id', transform: 'pg_sleep(1)' }] } }, org.users.editor.token);
+    expect(bad).toEqual({
+      __typename: 'ValidationError',
+      message: expect.stringMatching(/^The mapping is ACTIVE and the change would give it 1 problem\(s\)/),
+      problems: [{ code: 'FORBIDDEN_FUNCTION', path: ['fieldMappings', 'id', 'transform'] }],
+    });
+    const restored = await mutate(server, RESTORE, { id, version: 1, expected: 3 }, org.users.editor.token);
+    expect(restored).toEqual({ __typename: 'ValidationError', message: expect.stringContaining('ACTIVE'), problems: [{ code: 'UNKNOWN_COLUMN', path: ['fieldMappings', 'id', 'source'] }] });
+    expect(await version(id)).toBe(3);
+    // a valid change still goes through
+    expect(await mutate(server, UPDATE, { input: { id, expectedVersion: 3, targetTable: 'dim_customers' } }, org.users.editor.token)).toEqual({ __typename: 'UpdateMappingPayload', mapping: { version: 4 } });
+  });
+});
+
 describe('identity resolution over GraphQL', () => {
   const create = (identityResolution: Record<string, unknown>) =>
     mutate<{ __typename: string; message?: string; path?: string[]; mapping?: { validation: { valid: boolean; problems: unknown[] }; decorators: { identityResolution: unknown }[]; compiled: { statements: string[] } } }>(
