@@ -195,7 +195,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     select: 'pipelineJob { id status }',
     arrange: async (w) => {
       const workspaceId = await createWorkspace(w.server, editor(w));
-      return { variables: { input: { workspaceId, jobType: 'FULL_REFRESH', mappingIds: [await createActiveMapping(w.server, editor(w), workspaceId)] } } };
+      return { variables: { input: { workspaceId, jobType: 'MAPPING_TEST', mappingIds: [await createActiveMapping(w.server, editor(w), workspaceId)] } } };
     },
     audit: [audit('pipelineJob.create', 'PipelineJob', fromResult('pipelineJob', 'id'))],
   },
