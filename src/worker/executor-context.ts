@@ -5,6 +5,9 @@ import { cancelBackend, closeQuietly, connectPostgres, type PostgresSettings } f
 import type { PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { JobFailure } from '../jobs/job-failure.js';
 import type { JobRun } from '../jobs/job-run.manager.js';
+import { postgresSourcesOfWorkspace } from '../jobs/pipeline-run.dao.js';
+import { postgresSettingsOf } from '../data-sources/source-settings.js';
+import { sourceOfMapping } from './mapping-source.js';
 
 export interface ExecutorContext {
   run: JobRun;
@@ -48,4 +51,31 @@ export async function cancellableConnection(ctx: ExecutorContext, settings: Post
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   client.on('end', () => ctx.signal.removeEventListener('abort', onAbort));
   return client;
+}
+
+/**
+ * The job's connections to its sources, one per data source, opened on first
+ * use: the source of each mapping by `sourceOfMapping`'s rule. Throws a SOURCE
+ * CONFIG_ERROR when the workspace has no active PostgreSQL source.
+ */
+export async function sourceConnections(ctx: ExecutorContext, application: string) {
+  const sources = await postgresSourcesOfWorkspace(ctx.run.tenant.db, ctx.job.workspace_id);
+  const opened = new Map<string, Promise<pg.Client>>();
+  return {
+    of(sourceTable: string): Promise<pg.Client> {
+      const row = sourceOfMapping(sources, sourceTable);
+      if (!row) return Promise.reject(new JobFailure('source', 'config_error', 'the workspace has no active PostgreSQL data source'));
+      let client = opened.get(row.id);
+      if (!client) {
+        const settings = postgresSettingsOf(ctx.services.keyring, ctx.run.tenant.organizationId, row);
+        if (settings.password) ctx.secrets.push(settings.password);
+        client = cancellableConnection(ctx, settings, application);
+        opened.set(row.id, client);
+      }
+      return client;
+    },
+    async close(): Promise<void> {
+      for (const client of opened.values()) await closeQuietly(await client.catch(() => null));
+    },
+  };
 }

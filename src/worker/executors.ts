@@ -1,28 +1,25 @@
-import { closeQuietly, readOnlyRows } from '../connectors/index.js';
-import { postgresSettingsOf } from '../data-sources/source-settings.js';
+import { readOnlyRows } from '../connectors/index.js';
 import type { PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
-import { mappingsOfJob, postgresSourcesOfWorkspace } from '../jobs/pipeline-run.dao.js';
-import { cancellableConnection, checkAborted, type Executor } from './executor-context.js';
+import { mappingsOfJob } from '../jobs/pipeline-run.dao.js';
+import { checkAborted, sourceConnections, type Executor } from './executor-context.js';
 import { fullRefresh, incremental } from './load-executors.js';
 import { mappingSelect } from './mapping-select.js';
 
 /** mapping_test: each mapping's query against its source, read-only, with a statement timeout and a row limit. */
 const mappingTest: Executor = async (ctx) => {
   const mappings = await mappingsOfJob(ctx.run.tenant.db, ctx.job.mapping_ids);
-  const [source] = await postgresSourcesOfWorkspace(ctx.run.tenant.db, ctx.job.workspace_id);
-  if (!source) throw new JobFailure('source', 'config_error', 'the workspace has no active PostgreSQL data source to test against');
-  const settings = postgresSettingsOf(ctx.services.keyring, ctx.run.tenant.organizationId, source);
-  if (settings.password) ctx.secrets.push(settings.password);
+  const sources = await sourceConnections(ctx, `datalinx-job-${ctx.job.id}`);
   const started = Date.now();
   const results: Record<string, unknown> = {};
   let failed = 0;
   let rowsTotal = 0;
-  const client = await cancellableConnection(ctx, settings, `datalinx-job-${ctx.job.id}`);
   try {
     for (const [i, mapping] of mappings.entries()) {
       checkAborted(ctx.signal);
       const t0 = Date.now();
+      // No source to reach fails the whole job (as its typed SOURCE error); a query that fails fails its mapping.
+      const client = await sources.of(mapping.source_table);
       try {
         const { sql, columns } = await mappingSelect(mapping);
         const result = await readOnlyRows(client, sql, ctx.config.testRowLimit);
@@ -43,7 +40,7 @@ const mappingTest: Executor = async (ctx) => {
       }
     }
   } finally {
-    await closeQuietly(client);
+    await sources.close();
   }
   const metadata = { rows_processed: rowsTotal, rows_failed: 0, duration_ms: Date.now() - started, mappings: results };
   if (failed > 0) throw Object.assign(new JobFailure('mapping', 'config_error', `${failed} of ${mappings.length} mapping(s) failed their test`), { metadata });

@@ -1,15 +1,13 @@
 import type pg from 'pg';
 import { closeQuietly, describeSelect, readBatches, type BatchRead, type ResultColumn } from '../connectors/index.js';
-import { postgresSettingsOf } from '../data-sources/source-settings.js';
 import type { MappingRow } from '../db/tables/mappings.table.js';
 import { ValidationError } from '../errors.js';
 import { classifyFailure, JobFailure, type FailureOrigin } from '../jobs/job-failure.js';
-import { mappingsOfJob, postgresSourcesOfWorkspace } from '../jobs/pipeline-run.dao.js';
+import { mappingsOfJob } from '../jobs/pipeline-run.dao.js';
 import { toIncremental, type IncrementalConfig } from '../mappings/mapping-incremental.js';
 import * as wh from '../warehouses/warehouse-load.dao.js';
 import { findWorkspaceWarehouse, notSupported } from '../warehouses/warehouse.manager.js';
-import { cancellableConnection, checkAborted, type Executor, type ExecutorContext } from './executor-context.js';
-import { sourceOfMapping } from './mapping-source.js';
+import { cancellableConnection, checkAborted, sourceConnections, type Executor, type ExecutorContext } from './executor-context.js';
 import { mappingSelect, type MappingQuery } from './mapping-select.js';
 
 /**
@@ -179,16 +177,15 @@ function loader(mode: Mode): Executor {
     const started = Date.now();
     const target = await warehouseOf(ctx);
     const mappings = await mappingsOfJob(ctx.run.tenant.db, ctx.job.mapping_ids);
-    const sources = await postgresSourcesOfWorkspace(ctx.run.tenant.db, ctx.job.workspace_id);
+    const application = `datalinx-job-${ctx.job.id}`;
+    const sources = await sourceConnections(ctx, application);
     const results: Record<string, MappingResult> = {};
-    const opened = new Map<string, pg.Client>();
     const metadata = () => {
       const all = Object.values(results);
       const rowsRead = all.reduce((n, r) => n + r.rows_read, 0);
       const rowsWritten = all.reduce((n, r) => n + r.rows_written, 0);
       return { rows_processed: rowsWritten, rows_failed: 0, rows_read: rowsRead, rows_written: rowsWritten, duration_ms: Date.now() - started, mappings: results };
     };
-    const application = `datalinx-job-${ctx.job.id}`;
     let warehouse: pg.Client | null = null;
     try {
       warehouse = await at(ctx, 'warehouse', () => cancellableConnection(ctx, target.settings, application));
@@ -199,15 +196,7 @@ function loader(mode: Mode): Executor {
         checkTarget(mapping);
         const incremental = toIncremental(mapping.incremental);
         if (mode === 'incremental' && !incremental) throw new JobFailure('mapping', 'config_error', `mapping ${mapping.target_table} has no incremental settings (cursor column and key)`);
-        const row = sourceOfMapping(sources, mapping.source_table);
-        if (!row) throw new JobFailure('source', 'config_error', 'the workspace has no active PostgreSQL data source to load from');
-        let source = opened.get(row.id);
-        if (!source) {
-          const settings = postgresSettingsOf(ctx.services.keyring, ctx.run.tenant.organizationId, row);
-          if (settings.password) ctx.secrets.push(settings.password);
-          source = await at(ctx, 'source', () => cancellableConnection(ctx, settings, application));
-          opened.set(row.id, source);
-        }
+        const source = await at(ctx, 'source', () => sources.of(mapping.source_table));
         const load: Load = { ctx, mapping, source, warehouse, schema: target.schema };
         const counts = mode === 'incremental' ? await incrementMapping(load, incremental!) : await refreshMapping(load, incremental);
         results[mapping.id] = { target_table: mapping.target_table, ...counts, duration_ms: Date.now() - t0 };
@@ -222,7 +211,7 @@ function loader(mode: Mode): Executor {
       throw Object.assign(err instanceof Error ? err : new Error(String(err)), { metadata: metadata() });
     } finally {
       await closeQuietly(warehouse);
-      for (const c of opened.values()) await closeQuietly(c);
+      await sources.close();
     }
     return metadata();
   };
