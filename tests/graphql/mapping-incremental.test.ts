@@ -56,6 +56,19 @@ describe('Mapping.incremental', () => {
     expect(await tenantDbOf(server, org).selectFrom('mappings').select('id').execute()).toEqual(before);
   });
 
+  it('refuses restoring a version whose fields lack the cursor column (versions do not carry the settings)', async () => {
+    const { mapping } = await create({ fieldMappings: [FIELDS[0]] });
+    await mutate(server, UPDATE, { input: { id: mapping!.id, expectedVersion: 1, fieldMappings: FIELDS, incremental: { cursorColumn: 'updated_at', keyColumns: ['customer_id'] } } }, token());
+    const RESTORE = `mutation { restoreMappingVersion(id: "${mapping!.id}", version: 1, expectedVersion: 2) { __typename ${ENTITY_ERROR_FIELDS} } }`;
+    expect(await mutate(server, RESTORE, {}, token())).toEqual({
+      __typename: 'ValidationError',
+      code: 'VALIDATION',
+      message: 'Cursor column updated_at is not a target field of this mapping (its fields: customer_id)',
+      path: ['input', 'incremental', 'cursorColumn'],
+    });
+    expect(await tenantDbOf(server, org).selectFrom('mappings').select('version').where('id', '=', localId(mapping!.id)).executeTakeFirstOrThrow()).toEqual({ version: 2 });
+  });
+
   it('refuses an update whose field mappings drop the cursor column, leaving the mapping as it was', async () => {
     const { mapping } = await create({ incremental: { cursorColumn: 'updated_at', keyColumns: ['customer_id'] } });
     expect(await mutate(server, UPDATE, { input: { id: mapping!.id, expectedVersion: 1, fieldMappings: [FIELDS[0]] } }, token())).toEqual({
