@@ -191,6 +191,19 @@ describe('full_refresh', () => {
   }, 120_000);
 });
 
+describe('failures', () => {
+  it('a source query that fails is a SOURCE CONFIG_ERROR without a secret, and the warehouse is left as it was', async () => {
+    await source.exec('CREATE TABLE gone (id int)');
+    await refreshSchema(realSource);
+    const mapping = await createActiveMapping(server, token(), workspaceId, { targetTable: 'dim_gone', sourceTable: 'gone', fieldMappings: [{ targetField: 'id', source: 'id' }] });
+    await source.exec('DROP TABLE gone');
+    const job = await finished(await createJob(server, token(), workspaceId, 'FULL_REFRESH', [mapping]));
+    expect(job.failure).toEqual({ origin: 'source', type: 'config_error', retryable: false, message: 'relation "gone" does not exist' });
+    expect(JSON.stringify(job)).not.toContain(source.password);
+    expect(await rows(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'analytics' AND tablename LIKE '%gone%'`)).toEqual([{ n: 0 }]);
+  }, 120_000);
+});
+
 describe('incremental', () => {
   let mapping: string;
   const mark = async () => (await rows<{ m: string | null }>(`SELECT high_water_mark AS m FROM analytics._datalinx_load_state WHERE mapping_id = $1`, [localId(mapping)]))[0]?.m;
