@@ -102,6 +102,7 @@ const EnvSchema = z.object({
   JOB_RETRY_DELAY_SECONDS: int(0, 3_600).default(10),
   JOB_CANCEL_CHECK_MS: int(50, 60_000).default(1_000),
   JOB_TEST_ROW_LIMIT: int(1, 10_000).default(100),
+  JOB_LOAD_BATCH_ROWS: int(1, 100_000).default(5_000),
   QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('datalinx_queue'),
 });
 
@@ -192,6 +193,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
       cancelCheckMs: env.JOB_CANCEL_CHECK_MS,
       testRowLimit: env.JOB_TEST_ROW_LIMIT,
+      loadBatchRows: env.JOB_LOAD_BATCH_ROWS,
       queueSchema: env.QUEUE_SCHEMA,
     },
     // Sign-up is open by default only on the embedded database, never in production.

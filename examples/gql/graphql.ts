@@ -173,6 +173,14 @@ export type IdentityResolutionStrategy =
   /** Similar values: stored as given, but not compiled (a mapping with it is not valid); use normalisations instead. */
   | 'FUZZY';
 
+/** Incremental-load settings of a mapping. Both name target fields of the mapping; not allowed with identity resolution. */
+export type IncrementalLoadInput = {
+  /** Target field whose values only grow, e.g. updated_at. */
+  cursorColumn: string;
+  /** Target fields identifying a row (1 to 20, unique), e.g. ["customer_id"]. */
+  keyColumns: Array<string>;
+};
+
 /** Where a job is: pending → running → completed | failed; pending or running → cancelled. */
 export type JobStatus =
   /** Stopped by `cancelPipelineJob` before it finished; `runMetadata.cancelledBy` says who. */
@@ -341,6 +349,8 @@ export type UpdateMappingInput = {
   fieldMappings?: Array<FieldMappingInput> | null | undefined;
   /** Global ID of the mapping. */
   id: string | number;
+  /** Replaces the incremental-load settings; null removes them; omitted keeps them. */
+  incremental?: IncrementalLoadInput | null | undefined;
   /** New source table, 1–255 characters after trimming. */
   sourceTable?: string | null | undefined;
   /** New warehouse table, 1–255 characters after trimming. */

@@ -99,3 +99,9 @@ export function fromDiscovered(schema: DiscoveredSchema): StoredSourceSchema {
     })),
   };
 }
+
+/** Whether a schema has a table named `crm.customers` (schema and name) or a bare `customers`, ignoring case. */
+export function schemaHasTable(schema: { tables: readonly { schema?: string | null; name: string }[] }, name: string): boolean {
+  const [a, b] = name.toLowerCase().split('.');
+  return schema.tables.some((t) => (b === undefined ? t.name.toLowerCase() === a : (t.schema ?? '').toLowerCase() === a && t.name.toLowerCase() === b));
+}

@@ -50,7 +50,9 @@ export interface CreatePipelineJobInput {
 /**
  * Queues a job (pending) for the workspace's active mappings (or those named):
  * the pipeline_jobs row and its queue message are written by one transaction.
- * Refused when no active mapping would run, or when one of them already has a
+ * Refused when the job loads data (full_refresh, incremental) and the workspace
+ * has no warehouse, when an incremental job names a mapping without
+ * incremental settings, when no active mapping would run, or when one of them already has a
  * pending or running job (the mapping rows are locked, so two creates racing
  * for the same mapping cannot both pass).
  */
@@ -60,7 +62,11 @@ export async function createPipelineJob(scope: RequestScope, input: CreatePipeli
   const named = input.mappingIds ? [...new Set(input.mappingIds)] : null;
   if (named && named.length === 0) throw new ValidationError('Name at least one mapping, or leave mappingIds out to run every active mapping', ['mappingIds']);
   return scope.tenant.transaction(async ({ platform, tenant }) => {
-    if (!(await findWorkspaceById(tenant, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
+    const workspace = await findWorkspaceById(tenant, input.workspaceId);
+    if (!workspace) throw new NotFoundError('Workspace', input.workspaceId);
+    if (input.jobType !== 'mapping_test' && !workspace.warehouse) {
+      throw new ValidationError(`The workspace has no warehouse to load into: set one with updateWorkspace before running ${input.jobType.toUpperCase()} jobs`, ['jobType']);
+    }
     const mappings = await runs.lockMappingsForRun(tenant, input.workspaceId, named);
     if (named) {
       const found = new Set(mappings.map((m) => m.id));
@@ -70,6 +76,8 @@ export async function createPipelineJob(scope: RequestScope, input: CreatePipeli
       if (inactive) throw new ValidationError(`Mapping ${inactive.target_table} is ${inactive.status}, not active`, ['mappingIds']);
     }
     if (mappings.length === 0) throw new ValidationError('The workspace has no active mapping to run', ['mappingIds']);
+    const noCursor = input.jobType === 'incremental' ? mappings.find((m) => !m.incremental) : undefined;
+    if (noCursor) throw new ValidationError(`Mapping ${noCursor.target_table} has no incremental settings (cursor column and key): set them with updateMapping, or run a FULL_REFRESH`, ['mappingIds']);
     const ids = mappings.map((m) => m.id);
     const busy = await runs.activeJobsOfMappings(tenant, ids);
     if (busy.length > 0) {

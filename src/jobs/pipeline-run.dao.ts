@@ -67,7 +67,7 @@ export function activeJobsOfMappings(db: TenantDb, mappingIds: readonly string[]
 
 /** The workspace's mappings a job will run (all active ones, or those named), locked until the transaction ends. */
 export function lockMappingsForRun(db: TenantDb, workspaceId: string, ids: readonly string[] | null) {
-  let q = db.selectFrom('mappings').select(['id', 'status', 'target_table']).where('workspace_id', '=', workspaceId);
+  let q = db.selectFrom('mappings').select(['id', 'status', 'target_table', 'incremental']).where('workspace_id', '=', workspaceId);
   q = ids ? q.where('id', 'in', [...ids]) : q.where('status', '=', 'active');
   return q.orderBy('id').forUpdate().execute();
 }
@@ -79,11 +79,11 @@ export async function mappingsOfJob(db: TenantDb, mappingIds: readonly string[])
   return mappingIds.map((id) => rows.find((r) => r.id === id)).filter((r) => r !== undefined);
 }
 
-/** The workspace's active PostgreSQL data sources, oldest first (a mapping reads from the first). */
+/** The workspace's active PostgreSQL data sources with their cached schemas, oldest first (which one a mapping reads: src/worker/mapping-source.ts). */
 export function postgresSourcesOfWorkspace(db: TenantDb, workspaceId: string) {
   return db
     .selectFrom('data_sources')
-    .select(['id', 'name', 'source_type', 'connection_config'])
+    .select(['id', 'name', 'source_type', 'connection_config', 'schema_cache'])
     .where('workspace_id', '=', workspaceId)
     .where('is_active', '=', true)
     .where('source_type', '=', 'postgresql')

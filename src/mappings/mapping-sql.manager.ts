@@ -1,6 +1,6 @@
 import type { RequestScope } from '../auth/scope.js';
 import type { MappingRow } from '../db/tables/mappings.table.js';
-import { toSourceSchema } from '../connectors/source-schema.js';
+import { schemaHasTable, toSourceSchema } from '../connectors/source-schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { WarehouseDialect } from '../workspaces/warehouse-dialects.js';
 import { findWorkspaceById } from '../workspaces/workspace.dao.js';
@@ -33,18 +33,13 @@ export interface MappingDraftInput {
   cteDefinitions?: CteInput[] | null;
 }
 
-const hasTable = (catalog: SourceCatalog, name: string) => {
-  const [a, b] = name.toLowerCase().split('.');
-  return catalog.tables.some((t) => (b === undefined ? t.name.toLowerCase() === a : (t.schema ?? '').toLowerCase() === a && t.name.toLowerCase() === b));
-};
+const catalogOf = (source: Pick<MappingSourceRow, 'schema_cache'>) => toSourceSchema(source.schema_cache);
 
-const catalogOf = (source: MappingSourceRow) => toSourceSchema(source.schema_cache);
-
-/** The first of `sources` whose cached schema has `sourceTable`, or null. */
-export function sourceWithTable(sources: MappingSourceRow[], sourceTable: string): MappingSourceRow | null {
+/** The first of `sources` (oldest first) whose cached schema has `sourceTable`, or null. */
+export function sourceWithTable<S extends Pick<MappingSourceRow, 'schema_cache'>>(sources: readonly S[], sourceTable: string): S | null {
   return sources.find((s) => {
     const catalog = catalogOf(s);
-    return catalog != null && hasTable(catalog, sourceTable);
+    return catalog != null && schemaHasTable(catalog, sourceTable);
   }) ?? null;
 }
 

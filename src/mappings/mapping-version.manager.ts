@@ -12,6 +12,7 @@ import { diffMappingStates, type MappingDiff, type MappingState } from './mappin
 import * as mappings from './mapping.dao.js';
 import { assertStaysValid } from './mapping-sql.manager.js';
 import * as dao from './mapping-version.dao.js';
+import { checkIncremental } from './mapping-incremental.js';
 
 /**
  * A mapping's history. Every state is stored, version 1 (its creation) and
@@ -87,6 +88,8 @@ export async function restoreMappingVersion(scope: RequestScope, id: string, ver
     if (!before) throw new NotFoundError('Mapping', id);
     if (before.status === 'archived') throw new ConflictError('An archived mapping cannot be changed', { currentStatus: before.status });
     const { version: old } = await statesOf(tenant, id, { version });
+    // Versions do not carry the incremental settings: the current ones must still fit the restored fields.
+    checkIncremental(before.incremental, old!.field_mappings, old!.decorators);
     const changes = changedColumns(before, {
       target_table: old!.target_table,
       source_table: old!.source_table,

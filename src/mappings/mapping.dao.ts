@@ -29,6 +29,7 @@ const jsonColumns = <T extends Partial<NewMappingRow>>(row: T) => ({
   field_mappings: row.field_mappings === undefined ? undefined : JSON.stringify(row.field_mappings),
   decorators: row.decorators === undefined ? undefined : JSON.stringify(row.decorators),
   cte_definitions: row.cte_definitions === undefined ? undefined : JSON.stringify(row.cte_definitions),
+  incremental: row.incremental == null ? row.incremental : JSON.stringify(row.incremental),
 });
 
 export function insertMapping(db: TenantDb, row: NewMappingRow): Promise<MappingRow> {
@@ -77,6 +78,7 @@ function listed(db: TenantDb, filter: MappingFilter) {
     'version',
     'created_at',
     'updated_at',
+    'incremental',
     jsonAsText<StoredFieldMappings>('field_mappings').as('field_mappings'),
     jsonAsText<StoredDecorator[]>('decorators').as('decorators'),
     jsonAsText<StoredCteDefinition[]>('cte_definitions').as('cte_definitions'),

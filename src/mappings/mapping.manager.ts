@@ -19,6 +19,7 @@ import {
   type DecoratorInput,
   type FieldMappingInput,
 } from './mapping-shapes.js';
+import { checkIncremental, toStoredIncremental, type IncrementalInput } from './mapping-incremental.js';
 
 export interface MappingInput {
   targetTable?: string | null;
@@ -26,6 +27,8 @@ export interface MappingInput {
   fieldMappings?: FieldMappingInput[] | null;
   decorators?: DecoratorInput[] | null;
   cteDefinitions?: CteInput[] | null;
+  /** Left out: kept; null: removed (the mapping loads by full refresh only). */
+  incremental?: IncrementalInput | null;
 }
 
 /** The only status moves a mapping may make. */
@@ -38,6 +41,7 @@ const audited = (m: MappingRow | undefined) =>
     field_mappings: m.field_mappings,
     decorators: m.decorators,
     cte_definitions: m.cte_definitions,
+    incremental: m.incremental,
     status: m.status,
     version: m.version,
   };
@@ -52,6 +56,7 @@ function toColumns(input: MappingInput) {
     field_mappings: input.fieldMappings == null ? undefined : toStoredFieldMappings(input.fieldMappings),
     decorators: input.decorators == null ? undefined : toStoredDecorators(input.decorators),
     cte_definitions: input.cteDefinitions == null ? undefined : toStoredCtes(input.cteDefinitions),
+    incremental: input.incremental === undefined ? undefined : input.incremental === null ? null : toStoredIncremental(input.incremental),
   };
 }
 
@@ -91,6 +96,7 @@ export async function createMapping(
 ): Promise<MappingRow> {
   requireRole(scope.actor, 'editor', 'create mappings');
   const columns = toColumns(input);
+  checkIncremental(columns.incremental ?? null, columns.field_mappings!, columns.decorators ?? []);
   return scope.tenant.transaction(async ({ platform, tenant }) => {
     if (!(await findWorkspaceById(tenant, input.workspaceId))) throw new NotFoundError('Workspace', input.workspaceId);
     const row = await dao.insertMapping(tenant, {
@@ -100,6 +106,7 @@ export async function createMapping(
       field_mappings: columns.field_mappings!,
       decorators: columns.decorators ?? [],
       cte_definitions: columns.cte_definitions ?? [],
+      incremental: columns.incremental ?? null,
     });
     await keepMappingVersion(tenant, row, scope.actor);
     await recordAudit(platform, auditSource(scope), { action: 'mapping.create', entityType: 'Mapping', entityId: row.id, after: audited(row) });
@@ -118,6 +125,11 @@ export async function updateMapping(scope: RequestScope, id: string, expectedVer
     const before = await dao.findMappingById(tenant, id);
     if (!before) throw new NotFoundError('Mapping', id);
     if (before.status === 'archived') throw new ConflictError('An archived mapping cannot be changed', { currentStatus: before.status });
+    checkIncremental(
+      columns.incremental === undefined ? before.incremental : columns.incremental,
+      columns.field_mappings ?? before.field_mappings,
+      columns.decorators ?? before.decorators,
+    );
     const changes = changedColumns(before, columns);
     // Nothing to change: the mapping as it is (at a stale version, the same conflict as any update).
     if (isUnchanged(changes) && before.version === expectedVersion) return before;

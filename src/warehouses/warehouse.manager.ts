@@ -36,7 +36,8 @@ export function updateWorkspace(scope: RequestScope, id: string, input: UpdateWo
 /** The masked view of a workspace's warehouse; null when it has none. */
 export const workspaceWarehouseView = (row: WorkspaceRow): WarehouseView | null => (row.warehouse ? warehouseView(row.warehouse) : null);
 
-const NOT_SUPPORTED = (dialect: WarehouseDialect) => `${dialect} warehouses are not supported by this deployment yet`;
+/** What a job or test into a warehouse of another dialect than PostgreSQL says. */
+export const notSupported = (dialect: WarehouseDialect) => `${dialect} warehouses are not supported by this deployment yet`;
 
 const takeAttempt = (scope: RequestScope) => takeConnectionAttempt(scope.services.connectors.limiter, scope.tenant.organizationId);
 
@@ -64,7 +65,7 @@ export async function testWarehouseConnection(scope: RequestScope, workspaceId: 
   } else {
     const list = new CheckList(['configuration', 'connector']);
     list.set('configuration', 'passed', 'the settings are complete');
-    list.set('connector', 'skipped', NOT_SUPPORTED(dialect));
+    list.set('connector', 'skipped', notSupported(dialect));
     report = list.report('');
   }
   const target = Object.fromEntries(['host', 'port', 'database', 'user', 'sslMode', 'account', 'projectId'].filter((k) => settings[k] != null).map((k) => [k, settings[k]]));

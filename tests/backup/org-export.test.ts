@@ -79,7 +79,7 @@ beforeAll(async () => {
   const ws = await createWorkspace(server, owner.token);
   dataSourceId = localId(await createDataSource(server, owner.token, ws, POSTGRES_CONFIG));
   const mapping = await createActiveMapping(server, owner.token, ws);
-  await createJob(server, owner.token, ws, 'INCREMENTAL', [mapping]);
+  await createJob(server, owner.token, ws, 'MAPPING_TEST', [mapping]);
   // A second organization whose rows must not leak into acme's file.
   await seedWorld(server, 'other-org');
 }, 60_000);

@@ -78,6 +78,7 @@ const MAPPINGS: Column[] = [
   ['version', 'integer', 'NOT NULL', '1'],
   ['created_at', 'timestamptz', 'NOT NULL', 'now()'],
   ['updated_at', 'timestamptz', 'NOT NULL', 'now()'],
+  ['incremental', 'jsonb', 'NULL', null],
 ];
 
 const PIPELINE_JOBS: Column[] = [

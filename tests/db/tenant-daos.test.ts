@@ -126,6 +126,7 @@ describe('mapping DAO through a tenant handle', () => {
       field_mappings: customers,
       decorators: [{ type: 'dedupe', key: 'customer_id' }],
       cte_definitions: [],
+      incremental: null,
       status: 'draft',
       version: 1,
       created_at: expect.any(Date),

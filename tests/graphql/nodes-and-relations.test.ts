@@ -13,7 +13,7 @@ beforeAll(async () => {
     token,
   );
   const mapping = await createActiveMapping(server, token, workspace, { targetTable: 'dim_graph' });
-  ids = { workspace, dataSource: created.dataSource.id, mapping, job: await createJob(server, token, workspace, 'FULL_REFRESH', [mapping]) };
+  ids = { workspace, dataSource: created.dataSource.id, mapping, job: await createJob(server, token, workspace, 'MAPPING_TEST', [mapping]) };
 });
 
 const NODE_FIELDS = `__typename id
@@ -32,7 +32,7 @@ describe('node and nodes', () => {
       { __typename: 'Workspace', id: ids.workspace, name: 'Graph' },
       { __typename: 'DataSource', id: ids.dataSource, sourceType: 'SNOWFLAKE' },
       { __typename: 'Mapping', id: ids.mapping, targetTable: 'dim_graph' },
-      { __typename: 'PipelineJob', id: ids.job, jobType: 'FULL_REFRESH' },
+      { __typename: 'PipelineJob', id: ids.job, jobType: 'MAPPING_TEST' },
     ];
     for (const node of expected) {
       expect(await gqlData(server, `query($id: ID!) { node(id: $id) { ${NODE_FIELDS} } }`, { id: node.id }, org.users.viewer.token)).toEqual({ node });
@@ -49,7 +49,7 @@ describe('node and nodes', () => {
     );
     expect(data).toEqual({
       nodes: [
-        { __typename: 'PipelineJob', id: ids.job, jobType: 'FULL_REFRESH' },
+        { __typename: 'PipelineJob', id: ids.job, jobType: 'MAPPING_TEST' },
         null,
         { __typename: 'Workspace', id: ids.workspace, name: 'Graph' },
         null,

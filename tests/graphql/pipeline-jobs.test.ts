@@ -11,6 +11,7 @@ import {
   localId,
   mutate,
   NO_SUCH_UUID,
+  setWarehouse,
   tenantDbOf,
   useTestApi,
 } from '../support/index.js';
@@ -98,8 +99,8 @@ describe('createPipelineJob refusals', () => {
   it('refuses a second run of a mapping that has a pending job, naming the mapping; the queue holds one message', async () => {
     const ws = await createWorkspace(server, org.users.editor.token);
     const mappingId = await createActiveMapping(server, org.users.editor.token, ws, { targetTable: 'dim_busy' });
-    const first = await createJob(server, org.users.editor.token, ws, 'INCREMENTAL', [mappingId]);
-    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'FULL_REFRESH', mappingIds: [mappingId] } }, org.users.editor.token)).toEqual({
+    const first = await createJob(server, org.users.editor.token, ws, 'MAPPING_TEST', [mappingId]);
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'MAPPING_TEST', mappingIds: [mappingId] } }, org.users.editor.token)).toEqual({
       __typename: 'ConflictError',
       code: 'CONFLICT',
       message: 'Mapping dim_busy already has a pending or running job',
@@ -108,6 +109,38 @@ describe('createPipelineJob refusals', () => {
     });
     const queued = await sql<{ n: number }>`select count(*)::int as n from datalinx_queue.job where id = ${localId(first)}::uuid`.execute(server.db.db);
     expect(queued.rows[0]!.n).toBe(1);
+  });
+
+  it.each(['FULL_REFRESH', 'INCREMENTAL'])('refuses a %s job in a workspace without a warehouse, writing nothing', async (jobType) => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    const mappingId = await createActiveMapping(server, org.users.editor.token, ws, { incremental: { cursorColumn: 'customer_id', keyColumns: ['customer_id'] } });
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType, mappingIds: [mappingId] } }, org.users.editor.token)).toEqual({
+      __typename: 'ValidationError',
+      code: 'VALIDATION',
+      message: `The workspace has no warehouse to load into: set one with updateWorkspace before running ${jobType} jobs`,
+      path: ['jobType'],
+    });
+    expect(await tenantDbOf(server, org).selectFrom('pipeline_jobs').select('id').where('workspace_id', '=', localId(ws)).execute()).toEqual([]);
+  });
+
+  it('refuses an INCREMENTAL job for a mapping without incremental settings; a FULL_REFRESH of it is queued', async () => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    await setWarehouse(server, org.users.editor.token, ws, {
+      dialect: 'POSTGRESQL',
+      targetSchema: 'analytics',
+      connectionConfig: { postgresql: { host: 'wh.example.com', database: 'dwh', user: 'loader', password: 'wh-pw', sslMode: 'require' } },
+    });
+    const mappingId = await createActiveMapping(server, org.users.editor.token, ws, { targetTable: 'dim_plain' });
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'INCREMENTAL', mappingIds: [mappingId] } }, org.users.editor.token)).toEqual({
+      __typename: 'ValidationError',
+      code: 'VALIDATION',
+      message: 'Mapping dim_plain has no incremental settings (cursor column and key): set them with updateMapping, or run a FULL_REFRESH',
+      path: ['mappingIds'],
+    });
+    expect(await mutate(server, CREATE, { input: { workspaceId: ws, jobType: 'FULL_REFRESH', mappingIds: [mappingId] } }, org.users.editor.token)).toMatchObject({
+      __typename: 'CreatePipelineJobPayload',
+      pipelineJob: { jobType: 'FULL_REFRESH', status: 'PENDING' },
+    });
   });
 
   it('refuses a named mapping that is not active', async () => {

@@ -32,7 +32,7 @@ async function seedContent(org: SeededOrg, name: string): Promise<Ids> {
   );
   return { workspace, dataSource: created.dataSource.id, ...(await (async () => {
     const mapping = await createActiveMapping(server, token, workspace);
-    return { mapping, job: await createJob(server, token, workspace, 'INCREMENTAL', [mapping]) };
+    return { mapping, job: await createJob(server, token, workspace, 'MAPPING_TEST', [mapping]) };
   })()) };
 }
 

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { Keyring } from '../../src/crypto/keyring.js';
 import {
@@ -7,59 +6,25 @@ import {
   createJob,
   createSourceDb,
   createWorkspace,
+  exited,
   gqlData,
   localId,
   mutate,
+  setWarehouse,
   type SourceDb,
   tenantDbOf,
   useTestApi,
+  useWorkers,
+  waitFor,
 } from '../support/index.js';
 
 // Real worker processes (`npm run worker`'s entry) against this file's database and a real source database.
 const KEYRING = Keyring.generate('worker-test').json;
 const { server, org } = useTestApi({ env: { KEYRING, WORKER_IN_PROCESS: 'false' } });
+const workers = useWorkers(server, KEYRING);
+const startWorker = workers.start;
 let source: SourceDb;
 let workspaceId: string;
-const workers: ChildProcess[] = [];
-
-function startWorker(env: Record<string, string> = {}): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/worker.cli.ts'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: server.db.url,
-      KEYRING,
-      JWT_SECRET: 'x'.repeat(40),
-      MIGRATE_ON_START: 'false',
-      WORKER_POLL_SECONDS: '0.5',
-      JOB_CANCEL_CHECK_MS: '100',
-      JOB_SUPERVISE_SECONDS: '2',
-      JOB_HEARTBEAT_SECONDS: '10',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  workers.push(child);
-  return { child, output };
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const jobRow = (id: string) => tenantDbOf(server, org).selectFrom('pipeline_jobs').selectAll().where('id', '=', localId(id)).executeTakeFirstOrThrow();
 const JOB = `query($id: ID!) { pipelineJob(id: $id) { status progress failure { origin type retryable message } attempts { number worker endedAt failure { type } } logs(first: 50) { edges { node { level message } } } } }`;
@@ -77,8 +42,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
   await source?.drop();
 });
 
@@ -119,10 +82,16 @@ describe('a worker process', () => {
     expect(data.pipelineJob.attempts).toHaveLength(1);
   }, 90_000);
 
-  it('fails a full_refresh as a WAREHOUSE CONFIG_ERROR (not supported by this deployment yet), never a fake success', async () => {
-    const id = await createJob(server, org.users.editor.token, workspaceId, 'FULL_REFRESH');
+  it('fails a full_refresh into a Snowflake warehouse as a WAREHOUSE CONFIG_ERROR (not supported by this deployment yet), never a fake success', async () => {
+    const ws = await createWorkspace(server, org.users.editor.token);
+    await setWarehouse(server, org.users.editor.token, ws, {
+      dialect: 'SNOWFLAKE',
+      targetSchema: 'analytics',
+      connectionConfig: { snowflake: { account: 'acme-xy12345', warehouse: 'LOAD_WH', database: 'DWH', user: 'loader', password: 'sf-Secret-1' } },
+    });
+    const id = await createJob(server, org.users.editor.token, ws, 'FULL_REFRESH');
     await waitFor('failure', async () => (await jobRow(id)).status === 'failed');
-    expect((await jobRow(id)).failure).toEqual({ origin: 'warehouse', type: 'config_error', retryable: false, message: 'loading into a warehouse is not supported by this deployment yet' });
+    expect((await jobRow(id)).failure).toEqual({ origin: 'warehouse', type: 'config_error', retryable: false, message: 'snowflake warehouses are not supported by this deployment yet' });
   }, 90_000);
 
   it('cancels a running job: its source query is cancelled (gone from pg_stat_activity) and it ends cancelled', async () => {
@@ -153,7 +122,7 @@ describe('a worker process', () => {
       sourceTable: 'slow_customers',
       fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }],
     });
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    for (const w of workers.all) if (w.exitCode === null) w.kill('SIGKILL');
     const doomed = startWorker();
     const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
     await waitFor('the first attempt', async () => (await jobRow(id)).status === 'running');

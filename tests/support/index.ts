@@ -10,6 +10,7 @@
  * - `security.ts`    callers of every kind, the served mutations, snapshots and audit marks
  * - `db-probes.ts`   migration folders and schema probes
  * - `source-db.ts`   customer source databases (own role and database), hung and closed ports
+ * - `worker-process.ts` real worker processes for a test file, `waitFor` a condition
  */
 export * from './accounts.js';
 export * from './db-probes.js';
@@ -20,3 +21,4 @@ export * from './seed.js';
 export * from './test-db.js';
 export * from './test-server.js';
 export * from './source-db.js';
+export * from './worker-process.js';

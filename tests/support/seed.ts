@@ -138,7 +138,14 @@ export interface MappingInput {
   fieldMappings: unknown[];
   decorators: unknown[];
   cteDefinitions: unknown[];
+  incremental: { cursorColumn: string; keyColumns: string[] } | null;
 }
+
+/** Sets a workspace's warehouse through updateWorkspace (the input's `warehouse` shape) and returns the workspace's global ID. */
+export const setWarehouse = (server: TestServer, token: string, workspaceId: string, warehouse: Record<string, unknown>) =>
+  created(server, token, `mutation($input: UpdateWorkspaceInput!) {
+    updateWorkspace(input: $input) { ... on UpdateWorkspacePayload { workspace { id } } ${ERROR_FIELDS} }
+  }`, { input: { id: workspaceId, warehouse } });
 
 /** Creates a mapping through the API (customers → dim_customer unless `input` says otherwise) and returns its global ID. */
 export const createMapping = (server: TestServer, token: string, workspaceId: string, input: Partial<MappingInput> = {}) =>
@@ -164,7 +171,7 @@ export async function createActiveMapping(server: TestServer, token: string, wor
  * it first creates an active mapping of its own, so several jobs of one
  * workspace never conflict.
  */
-export async function createJob(server: TestServer, token: string, workspaceId: string, jobType = 'INCREMENTAL', mappingIds?: string[]): Promise<string> {
+export async function createJob(server: TestServer, token: string, workspaceId: string, jobType = 'MAPPING_TEST', mappingIds?: string[]): Promise<string> {
   const ids = mappingIds ?? [await createActiveMapping(server, token, workspaceId)];
   return created(server, token, `mutation($input: CreatePipelineJobInput!) {
     createPipelineJob(input: $input) { ... on CreatePipelineJobPayload { pipelineJob { id } } ${ERROR_FIELDS} }

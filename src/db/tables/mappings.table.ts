@@ -15,6 +15,12 @@ export interface StoredCteDefinition {
   sql: string;
 }
 
+/** The stored shape of mappings.incremental: the cursor column and the target key, both target fields. */
+export interface StoredIncremental {
+  cursor_column: string;
+  key_columns: string[];
+}
+
 export interface MappingsTable {
   id: Generated<string>;
   workspace_id: string;
@@ -23,6 +29,8 @@ export interface MappingsTable {
   field_mappings: Json<StoredFieldMappings>;
   decorators: ColumnType<StoredDecorator[], StoredDecorator[] | string | undefined, StoredDecorator[] | string>;
   cte_definitions: ColumnType<StoredCteDefinition[], StoredCteDefinition[] | string | undefined, StoredCteDefinition[] | string>;
+  /** Incremental-load settings; null when the mapping is loaded by full refresh only. */
+  incremental: ColumnType<StoredIncremental | null, StoredIncremental | string | null | undefined, StoredIncremental | string | null>;
   status: ColumnType<MappingStatus, MappingStatus | undefined, MappingStatus>;
   version: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;

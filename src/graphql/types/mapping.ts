@@ -9,6 +9,7 @@ import {
   type FieldMapping,
   type IdentityResolutionConfig,
 } from '../../mappings/mapping-shapes.js';
+import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
@@ -113,6 +114,22 @@ export const CteDefinitionRef = builder.objectRef<CteDefinition>('CteDefinition'
   }),
 });
 
+const IncrementalLoadRef = builder.objectRef<IncrementalConfig>('IncrementalLoad').implement({
+  description: 'How an INCREMENTAL job loads the mapping: rows whose cursor column reached the stored high-water mark, upserted by the key columns.',
+  fields: (t) => ({
+    cursorColumn: t.exposeString('cursorColumn', { description: 'Target field whose values only grow (e.g. updated_at); its largest loaded value is the high-water mark.' }),
+    keyColumns: t.exposeStringList('keyColumns', { description: 'Target fields identifying a row of the target table; loaded rows are upserted by them.' }),
+  }),
+});
+
+export const IncrementalLoadInput = builder.inputType('IncrementalLoadInput', {
+  description: 'Incremental-load settings of a mapping. Both name target fields of the mapping; not allowed with identity resolution.',
+  fields: (t) => ({
+    cursorColumn: t.string({ required: true, description: 'Target field whose values only grow, e.g. updated_at.' }),
+    keyColumns: t.stringList({ required: true, description: 'Target fields identifying a row (1 to 20, unique), e.g. ["customer_id"].' }),
+  }),
+});
+
 const identifierRule = 'letters, digits and underscores, not starting with a digit, at most 255 characters';
 
 export const FieldMappingInput = builder.inputType('FieldMappingInput', {
@@ -190,6 +207,7 @@ const CreateMappingInput = builder.inputType('CreateMappingInput', {
     fieldMappings: t.field({ type: [FieldMappingInput], required: true, description: `How each target column is filled: ${fieldMappingsRule}.` }),
     decorators: t.field({ type: [DecoratorInput], description: `Steps applied to the mapped rows: ${decoratorsRule}. Default none.` }),
     cteDefinitions: t.field({ type: [CteDefinitionInput], description: `Common table expressions: ${ctesRule}. Default none.` }),
+    incremental: t.field({ type: IncrementalLoadInput, description: 'Incremental-load settings; default none (INCREMENTAL jobs are refused for the mapping).' }),
   }),
 });
 
@@ -203,6 +221,7 @@ const UpdateMappingInput = builder.inputType('UpdateMappingInput', {
     fieldMappings: t.field({ type: [FieldMappingInput], description: `Replaces all field mappings: ${fieldMappingsRule}.` }),
     decorators: t.field({ type: [DecoratorInput], description: `Replaces all decorators: ${decoratorsRule}.` }),
     cteDefinitions: t.field({ type: [CteDefinitionInput], description: `Replaces all CTEs: ${ctesRule}.` }),
+    incremental: t.field({ type: IncrementalLoadInput, description: 'Replaces the incremental-load settings; null removes them; omitted keeps them.' }),
   }),
 });
 
@@ -225,6 +244,12 @@ MappingRef.implement({
     fieldMappings: t.field({ type: [FieldMappingRef], description: 'How each target column is filled.', resolve: (m) => toFieldMappings(m.field_mappings) }),
     decorators: t.field({ type: [DecoratorInterface], description: 'Steps applied to the mapped rows, in order.', resolve: (m) => toDecorators(m.decorators) }),
     cteDefinitions: t.field({ type: [CteDefinitionRef], description: 'Common table expressions the query starts with, in order.', resolve: (m) => toCteDefinitions(m.cte_definitions) }),
+    incremental: t.field({
+      type: IncrementalLoadRef,
+      nullable: true,
+      description: 'How INCREMENTAL jobs load it; null when it is loaded by full refresh only.',
+      resolve: (m) => toIncremental(m.incremental),
+    }),
     status: t.field({ type: MappingStatusEnum, description: 'Where it is in its life.', resolve: (m) => m.status }),
     version: t.exposeInt('version', { description: 'Starts at 1, bumped by every change; send it back as expectedVersion.' }),
     createdAt: t.expose('created_at', { type: 'DateTime', description: 'When the mapping was created.' }),

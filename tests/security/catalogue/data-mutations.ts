@@ -40,6 +40,11 @@ const MAPPING_FIELDS = {
   ],
   cteDefinitions: [{ name: 'recent', sql: 'select cust_id from customers' }],
 };
+/** The two shapes of a mapping's input: with identity resolution, or with incremental settings (they exclude each other). */
+const MAPPING_VARIANTS = [
+  MAPPING_FIELDS,
+  { ...MAPPING_FIELDS, decorators: [MAPPING_FIELDS.decorators[1]], incremental: { cursorColumn: 'customer_id', keyColumns: ['customer_id'] } },
+];
 
 export const DATA_MUTATIONS: Record<string, MutationCase> = {
   createWorkspace: {
@@ -150,15 +155,17 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
   createMapping: {
     access: 'editor',
     select: 'mapping { id }',
-    arrange: async (w) => ({ variables: { input: { workspaceId: await createWorkspace(w.server, editor(w)), ...MAPPING_FIELDS } } }),
+    variants: MAPPING_VARIANTS.length,
+    arrange: async (w, _c, variant) => ({ variables: { input: { workspaceId: await createWorkspace(w.server, editor(w)), ...MAPPING_VARIANTS[variant] } } }),
     audit: [audit('mapping.create', 'Mapping', fromResult('mapping', 'id'))],
   },
   updateMapping: {
     access: 'editor',
     select: 'mapping { id version }',
-    arrange: async (w) => {
+    variants: MAPPING_VARIANTS.length,
+    arrange: async (w, _c, variant) => {
       const id = await createMapping(w.server, editor(w), await createWorkspace(w.server, editor(w)));
-      return { variables: { input: { id, expectedVersion: 1, ...MAPPING_FIELDS } }, subject: localId(id) };
+      return { variables: { input: { id, expectedVersion: 1, ...MAPPING_VARIANTS[variant] } }, subject: localId(id) };
     },
     audit: [audit('mapping.update', 'Mapping', fromSubject)],
   },
@@ -196,7 +203,7 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     select: 'pipelineJob { id status }',
     arrange: async (w) => {
       const workspaceId = await createWorkspace(w.server, editor(w));
-      return { variables: { input: { workspaceId, jobType: 'FULL_REFRESH', mappingIds: [await createActiveMapping(w.server, editor(w), workspaceId)] } } };
+      return { variables: { input: { workspaceId, jobType: 'MAPPING_TEST', mappingIds: [await createActiveMapping(w.server, editor(w), workspaceId)] } } };
     },
     audit: [audit('pipelineJob.create', 'PipelineJob', fromResult('pipelineJob', 'id'))],
   },
