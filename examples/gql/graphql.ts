@@ -152,7 +152,7 @@ export type IdentityResolutionConfigInput = {
   maxIterations?: number | null | undefined;
   /** The warehouse column for the entity id: letters, digits and underscores, not starting with a digit, at most 255 characters, not a target field; default entity_id. */
   outputColumn?: string | null | undefined;
-  /** A target field unique per record; default the first field of the mapping. */
+  /** A target field unique per record; default the first field in stored order (shorter names first), so set it explicitly. */
   recordKey?: string | null | undefined;
   /**
    * Default EXACT; FUZZY is stored but cannot be compiled.

@@ -106,8 +106,11 @@ describe('configuration', () => {
       connectTimeoutMs: 5000,
       testTimeoutMs: 15000,
       statementTimeoutMs: 10000,
+      previewTimeoutMs: 5000,
       attemptsPerMinute: 30,
     });
+    expect(() => loadConfig({ ...base, SOURCE_PREVIEW_TIMEOUT_MS: '50' })).toThrow(/SOURCE_PREVIEW_TIMEOUT_MS/);
+    expect(loadConfig({ ...base, SOURCE_PREVIEW_TIMEOUT_MS: '750' }).sources.previewTimeoutMs).toBe(750);
     expect(loadConfig({ ...base, SOURCE_ALLOWED_CIDRS: '10.20.0.0/16, fd00::/8' }).sources.allowedCidrs).toEqual(['10.20.0.0/16', 'fd00::/8']);
   });
 

@@ -76,7 +76,7 @@ const IdentityResolutionConfigRef = builder.objectRef<IdentityResolutionConfig>(
   fields: (t) => ({
     identifiers: t.field({ type: [IdentityIdentifierRef], description: 'The fields that identify a record, with their normalisation and ignored values.', resolve: (c) => c.identifiers }),
     matchRules: t.field({ type: [IdentityMatchRuleRef], description: 'Any rule matching makes two records one entity.', resolve: (c) => c.matchRules }),
-    recordKey: t.exposeString('recordKey', { nullable: true, description: 'A target field unique per record; the entity id is the smallest key of its records. Null: the first field.' }),
+    recordKey: t.exposeString('recordKey', { nullable: true, description: 'A target field unique per record; the entity id is the smallest key of its records. Null: the first field in stored order (shorter names first); set it explicitly.' }),
     outputColumn: t.exposeString('outputColumn', { description: 'The warehouse column that receives the entity id, e.g. entity_id.' }),
     maxIterations: t.exposeInt('maxIterations', { description: 'Rounds of label propagation (a chain of n records needs n − 1), 1 to 100.' }),
     matchKeys: t.exposeStringList('matchKeys', { deprecationReason: legacyShape, description: 'The identifier columns.' }),
@@ -160,7 +160,7 @@ const IdentityResolutionConfigInput = builder.inputType('IdentityResolutionConfi
   fields: (t) => ({
     identifiers: t.field({ type: [IdentityIdentifierInput], description: 'The fields that identify a record, 1 to 20.' }),
     matchRules: t.field({ type: [IdentityMatchRuleInput], description: 'Rules, 1 to 20, any of which makes two records one entity; default one rule per identifier.' }),
-    recordKey: t.string({ description: 'A target field unique per record; default the first field of the mapping.' }),
+    recordKey: t.string({ description: 'A target field unique per record; default the first field in stored order (shorter names first), so set it explicitly.' }),
     outputColumn: t.string({ description: `The warehouse column for the entity id: ${identifierRule}, not a target field; default entity_id.` }),
     maxIterations: t.int({ description: 'Rounds of label propagation, 1 to 100; default 20.' }),
     matchKeys: t.stringList({ deprecationReason: legacyShape, description: 'Fields that identify an entity: 1 to 20.' }),
