@@ -27,6 +27,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // domains: DAO + manager each; a domain may use a lower domain's DAO
   ['users', 'service-accounts', 'workspaces'],
   ['organizations', 'data-sources', 'warehouses', 'mappings', 'jobs'],
+  // workspace schedules: their ticks queue jobs through the jobs manager
+  ['schedules'],
   // sign-up, login, refresh, MFA, authenticating a request
   ['sessions'],
   // organization export and import

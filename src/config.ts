@@ -103,6 +103,7 @@ const EnvSchema = z.object({
   JOB_CANCEL_CHECK_MS: int(50, 60_000).default(1_000),
   JOB_TEST_ROW_LIMIT: int(1, 10_000).default(100),
   JOB_LOAD_BATCH_ROWS: int(1, 100_000).default(5_000),
+  SCHEDULE_CHECK_SECONDS: int(1, 45).default(30),
   QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('datalinx_queue'),
 });
 
@@ -194,6 +195,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       cancelCheckMs: env.JOB_CANCEL_CHECK_MS,
       testRowLimit: env.JOB_TEST_ROW_LIMIT,
       loadBatchRows: env.JOB_LOAD_BATCH_ROWS,
+      scheduleCheckSeconds: env.SCHEDULE_CHECK_SECONDS,
       queueSchema: env.QUEUE_SCHEMA,
     },
     // Sign-up is open by default only on the embedded database, never in production.

@@ -19,9 +19,19 @@ export interface JobMessage {
  * The pipeline job queue as managers use it (src/jobs/job-queue.ts implements it
  * over pg-boss): messages are sent and withdrawn inside the caller's transaction.
  */
+/** What a schedule's tick carries: the workspace whose schedule came due. */
+export interface ScheduleMessage {
+  organizationId: string;
+  workspaceId: string;
+}
+
 export interface JobDispatch {
   enqueue(trx: Transaction<PlatformDatabase>, message: JobMessage): Promise<void>;
   withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void>;
+  /** Writes (or replaces) the queue scheduler's copy of a workspace's schedule. */
+  schedule(trx: Transaction<PlatformDatabase>, message: ScheduleMessage, recurrence: { cron: string; timeZone: string }): Promise<void>;
+  /** Removes it (nothing when there is none). */
+  unschedule(trx: Transaction<PlatformDatabase>, message: ScheduleMessage): Promise<void>;
   /** Closes the queue's connections (a no-op when it never started). */
   close(): Promise<void>;
 }

@@ -54,10 +54,14 @@ export async function importOrgCommand(system: SystemDb, keyring: Keyring, args:
   if (missingKeyIds.length) {
     console.error(`warning: this keyring lacks ${missingKeyIds.join(', ')}; the organization's credentials open once KEYRING has them`);
   }
+  if (result.schedulesDisabled > 0) {
+    console.error(`warning: ${result.schedulesDisabled} workspace schedule(s) were imported disabled; enable them again with setWorkspaceSchedule`);
+  }
   console.log(JSON.stringify({
     organization: result.organization,
     schemaVersion: result.manifest.schemaVersion,
     migratedFrom: result.migratedFrom,
+    schedulesDisabled: result.schedulesDisabled,
     keyIdsNeeded: result.manifest.keyIds,
     missingKeyIds,
     rows: result.manifest.tables.reduce((n, t) => n + t.rows, 0),

@@ -118,3 +118,15 @@ export async function sealedKeyIds(db: PlatformDb, org: { id: string; schema_nam
     ) k where kid is not null order by kid`.execute(db);
   return rows.map((r) => r.kid);
 }
+
+/**
+ * Imported schedules arrive disabled: the queue scheduler has no copy of them
+ * (it lives outside the organization's schema), so one shown as enabled would
+ * never fire. setWorkspaceSchedule enables one again. Returns how many.
+ */
+export async function disableImportedSchedules(db: PlatformDb, schemaName: string): Promise<number> {
+  const table = `${quoteIdent(assertSchemaName(schemaName))}.workspace_schedules`;
+  // import: a schema built from the file; the table exists from v1.0.12 on (the import migrates to the current version first)
+  const res = await sql.raw(`UPDATE ${table} SET enabled = false, updated_at = now() WHERE enabled`).execute(db);
+  return Number(res.numAffectedRows ?? 0n);
+}

@@ -16,13 +16,15 @@ import { ConflictError } from '../errors.js';
 import { assertSchemaName, quoteIdent, schemaNameForSlug } from '../tenancy/tenancy.js';
 import { decryptingStream, isEncrypted } from './archive-crypto.js';
 import { ArchiveError, readArchive, type ArchiveHeader, type ArchiveManifest, type TableBegin } from './archive-format.js';
-import { copyIn, PLATFORM_TABLES, schemaVersions, tableColumns } from './backup.dao.js';
+import { copyIn, disableImportedSchedules, PLATFORM_TABLES, schemaVersions, tableColumns } from './backup.dao.js';
 
 export interface ImportResult {
   organization: { id: string; slug: string; schemaName: string };
   manifest: ArchiveManifest;
   /** Tenant migrations applied after loading, when the file was older than the database. */
   migratedFrom: string | null;
+  /** Schedules that were enabled in the file, imported disabled (enable them again with setWorkspaceSchedule). */
+  schedulesDisabled: number;
 }
 
 const STAGED_ORGANIZATIONS = 'dlx_import_organizations';
@@ -176,16 +178,18 @@ export async function importOrganization(
 
       const newer = tenantFiles.filter((f) => compareVersions(f.version, header.tenantSchemaVersion) > 0);
       for (const file of newer) await applyTenantSection(trx, header.organization.id, schemaName, file);
+      const schedulesDisabled = await disableImportedSchedules(trx, schemaName);
       await recordAudit(trx, { actor: SYSTEM_ACTOR, organizationId: null, requestId: 'admin-cli' }, {
         action: 'organization.import',
         entityType: 'Organization',
         entityId: header.organization.id,
-        after: { slug, exportedFrom: header.organization.slug, exportedAt: header.exportedAt, schemaVersion: header.tenantSchemaVersion },
+        after: { slug, exportedFrom: header.organization.slug, exportedAt: header.exportedAt, schemaVersion: header.tenantSchemaVersion, schedulesDisabled },
       });
       return {
         organization: { id: header.organization.id, slug, schemaName },
         manifest,
         migratedFrom: newer.length ? header.tenantSchemaVersion : null,
+        schedulesDisabled,
       };
     });
   } catch (err) {

@@ -11,6 +11,7 @@ import type { SchemaVersionTable, TenantSchemaVersionTable } from './tables/sche
 import type { MfaChallengesTable, RefreshTokensTable } from './tables/sessions.table.js';
 import type { ServiceAccountKeysTable, ServiceAccountsTable } from './tables/service-accounts.table.js';
 import type { MfaRecoveryCodesTable, UsersTable } from './tables/users.table.js';
+import type { WorkspaceSchedulesTable } from './tables/workspace-schedules.table.js';
 import type { WorkspacesTable } from './tables/workspaces.table.js';
 
 export const PLATFORM_SCHEMA = 'datalinx_platform';
@@ -38,6 +39,7 @@ export interface TenantDatabase {
   pipeline_jobs: PipelineJobsTable;
   pipeline_job_attempts: PipelineJobAttemptsTable;
   pipeline_job_logs: PipelineJobLogsTable;
+  workspace_schedules: WorkspaceSchedulesTable;
 }
 
 export type PlatformDb = Kysely<PlatformDatabase> | Transaction<PlatformDatabase>;

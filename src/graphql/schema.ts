@@ -5,6 +5,7 @@ import './types/refs.js';
 import './types/organization.js';
 import './types/user.js';
 import './types/workspace.js';
+import './types/workspace-schedule.js';
 import './types/data-source.js';
 import './types/source-connection.js';
 import './types/mapping.js';

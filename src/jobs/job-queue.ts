@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { fromKysely, PgBoss, type JobWithMetadata } from 'pg-boss';
-import type { JobDispatch, JobMessage } from '../auth/scope.js';
+import type { JobDispatch, JobMessage, ScheduleMessage } from '../auth/scope.js';
 import type { Config } from '../config.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +8,11 @@ import type { Logger } from '../logger.js';
 /** The queue of pipeline jobs, and where jobs whose last attempt was lost (no heartbeat) or timed out go. */
 export const JOB_QUEUE = 'pipeline-jobs';
 export const LOST_QUEUE = 'pipeline-jobs-lost';
+/** The queue workspace schedules' ticks are sent to, one message per tick (the scheduler's singleton). */
+export const SCHEDULE_QUEUE = 'pipeline-schedules';
+
+/** A schedule's key in the scheduler: one per workspace, unique across organizations. */
+export const scheduleKey = (m: ScheduleMessage) => `${m.organizationId}/${m.workspaceId}`;
 
 export type QueuedJob = JobWithMetadata<JobMessage>;
 
@@ -26,7 +31,7 @@ export class JobQueue implements JobDispatch {
     readonly config: Config['jobs'],
     databaseUrl: string,
     private readonly logger: Logger,
-    opts: { supervise?: boolean; max?: number } = {},
+    opts: { supervise?: boolean; max?: number; schedule?: boolean } = {},
   ) {
     this.boss = new PgBoss({
       connectionString: databaseUrl,
@@ -34,7 +39,10 @@ export class JobQueue implements JobDispatch {
       application_name: 'datalinx-queue',
       max: opts.max ?? 4,
       supervise: opts.supervise ?? false,
-      schedule: false,
+      // Workers fire schedules (one of them per check, pg-boss's claim); the API only writes them.
+      schedule: opts.schedule ?? false,
+      cronMonitorIntervalSeconds: config.scheduleCheckSeconds,
+      cronWorkerIntervalSeconds: Math.min(config.scheduleCheckSeconds, 5),
       superviseIntervalSeconds: config.superviseSeconds,
       monitorIntervalSeconds: config.superviseSeconds,
     });
@@ -45,6 +53,8 @@ export class JobQueue implements JobDispatch {
     this.#started ??= (async () => {
       await this.boss.start({ attempts: 3 });
       await this.ensureQueue(LOST_QUEUE, {});
+      // A tick that fails is not sent again: the next tick is the retry, and a tick run twice would queue two jobs.
+      await this.ensureQueue(SCHEDULE_QUEUE, { retryLimit: 0, expireInSeconds: 300 });
       await this.ensureQueue(JOB_QUEUE, {
         retryLimit: this.config.retryLimit,
         retryDelay: this.config.retryDelaySeconds,
@@ -82,6 +92,16 @@ export class JobQueue implements JobDispatch {
   async withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void> {
     await this.start();
     await this.boss.cancel(JOB_QUEUE, jobId, { db: fromKysely(trx) });
+  }
+
+  async schedule(trx: Transaction<PlatformDatabase>, message: ScheduleMessage, recurrence: { cron: string; timeZone: string }): Promise<void> {
+    await this.start();
+    await this.boss.schedule(SCHEDULE_QUEUE, recurrence.cron, { ...message }, { key: scheduleKey(message), tz: recurrence.timeZone, db: fromKysely(trx) });
+  }
+
+  async unschedule(trx: Transaction<PlatformDatabase>, message: ScheduleMessage): Promise<void> {
+    await this.start();
+    await this.boss.unschedule(SCHEDULE_QUEUE, scheduleKey(message), { db: fromKysely(trx) });
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
 import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
@@ -62,14 +63,20 @@ export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string
   return countByParent(filtered(db, filter), 'workspace_id', workspaceIds);
 }
 
-/** Moves a job between statuses only from the expected one (no lost updates). */
+/**
+ * Moves a job between statuses only from the expected one (no lost updates).
+ * run_metadata given is merged into the stored keys (what the job was created
+ * with, such as who or what queued it, stays).
+ */
 export function transitionPipelineJob(
   db: TenantDb,
   id: string,
   from: readonly JobStatus[],
   patch: PipelineJobUpdate,
 ): Promise<PipelineJobRow | undefined> {
-  const set = { ...patch, run_metadata: patch.run_metadata === undefined || typeof patch.run_metadata === 'string' ? patch.run_metadata : JSON.stringify(patch.run_metadata) };
+  const { run_metadata, ...rest } = patch;
+  const merged = run_metadata === undefined ? {} : { run_metadata: sql<Record<string, unknown>>`run_metadata || ${typeof run_metadata === 'string' ? run_metadata : JSON.stringify(run_metadata)}::jsonb` };
+  const set = { ...rest, ...merged };
   return db
     .updateTable('pipeline_jobs')
     .set(set)

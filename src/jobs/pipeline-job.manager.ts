@@ -45,6 +45,8 @@ export interface CreatePipelineJobInput {
   jobType: JobType;
   /** Which mappings to run; null: every active mapping of the workspace. */
   mappingIds?: readonly string[] | null;
+  /** What started it when no one asked directly: a workspace schedule's tick. */
+  trigger?: 'schedule';
 }
 
 /**
@@ -90,14 +92,17 @@ export async function createPipelineJob(scope: RequestScope, input: CreatePipeli
       mapping_ids: ids,
       retry_of: retryOf,
       created_by: scope.actor.kind === 'user' ? scope.actor.id : null,
-      run_metadata: scope.actor.kind === 'service_account' ? { created_by_service_account: scope.actor.id } : {},
+      run_metadata: {
+        ...(scope.actor.kind === 'service_account' ? { created_by_service_account: scope.actor.id } : {}),
+        ...(input.trigger ? { triggered_by: input.trigger } : {}),
+      },
     });
     await scope.services.jobQueue.enqueue(platform, { organizationId, jobId: row.id });
     await recordAudit(platform, auditSource(scope), {
       action: retryOf ? 'pipelineJob.retry' : 'pipelineJob.create',
       entityType: 'PipelineJob',
       entityId: row.id,
-      after: { ...audited(row), mapping_ids: ids, retry_of: retryOf },
+      after: { ...audited(row), mapping_ids: ids, retry_of: retryOf, ...(input.trigger ? { triggered_by: input.trigger } : {}) },
     });
     await publishJobEvent(platform, { organizationId, workspaceId: row.workspace_id, jobId: row.id });
     return row;

@@ -8,6 +8,8 @@ export interface RunMetadata {
   durationMs: number | null;
   warehouseQueryId: string | null;
   cancelledBy: string | null;
+  /** What queued it when nobody asked directly: "schedule". */
+  triggeredBy: string | null;
   extra: Record<string, unknown>;
 }
 
@@ -17,12 +19,13 @@ const KNOWN = {
   duration_ms: 'durationMs',
   warehouse_query_id: 'warehouseQueryId',
   cancelled_by: 'cancelledBy',
+  triggered_by: 'triggeredBy',
 } as const;
 
 const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
 
 export function toRunMetadata(stored: Record<string, unknown> | null | undefined): RunMetadata {
-  const meta: RunMetadata = { rowsProcessed: null, rowsFailed: null, durationMs: null, warehouseQueryId: null, cancelledBy: null, extra: {} };
+  const meta: RunMetadata = { rowsProcessed: null, rowsFailed: null, durationMs: null, warehouseQueryId: null, cancelledBy: null, triggeredBy: null, extra: {} };
   for (const [key, value] of Object.entries(stored ?? {})) {
     const field = KNOWN[key as keyof typeof KNOWN];
     const numeric = field === 'rowsProcessed' || field === 'rowsFailed' || field === 'durationMs';

@@ -1,10 +1,11 @@
 import os from 'node:os';
-import type { AppServices, JobMessage } from '../auth/scope.js';
+import type { AppServices, JobMessage, ScheduleMessage } from '../auth/scope.js';
 import type { Config } from '../config.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
-import { JOB_QUEUE, JobQueue, LOST_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
+import { JOB_QUEUE, JobQueue, LOST_QUEUE, SCHEDULE_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
 import { JobRun } from '../jobs/job-run.manager.js';
 import type { Logger } from '../logger.js';
+import { runScheduleTick } from '../schedules/schedule.manager.js';
 import { EXECUTORS } from './executors.js';
 
 /** Why a running job's signal was aborted. */
@@ -33,7 +34,7 @@ export class Worker {
     databaseUrl: string,
     private readonly logger: Logger,
   ) {
-    this.queue = new JobQueue(config, databaseUrl, logger, { supervise: true, max: config.concurrency + 4 });
+    this.queue = new JobQueue(config, databaseUrl, logger, { supervise: true, schedule: true, max: config.concurrency + 4 });
   }
 
   async start(): Promise<void> {
@@ -56,6 +57,10 @@ export class Worker {
       if (!job) return;
       const run = await JobRun.of(this.services.system.db, job.data);
       if (run && (await run.failLost(this.config.timeoutSeconds))) this.logger.warn({ jobId: run.jobId }, 'job lost with no retry left: failed');
+    });
+    // Schedules' ticks: pg-boss's scheduler sends one message per tick, whichever worker's check claims it.
+    await boss.work<ScheduleMessage>(SCHEDULE_QUEUE, { pollingIntervalSeconds: this.config.pollSeconds }, async ([tick]) => {
+      if (tick) await runScheduleTick(this.services, tick.data, this.logger);
     });
     this.logger.info({ worker: this.name, concurrency: this.config.concurrency }, 'worker started');
   }
@@ -118,6 +123,7 @@ export class Worker {
     const boss = this.queue.boss;
     await boss.offWork(JOB_QUEUE, { wait: false }).catch(() => undefined);
     await boss.offWork(LOST_QUEUE, { wait: false }).catch(() => undefined);
+    await boss.offWork(SCHEDULE_QUEUE, { wait: false }).catch(() => undefined);
     const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));

@@ -65,14 +65,16 @@ export function countActiveJobsOfWorkspace(db: TenantDb, workspaceId: string): P
 }
 
 /**
- * Deletes what a workspace owns (its job history, mappings and data sources),
- * then the workspace; run it in one transaction with the row locked.
+ * Deletes what a workspace owns (its schedule, job history, mappings and data
+ * sources), then the workspace; run it in one transaction with the row locked.
+ * Says whether it had a schedule (whose copy in the queue's scheduler the caller removes).
  */
-export async function deleteWorkspaceWithContents(db: TenantDb, id: string): Promise<boolean> {
+export async function deleteWorkspaceWithContents(db: TenantDb, id: string): Promise<{ deleted: boolean; hadSchedule: boolean }> {
+  const schedule = await db.deleteFrom('workspace_schedules').where('workspace_id', '=', id).returning('workspace_id').executeTakeFirst();
   await db.deleteFrom('pipeline_jobs').where('workspace_id', '=', id).execute();
   await db.deleteFrom('mappings').where('workspace_id', '=', id).execute();
   await db.deleteFrom('data_sources').where('workspace_id', '=', id).execute();
-  return deleteWorkspace(db, id);
+  return { deleted: await deleteWorkspace(db, id), hadSchedule: schedule !== undefined };
 }
 
 export async function deleteWorkspace(db: TenantDb, id: string): Promise<boolean> {

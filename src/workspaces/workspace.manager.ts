@@ -83,7 +83,7 @@ export async function updateWorkspace(scope: RequestScope, id: string, input: Wo
 }
 
 /**
- * Deletes a workspace with its data sources, mappings and job history, in one
+ * Deletes a workspace with its schedule, data sources, mappings and job history, in one
  * transaction; refused while one of its jobs is pending or running. The row
  * lock makes a job created concurrently wait, then fail on the missing workspace.
  */
@@ -96,7 +96,8 @@ export async function deleteWorkspace(scope: RequestScope, id: string): Promise<
     if (active > 0) {
       throw new ConflictError(`Workspace has ${active} pending or running job(s); cancel them or wait for them to finish`, { activeJobs: active });
     }
-    await dao.deleteWorkspaceWithContents(tenant, id);
+    const { hadSchedule } = await dao.deleteWorkspaceWithContents(tenant, id);
+    if (hadSchedule) await scope.services.jobQueue.unschedule(platform, { organizationId: scope.tenant.organizationId, workspaceId: id });
     await recordAudit(platform, source(scope), { action: 'workspace.delete', entityType: 'Workspace', entityId: id, before: audited(row) });
     return row;
   });

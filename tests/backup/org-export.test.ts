@@ -26,6 +26,7 @@ import {
   localId,
   login,
   MIGRATIONS_DIR,
+  mutate,
   operatorScope,
   PASSWORD,
   POSTGRES_CONFIG,
@@ -234,6 +235,7 @@ describe('export-org / import-org', () => {
     await createWorkspace(server, snap.callers.owner.token);
     const auditBefore = (await orgRows(server.db.db, snap.org.id)).audit_log!.length;
     let wrote = false;
+    let concurrent: Promise<void> = Promise.resolve();
     const chunks: Buffer[] = [];
     // The first write (the header) happens inside the snapshot, before any table is read;
     // a workspace and its audit entry are committed by another connection right then.
@@ -242,19 +244,39 @@ describe('export-org / import-org', () => {
         chunks.push(chunk);
         if (wrote) return done();
         wrote = true;
-        server.db.db.transaction().execute(async (trx) => {
+        concurrent = server.db.db.transaction().execute(async (trx) => {
           await tenantDb(trx, snap.org.schema_name).insertInto('workspaces').values({ name: 'written during export' }).execute();
           await trx.withSchema('datalinx_platform').insertInto('audit_log').values({ organization_id: snap.org.id, actor_type: 'system', action: 'workspace.create', entity_type: 'Workspace', changes: '{}' }).execute();
-        }).then(() => done(), done);
+        });
+        concurrent.then(() => done(), done);
       },
     });
     const manifest = await exportOrganization(server.db.pool, 'snapshot-org', out);
+    // The writer's callback may still be committing when the export returns (the header was buffered).
+    await concurrent;
 
     expect(wrote).toBe(true);
     expect(await tenant.selectFrom('workspaces').select('id').execute()).toHaveLength(2);
     expect(rowsOf(manifest, 'workspaces')).toBe(1);
     expect(rowsOf(manifest, 'audit_log')).toBe(auditBefore);
     expect(Buffer.concat(chunks).includes('written during export')).toBe(false);
+  });
+
+  it("imports a workspace schedule disabled (the queue scheduler has no copy of it), and says so", async () => {
+    const sched = await seedWorld(server, 'sched-org');
+    const workspaceId = await createWorkspace(server, sched.callers.owner.token);
+    const set = await mutate<{ __typename: string }>(server, `mutation($input: SetWorkspaceScheduleInput!) { setWorkspaceSchedule(input: $input) { __typename } }`, {
+      input: { workspaceId, cron: '0 3 * * *', jobType: 'MAPPING_TEST' },
+    }, sched.callers.owner.token);
+    expect(set.__typename).toBe('SetWorkspaceSchedulePayload');
+    const file = nextFile();
+    const manifest = await exportOrganizationToFile(server.db.pool, { slug: 'sched-org', file });
+    expect(rowsOf(manifest, 'workspace_schedules')).toBe(1);
+    await organizations.deleteOrganization(operatorScope(server.db), sched.org.id);
+    const result = await importOrganization(server.db, await openArchive(file, async () => ''), { slug: 'sched-restored' });
+    expect(result.schedulesDisabled).toBe(1);
+    const rows = await tenantDb(server.db.db, 'org_sched_restored').selectFrom('workspace_schedules').select(['workspace_id', 'cron', 'enabled']).execute();
+    expect(rows).toEqual([{ workspace_id: localId(workspaceId), cron: '0 3 * * *', enabled: false }]);
   });
 
   it('exports and imports 10,000 mappings', async () => {

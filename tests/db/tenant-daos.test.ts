@@ -234,7 +234,7 @@ describe('pipeline job DAO through a tenant handle', () => {
     expect(await jobs.countPipelineJobs(a.db, { workspaceId: home.id })).toBe(1);
     expect(await workspaces.countActiveJobsOfWorkspace(a.db, home.id)).toBe(0);
 
-    expect(await workspaces.deleteWorkspaceWithContents(a.db, home.id)).toBe(true);
+    expect(await workspaces.deleteWorkspaceWithContents(a.db, home.id)).toEqual({ deleted: true, hadSchedule: false });
     expect(await jobs.findPipelineJobById(a.db, created.id)).toBeUndefined();
   });
 });

@@ -71,7 +71,7 @@ describe('default query limits', () => {
     expect(ops.map((o) => o.name).sort()).toEqual([
       'DataSourceRefreshSchema', 'DataSourceTest', 'DataSourceTestConfig', 'JobList',
       'MappingEditorCheck', 'MappingEditorCompile', 'MappingEditorHistory', 'MappingEditorLoad', 'MappingEditorPreview', 'MappingEditorSave',
-      'WorkspaceDashboard',
+      'RemoveWorkspaceSchedule', 'SetWorkspaceSchedule', 'WorkspaceDashboard', 'WorkspaceSchedule',
     ]);
     const source = { id: globalId('DataSource', dataSourceId) };
     const draft = { input: { workspaceId: variables.id, sourceTable: 'customers', targetTable: 'dim_customer', fieldMappings: [{ targetField: 'id', source: 'cust_id' }] } };
@@ -83,6 +83,8 @@ describe('default query limits', () => {
       MappingEditorHistory: { id: globalId('Mapping', mappingId), from: 2, to: 2 }, // version 2, which MappingEditorSave made
       DataSourceTest: source,
       DataSourceRefreshSchema: source,
+      SetWorkspaceSchedule: { input: { workspaceId: variables.id, cron: '0 3 * * *', jobType: 'MAPPING_TEST' } },
+      RemoveWorkspaceSchedule: { workspaceId: variables.id },
       DataSourceTestConfig: { workspaceId: variables.id, connectionConfig: { file: { format: 'csv', location: 's3://acme/exports/' } } },
     };
     for (const op of ops) {

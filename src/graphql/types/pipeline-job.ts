@@ -40,6 +40,10 @@ const RunMetadataRef = builder.objectRef<RunMetadata>('RunMetadata').implement({
       nullable: true,
       description: 'Who cancelled the job: the local UUID of a user or service account, or "system".',
     }),
+    triggeredBy: t.exposeString('triggeredBy', {
+      nullable: true,
+      description: 'What queued the job when nobody asked for it directly: "schedule" for a tick of the workspace schedule; null otherwise.',
+    }),
     extra: t.field({
       type: 'JSONObject',
       description: 'Other reported keys as stored (also a typed key whose value does not fit its type); {} when none.',

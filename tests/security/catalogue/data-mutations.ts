@@ -72,6 +72,31 @@ export const DATA_MUTATIONS: Record<string, MutationCase> = {
     },
     audit: [audit('workspace.delete', 'Workspace', fromSubject)],
   },
+  setWorkspaceSchedule: {
+    access: 'editor',
+    select: 'workspace { id schedule { cron } }',
+    arrange: async (w) => {
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      return { variables: { input: { workspaceId, cron: '0 3 * * *', timeZone: 'Europe/Berlin', jobType: 'MAPPING_TEST' } }, subject: localId(workspaceId) };
+    },
+    audit: [audit('workspace.schedule.set', 'Workspace', fromSubject)],
+  },
+  removeWorkspaceSchedule: {
+    access: 'editor',
+    select: 'workspace { id }',
+    arrange: async (w) => {
+      const workspaceId = await createWorkspace(w.server, editor(w));
+      const set = await mutate<{ __typename: string }>(
+        w.server,
+        `mutation($input: SetWorkspaceScheduleInput!) { setWorkspaceSchedule(input: $input) { __typename } }`,
+        { input: { workspaceId, cron: '@daily', jobType: 'MAPPING_TEST' } },
+        editor(w),
+      );
+      if (set.__typename !== 'SetWorkspaceSchedulePayload') throw new Error(`could not set the schedule: ${set.__typename}`);
+      return { variables: { workspaceId }, subject: localId(workspaceId) };
+    },
+    audit: [audit('workspace.schedule.remove', 'Workspace', fromSubject)],
+  },
   createDataSource: {
     access: 'editor',
     select: 'dataSource { id name }',
