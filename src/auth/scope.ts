@@ -28,6 +28,11 @@ export interface ScheduleMessage {
 export interface JobDispatch {
   enqueue(trx: Transaction<PlatformDatabase>, message: JobMessage): Promise<void>;
   withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void>;
+  /**
+   * Settles the delivery `deliveryId` and queues the job again as a new message
+   * (a worker handing it back at shutdown): no retry is spent and no backoff waited.
+   */
+  requeue(trx: Transaction<PlatformDatabase>, message: JobMessage, deliveryId: string): Promise<void>;
   /** Writes (or replaces) the queue scheduler's copy of a workspace's schedule. */
   schedule(trx: Transaction<PlatformDatabase>, message: ScheduleMessage, recurrence: { cron: string; timeZone: string }): Promise<void>;
   /** Removes it (nothing when there is none). */

@@ -89,6 +89,15 @@ export class JobQueue implements JobDispatch {
     });
   }
 
+  async requeue(trx: Transaction<PlatformDatabase>, message: JobMessage, deliveryId: string): Promise<void> {
+    await this.start();
+    const db = fromKysely(trx);
+    await this.boss.complete(JOB_QUEUE, deliveryId, null, { db });
+    // A new id: the settled delivery keeps the job's id in the queue's history. A cancel that misses
+    // this message is harmless, as the job is no longer pending when a worker claims it.
+    await this.boss.send(JOB_QUEUE, { organizationId: message.organizationId, jobId: message.jobId }, { group: { id: message.organizationId }, db });
+  }
+
   async withdraw(trx: Transaction<PlatformDatabase>, jobId: string): Promise<void> {
     await this.start();
     await this.boss.cancel(JOB_QUEUE, jobId, { db: fromKysely(trx) });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { JobMessage } from '../auth/scope.js';
 import type { PlatformDatabase } from '../db/database.js';
 import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
@@ -87,9 +87,12 @@ export class JobRun {
     return this.end('pending', failure, [{ level: 'warn', message: `attempt failed (${failure.type}): ${failure.message}; ${delayNote}` }], {});
   }
 
-  /** Ends the attempt without a failure and puts the job back to pending (a worker shutting down). */
-  handBack(worker: string): Promise<boolean> {
-    return this.end('pending', null, [{ level: 'warn', message: `handed back by ${worker} at shutdown; another worker will run it` }], {});
+  /**
+   * Ends the attempt without a failure and puts the job back to pending (a
+   * worker shutting down); `requeue` queues it again in the same transaction.
+   */
+  handBack(worker: string, requeue: (trx: Transaction<PlatformDatabase>) => Promise<void>): Promise<boolean> {
+    return this.end('pending', null, [{ level: 'warn', message: `handed back by ${worker} at shutdown; another worker will run it` }], {}, requeue);
   }
 
   /** Ends the attempt of a job cancelled while it ran. */
@@ -115,7 +118,13 @@ export class JobRun {
     });
   }
 
-  private end(to: 'completed' | 'failed' | 'pending', failure: StoredFailure | null, lines: readonly runs.NewLogLine[], patch: Record<string, unknown>): Promise<boolean> {
+  private end(
+    to: 'completed' | 'failed' | 'pending',
+    failure: StoredFailure | null,
+    lines: readonly runs.NewLogLine[],
+    patch: Record<string, unknown>,
+    then?: (trx: Transaction<PlatformDatabase>) => Promise<void>,
+  ): Promise<boolean> {
     return this.tenant.transaction(async ({ platform, tenant }) => {
       const moved = await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, to, {
         ...patch,
@@ -124,6 +133,7 @@ export class JobRun {
       if (!moved) return false; // cancelled meanwhile: acknowledgeCancel ends the attempt
       await runs.endOpenAttempts(tenant, this.jobId, failure);
       await runs.insertLogs(tenant, this.jobId, lines);
+      await then?.(platform);
       return true;
     });
   }

@@ -96,9 +96,10 @@ export class Worker {
         return;
       }
       if (reason instanceof Stop) {
-        await run.handBack(this.name);
+        // Settles this delivery and queues the job anew in one transaction: a shutdown spends no retry.
+        await run.handBack(this.name, (trx) => this.queue.requeue(trx, job.data, job.id));
         log.info('job handed back');
-        throw new Error('handed back at shutdown'); // pg-boss delivers it again
+        return;
       }
       const failure = classifyFailure(err, 'source', secrets);
       if (failure.type === 'system_error') log.error({ err }, 'job failed with an unexpected error');
