@@ -248,6 +248,7 @@ function attachLiveUpdates(
     maxPayloadBytes: config.http.bodyLimitBytes,
     hideSuggestions: config.isProduction,
     isDraining: () => lifecycle.draining,
+    credentials: jobEvents,
     registry: metrics?.registry,
     createContext: async (request) => ({
       ...(await createContext(config, services, { ...request, logger: log.child({ requestId: request.requestId }) })),

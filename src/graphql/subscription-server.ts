@@ -32,7 +32,7 @@ import { schema } from './schema.js';
 
 /** Close codes this endpoint uses (graphql-ws' own plus the WebSocket standard ones). */
 export const WS_CLOSE = {
-  /** connection_init without a token, a bad or revoked one, or the access token expired. */
+  /** connection_init without a token, a bad or revoked one, the access token expired, or the credential revoked or its role changed while open. */
   forbidden: CloseCode.Forbidden,
   /** The database could not be reached to check the token; retry. */
   tryAgainLater: 1013,
@@ -57,6 +57,8 @@ export interface SubscriptionServerOptions {
   createContext(request: { requestId: string; clientAddress: string | null; authorization: string }): Promise<GraphQLContext>;
   /** True while the process drains: new sockets are refused. */
   isDraining(): boolean;
+  /** Credential changes (src/live): each open socket of the organization is checked again when told. */
+  credentials?: { watchCredentials(watcher: (organizationId: string | null) => void): () => void };
   registry?: Registry | null;
 }
 
@@ -64,6 +66,9 @@ type ConnectionExtra = {
   requestId: string;
   context: GraphQLContext;
   expiry: NodeJS.Timeout;
+  /** The connection_init credential, checked again when the organization's credentials change. */
+  authorization: string;
+  organizationId: string;
 };
 type Ctx = WsContext<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
@@ -88,6 +93,12 @@ function expiresAt(authorization: string): number | null {
     return null;
   }
 }
+
+/** Who a context acts as, with which role: a socket whose credential now says otherwise is closed. */
+const identityOf = (context: GraphQLContext) => {
+  const actor = context.scope?.actor;
+  return actor ? `${actor.kind}:${'id' in actor ? actor.id : ''}:${'role' in actor ? actor.role : ''}` : null;
+};
 
 /** A request error (parse, validation, variables) keeps its message and gets the code Apollo gives it over HTTP. */
 const requestError = (err: GraphQLError, code: string) =>
@@ -145,6 +156,57 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes });
   let activeSubscriptions = 0;
 
+  // Open sockets per organization, re-checked when its credentials change (a revoked session or key,
+  // a changed role): the same check as connection_init, so a socket never outlives its credential.
+  const byOrganization = new Map<string, Set<Ctx>>();
+  let unwatch: (() => void) | null = null;
+  const rechecking = new Map<string, boolean>();
+  const recheckSocket = async (ctx: Ctx): Promise<void> => {
+    const { socket, request, authorization, context, requestId } = ctx.extra;
+    if (!authorization || !context || socket.readyState !== socket.OPEN) return;
+    try {
+      const fresh = await opts.createContext({ requestId: requestId!, clientAddress: request.socket.remoteAddress ?? null, authorization });
+      if (identityOf(fresh) !== identityOf(context)) socket.close(WS_CLOSE.forbidden, 'Permissions changed; reconnect');
+    } catch (err) {
+      const classified = classifyError(err);
+      const code = classified.kind === 'domain' ? classified.error.code : classified.kind !== 'unexpected' ? classified.code : 'INTERNAL_SERVER_ERROR';
+      if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') socket.close(WS_CLOSE.forbidden, 'Credentials revoked');
+      // Not known to be valid still: the client reconnects, and connection_init checks it again.
+      else socket.close(WS_CLOSE.tryAgainLater, 'Service unavailable; retry shortly');
+    }
+  };
+  /** Re-checks an organization's sockets (all after a reconnect); a change during a check runs one more. */
+  const recheck = (organizationId: string | null): void => {
+    const orgs = organizationId === null ? [...byOrganization.keys()] : [organizationId];
+    for (const org of orgs) {
+      if (!byOrganization.has(org)) continue;
+      if (rechecking.has(org)) {
+        rechecking.set(org, true);
+        continue;
+      }
+      rechecking.set(org, false);
+      void (async () => {
+        do {
+          rechecking.set(org, false);
+          await Promise.all([...(byOrganization.get(org) ?? [])].map(recheckSocket));
+        } while (rechecking.get(org));
+        rechecking.delete(org);
+      })();
+    }
+  };
+  const track = (ctx: Ctx, organizationId: string) => {
+    let set = byOrganization.get(organizationId);
+    if (!set) byOrganization.set(organizationId, (set = new Set()));
+    set.add(ctx);
+    unwatch ??= opts.credentials?.watchCredentials(recheck) ?? null;
+  };
+  const untrack = (ctx: Ctx) => {
+    const org = ctx.extra.organizationId;
+    const set = org ? byOrganization.get(org) : undefined;
+    set?.delete(ctx);
+    if (org && set?.size === 0) byOrganization.delete(org);
+  };
+
   const format = (ctx: Ctx, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((err) => {
       const unavailable = isUnavailableError(err.originalError);
@@ -183,6 +245,9 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
         }
         if (!context.scope) return false;
         ctx.extra.context = { ...context, requestId };
+        ctx.extra.authorization = authorization;
+        ctx.extra.organizationId = context.scope.tenant.organizationId;
+        track(ctx, context.scope.tenant.organizationId);
         const exp = expiresAt(authorization);
         if (exp !== null) {
           const arm = () => {
@@ -248,6 +313,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
       onError: (ctx: Ctx, _id, _payload, errors) => format(ctx, errors),
       onClose: (ctx: Ctx, code) => {
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+        untrack(ctx);
         logger.debug({ requestId: ctx.extra.requestId, code }, 'subscription socket closed');
       },
     },
@@ -278,6 +344,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
     /** Ends every subscription and closes every socket (1001 Going away); a socket that does not answer is cut after a second. */
     async close() {
       opts.server.off('upgrade', onUpgrade);
+      unwatch?.();
       const sockets: WebSocket[] = [...wss.clients];
       // dispose() closes every socket with 1001 and resolves once all have closed.
       const disposed = disposable.dispose();

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { decodeJobEvent, JOB_EVENTS_CHANNEL, type JobEvent } from '../jobs/job-events.dao.js';
 import type { Logger } from '../logger.js';
-import { listenForJobEvents } from './job-listen.dao.js';
+import { CREDENTIALS_CHANNEL, listenForJobEvents } from './job-listen.dao.js';
 
 /**
  * What a subscriber is told: one job changed, or "you may have missed
@@ -66,15 +66,23 @@ export interface JobEventHubOptions {
 }
 
 /**
+ * Told that an organization's credentials changed (its id), or `null` after the
+ * listener reconnected: any may have changed meanwhile.
+ */
+export type CredentialsWatcher = (organizationId: string | null) => void;
+
+/**
  * The API process's one listening connection on `datalinx_job_events`
  * (src/jobs/job-events.dao.ts), fanned out to the subscribers of each
- * organization. Started by the first subscriber. A lost connection is
+ * organization, and on `datalinx_credentials`, told to the credential
+ * watchers (the WebSocket server). Started by the first subscriber or watcher. A lost connection is
  * reopened with exponential backoff (with jitter); once it listens again,
  * every subscriber gets a `resync` signal and re-reads what it watches, so
  * nothing is missed silently.
  */
 export class JobEventHub {
   private readonly byOrganization = new Map<string, Set<JobSignalQueue>>();
+  private readonly credentialWatchers = new Set<CredentialsWatcher>();
   private client: pg.Client | null = null;
   private state: 'idle' | 'connecting' | 'listening' | 'waiting' | 'closed' = 'idle';
   private retryTimer: NodeJS.Timeout | null = null;
@@ -117,6 +125,24 @@ export class JobEventHub {
     return queue;
   }
 
+  /** Calls `watcher` on every credential change; returns how to stop. */
+  watchCredentials(watcher: CredentialsWatcher): () => void {
+    if (this.state === 'closed') return () => undefined;
+    this.credentialWatchers.add(watcher);
+    if (this.state === 'idle') void this.connect();
+    return () => this.credentialWatchers.delete(watcher);
+  }
+
+  private tellWatchers(organizationId: string | null): void {
+    for (const watch of this.credentialWatchers) {
+      try {
+        watch(organizationId);
+      } catch (err) {
+        this.options.logger.error({ err }, 'credentials watcher failed');
+      }
+    }
+  }
+
   /** Resolves true once listening (at once if it is), false after `timeoutMs` or on close. */
   ready(timeoutMs: number): Promise<boolean> {
     if (this.state === 'listening') return Promise.resolve(true);
@@ -140,6 +166,7 @@ export class JobEventHub {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const wake of [...this.readyWaiters]) wake();
     for (const set of [...this.byOrganization.values()]) for (const q of [...set]) q.close();
+    this.credentialWatchers.clear();
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);
@@ -161,6 +188,10 @@ export class JobEventHub {
       connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
     });
     client.on('notification', (msg) => {
+      if (msg.channel === CREDENTIALS_CHANNEL) {
+        if (msg.payload) this.tellWatchers(msg.payload);
+        return;
+      }
       if (msg.channel !== JOB_EVENTS_CHANNEL) return;
       const event = decodeJobEvent(msg.payload);
       if (!event) return;
@@ -185,6 +216,7 @@ export class JobEventHub {
     if (this.listens > 1) this.options.logger.info({ subscribers: this.subscriberCount }, 'job events: listening again; subscribers re-read their jobs');
     // Signals first, then the waiters: a subscriber that waited drains them and reads afterwards.
     for (const set of this.byOrganization.values()) for (const q of set) q.push({ kind: 'resync', since });
+    if (this.listens > 1) this.tellWatchers(null);
     for (const wake of [...this.readyWaiters]) wake();
   }
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import WebSocket from 'ws';
 import { publishJobEvent } from '../../src/jobs/job-events.dao.js';
 import { Tenant } from '../../src/tenancy/tenant.js';
-import { createServiceAccount, createWorkspace, globalId, LEAK_PATTERN, localId, seedOrganization, startTestServer, useTestApi, type SeededOrg } from '../support/index.js';
+import { createServiceAccount, createWorkspace, globalId, LEAK_PATTERN, localId, mutate, newUser, PASSWORD, seedOrganization, signIn, startTestServer, useTestApi, type SeededOrg } from '../support/index.js';
 import { closeOf, feed, wsUrl, listenerPids, liveClient, moveJob, queueJob, terminateListener } from '../support/subscriptions.js';
 
 /**
@@ -156,6 +156,75 @@ describe('connection_init: the token', () => {
       ws.on('error', (e) => resolve(e.message));
     });
     expect(refused).toBe('Unexpected server response: 404');
+  });
+});
+
+/**
+ * A raw socket that subscribes once acknowledged: `acked` resolves then, `closed` with how the
+ * server closed it; `sent` counts the results it received.
+ */
+function openSocket(authorization: string, workspaceGid: string) {
+  let acked!: () => void;
+  const ready = new Promise<void>((resolve) => (acked = resolve));
+  const closed = closeOf(server.url, { authorization }, (socket) => {
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: WORKSPACE_UPDATED, variables: { w: workspaceGid } } }));
+    acked();
+  });
+  return { ready, closed };
+}
+
+/** Resolves with 'open' when `closed` has not settled within `ms` (the socket was left alone). */
+const stillOpenAfter = (closed: Promise<unknown>, ms: number) => Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('open'), ms))]);
+
+describe('credentials that change while a socket is open', () => {
+  it('logout ends the session: its socket is closed with 4403 at once, while another session of the organization stays open', async () => {
+    const member = await newUser(server, org, 'viewer', PASSWORD);
+    const session = await signIn(server, member.email);
+    const ws = await workspaceOf(org);
+    const revoked = openSocket(`Bearer ${session.accessToken}`, ws.gid);
+    const bystander = openSocket(`Bearer ${org.users.viewer.token}`, ws.gid);
+    await Promise.all([revoked.ready, bystander.ready]);
+    expect(await mutate(server, 'mutation($t: String!) { logout(refreshToken: $t) }', { t: session.refreshToken })).toBe(true);
+    expect(await revoked.closed).toEqual({ code: 4403, reason: 'Credentials revoked', acked: true });
+    expect(await stillOpenAfter(bystander.closed, 500)).toBe('open');
+  });
+
+  it("a role change closes the member's socket (4403, reconnect to act with the new role); other organizations' sockets are untouched", async () => {
+    const member = await newUser(server, org, 'viewer');
+    const ws = await workspaceOf(org);
+    const theirs = await workspaceOf(other);
+    const changed = openSocket(`Bearer ${member.token}`, ws.gid);
+    const elsewhere = openSocket(`Bearer ${other.users.viewer.token}`, theirs.gid);
+    await Promise.all([changed.ready, elsewhere.ready]);
+    const r = await mutate<{ __typename: string }>(server, 'mutation($u: ID!) { updateUserRole(userId: $u, role: EDITOR) { __typename } }', { u: member.globalId }, org.users.admin.token);
+    expect(r.__typename).toBe('UpdateUserRolePayload');
+    expect(await changed.closed).toEqual({ code: 4403, reason: 'Permissions changed; reconnect', acked: true });
+    expect(await stillOpenAfter(elsewhere.closed, 500)).toBe('open');
+    // The token is still good: a new socket acts with the new role.
+    const again = feed<{ pipelineJobUpdated: { id: string } }>(client(member.token), WORKSPACE_UPDATED, { w: ws.gid });
+    const next = again.next();
+    const jobId = await queueJob(server.db.db, org, ws.id);
+    expect(await next).toEqual({ data: { pipelineJobUpdated: { id: globalId('PipelineJob', jobId), status: 'PENDING' } } });
+  });
+
+  it("a revoked API key's socket is closed with 4403", async () => {
+    const { apiKey, keyId } = await createServiceAccount(server, org.users.admin.token, 'VIEWER');
+    const ws = await workspaceOf(org);
+    const socket = openSocket(`Bearer ${apiKey}`, ws.gid);
+    await socket.ready;
+    const r = await mutate<{ __typename: string }>(server, 'mutation($k: ID!) { revokeServiceAccountKey(keyId: $k) { __typename } }', { k: keyId }, org.users.admin.token);
+    expect(r.__typename).toBe('RevokeServiceAccountKeyPayload');
+    expect(await socket.closed).toEqual({ code: 4403, reason: 'Credentials revoked', acked: true });
+  });
+
+  it('a removed member\'s socket is closed with 4403', async () => {
+    const member = await newUser(server, org, 'viewer');
+    const ws = await workspaceOf(org);
+    const socket = openSocket(`Bearer ${member.token}`, ws.gid);
+    await socket.ready;
+    const r = await mutate<{ __typename: string }>(server, 'mutation($u: ID!) { removeUser(userId: $u) { __typename } }', { u: member.globalId }, org.users.admin.token);
+    expect(r.__typename).toBe('RemoveUserPayload');
+    expect(await socket.closed).toEqual({ code: 4403, reason: 'Credentials revoked', acked: true });
   });
 });
 

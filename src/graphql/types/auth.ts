@@ -136,7 +136,7 @@ builder.mutationFields((t) => ({
   }),
   logout: t.boolean({
     description:
-      'Ends the session the refresh token belongs to (every refresh token of it); access tokens already issued stay valid until they expire. No access token needed. True when there was such a session.',
+      'Ends the session the refresh token belongs to (every refresh token of it): its access tokens stop working at once, over HTTP and on open WebSocket connections (closed with 4403). No access token needed. True when there was such a session.',
     args: { refreshToken: t.arg.string({ required: true, description: 'Any refresh token of the session.' }) },
     resolve: (_root, args, ctx) => sessions.logout(callerOf(ctx), args.refreshToken),
   }),
