@@ -12,6 +12,9 @@ const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
 let statements = 0;
+/** With BENCH_TALLY=1: how often each statement text (its first 160 characters) was sent, for the worker scenario's breakdown. */
+const tallying = process.env.BENCH_TALLY === '1';
+let tally = new Map<string, number>();
 let recent: { text: string; values: unknown[] }[] = [];
 let maxRss = process.memoryUsage.rss();
 let cpuAtReset = process.cpuUsage();
@@ -25,6 +28,10 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: Quer
   statements += 1;
   const [first, second] = args;
   const text = typeof first === 'string' ? first : first?.text;
+  if (tallying && text !== undefined) {
+    const key = text.replace(/\s+/g, ' ').slice(0, 160);
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
   if (text !== undefined && recent.length < 50) {
     const values = typeof first === 'object' && first.values ? first.values : Array.isArray(second) ? second : [];
     recent.push({ text, values });
@@ -38,6 +45,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'reset') {
     statements = 0;
     recent = [];
+    tally = new Map();
     delay.reset();
     maxRss = process.memoryUsage.rss();
     cpuAtReset = process.cpuUsage();
@@ -48,6 +56,7 @@ process.on('message', (message: { type: string }) => {
       type: 'stats',
       statements,
       recent,
+      tally: [...tally].sort((a, b) => b[1] - a[1]).slice(0, 60),
       eventLoopDelayMs: { max: ms(delay.max), p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), mean: ms(delay.mean) },
       rssMb: Math.round(memory.rss / 2 ** 20),
       maxRssMb: Math.round(Math.max(maxRss, memory.rss) / 2 ** 20),

@@ -10,14 +10,8 @@ import { environment, writeResults } from './lib/report.js';
 import { dashboard } from './scenarios/dashboard.js';
 import { reads } from './scenarios/reads.js';
 import type { Scenario } from './scenarios/scenario.js';
+import { worker } from './scenarios/worker.js';
 import { writes } from './scenarios/writes.js';
-
-const worker: Scenario = {
-  name: 'worker',
-  description: 'Jobs per second with 4 workers on trivial mappings, none run twice.',
-  pending: 'The job worker (issues 7 and 9) has not landed yet; this scenario will measure it once it has.',
-  run: () => Promise.reject(new Error('pending')),
-};
 
 const IN_PROCESS: Scenario[] = [dashboard, reads, writes, worker];
 const TENANTS_SCRIPT = 'bench/tenants.ts';

@@ -73,7 +73,8 @@ export class Harness {
     readonly url: string,
     readonly migrations: readonly MigrationFile[],
     private readonly cleanup: () => Promise<void>,
-    private readonly apiEnv: Record<string, string>,
+    /** The API's environment (database, keyring, secrets): worker processes get the same. */
+    readonly apiEnv: Record<string, string>,
     /** The embedded server's data directory (its CPU is read from /proc); null with DATABASE_URL. */
     private readonly pgDataDir: string | null = null,
   ) {}
@@ -278,6 +279,11 @@ export class Harness {
     }
     console.log(`  ${opts.server.padEnd(5)} ${opts.label} @${opts.connections}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.errors ? `, ${result.errors} errors` : ''}, CPU/req ${result.processCpuMsPerRequest} ms node + ${result.postgresCpuMsPerRequest} ms PostgreSQL`);
     return result;
+  }
+
+  /** CPU time PostgreSQL has used so far, ms (local embedded server only; null otherwise). */
+  postgresCpuMs(): Promise<number | null> {
+    return serverCpuMs(this.pgDataDir).catch(() => null);
   }
 
   async close(): Promise<void> {

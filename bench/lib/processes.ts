@@ -17,6 +17,8 @@ export async function freePort(): Promise<number> {
 export interface ProbeStats {
   statements: number;
   recent: { text: string; values: unknown[] }[];
+  /** Statement texts and how often each was sent (BENCH_TALLY=1 only), most frequent first. */
+  tally: [string, number][];
   eventLoopDelayMs: { max: number; p50: number; p99: number; mean: number };
   rssMb: number;
   maxRssMb: number;
