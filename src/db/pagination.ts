@@ -15,6 +15,8 @@ export interface Page<T> {
   rows: T[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+  /** All rows of the list (not only this page), when the page's statement counted them too. */
+  totalCount?: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -102,7 +104,9 @@ export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: s
 /**
  * One page per parent in a single statement (row_number over each parent's
  * rows, cut in SQL), for nested connections such as workspace.mappings that a
- * DataLoader batches across parents.
+ * DataLoader batches across parents. Without a cursor the same statement also
+ * counts each parent's rows (`count(*) over` the partition the page is cut
+ * from), so a connection's totalCount costs no statement of its own.
  */
 export async function fetchPagesByParent<O>(
   db: any,
@@ -114,21 +118,30 @@ export async function fetchPagesByParent<O>(
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
+  const totals = new Map<string, number>();
   if (parentIds.length > 0) {
-    const ranked = applyCursor(qb, table, plan)
+    let ranked = applyCursor(qb, table, plan)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
-    const rows: (O & { page_rn: number })[] = await db
+    if (!plan.hasCursor) ranked = ranked.select(sql<number>`(count(*) over (partition by ${sql.ref(parentColumn)}))::int`.as('page_total'));
+    const rows: (O & { page_rn: number; page_total?: number })[] = await db
       .selectFrom(ranked.as('ranked'))
       .selectAll()
       .where('page_rn', '<=', plan.limit + 1)
       .orderBy('page_rn')
       .execute();
-    for (const { page_rn: _rank, ...row } of rows) {
-      grouped.get((row as Record<string, unknown>)[parentColumn] as string)?.push(row as O);
+    for (const { page_rn: _rank, page_total, ...row } of rows) {
+      const parent = (row as Record<string, unknown>)[parentColumn] as string;
+      grouped.get(parent)?.push(row as O);
+      if (page_total !== undefined) totals.set(parent, page_total);
     }
   }
-  return new Map([...grouped].map(([id, rows]) => [id, toPage(rows, plan)]));
+  return new Map(
+    [...grouped].map(([id, rows]) => {
+      const page = toPage(rows, plan);
+      return [id, plan.hasCursor ? page : { ...page, totalCount: totals.get(id) ?? 0 }];
+    }),
+  );
 }
 
 /** Row counts per parent in one statement (the connections' totalCount). */

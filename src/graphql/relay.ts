@@ -70,7 +70,8 @@ type PageArgsOf = { first?: number | null; last?: number | null; after?: string 
 /**
  * A connection under a parent (workspace.mappings …): one batched statement
  * for the pages of every parent in the request with the same arguments, and
- * one for their counts, only if asked for.
+ * one for their counts, only if asked for and not already counted by the
+ * pages' statement (a first page, see fetchPagesByParent).
  */
 export async function nestedConnection<T extends { id: string }, F>(
   ctx: GraphQLContext,
@@ -89,12 +90,10 @@ export async function nestedConnection<T extends { id: string }, F>(
       return ids.map((id) => byParent.get(id)!);
     })
     .load(parentId);
-  return toConnection(page, () =>
-    ctx.loaders
-      .get<string, number>(`${relation}.count`, filter, async (ids) => {
-        const byParent = await counts(scope, ids, filter);
-        return ids.map((id) => byParent.get(id) ?? 0);
-      })
-      .load(parentId),
-  );
+  const counter = ctx.loaders.get<string, number>(`${relation}.count`, filter, async (ids) => {
+    const byParent = await counts(scope, ids, filter);
+    return ids.map((id) => byParent.get(id) ?? 0);
+  });
+  if (page.totalCount !== undefined) counter.prime(parentId, page.totalCount);
+  return toConnection(page, () => counter.load(parentId));
 }

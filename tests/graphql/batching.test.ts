@@ -73,4 +73,19 @@ describe('nested lists and relations are batched', () => {
     expect(many.statements).toBe(few.statements);
     expect(many.statements).toBeLessThanOrEqual(4);
   });
+
+  it("a first page's totalCount is counted by the page's own statement; after a cursor it takes one more", async () => {
+    const list = (after: string | null) => `{ workspaces(first: 5) { edges { node { mappings(first: 3${after ? `, after: "${after}"` : ''}) { totalCount edges { cursor } } } } } }`;
+    const withoutCount = await counted(list(null).replace('totalCount ', ''));
+    const withCount = await counted(list(null));
+    type Lists = { workspaces: { edges: { node: { mappings: { totalCount: number; edges: { cursor: string }[] } } }[] } };
+    const first = withCount.data as Lists;
+    expect(first.workspaces.edges.map((e) => e.node.mappings.totalCount)).toEqual([MAPPINGS, MAPPINGS, MAPPINGS, MAPPINGS, MAPPINGS]);
+    expect(withCount.statements).toBe(withoutCount.statements);
+
+    const cursor = first.workspaces.edges[0]!.node.mappings.edges[2]!.cursor;
+    const next = await counted(list(cursor));
+    expect((next.data as Lists).workspaces.edges[0]!.node.mappings.totalCount).toBe(MAPPINGS);
+    expect(next.statements).toBe(withoutCount.statements + 1);
+  });
 });
