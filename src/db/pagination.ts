@@ -9,6 +9,8 @@ export interface PageArgs {
   after?: string | null;
   last?: number | null;
   before?: string | null;
+  /** Nested first pages: count the parent's whole list in the same statement (the client asked for totalCount). */
+  withTotalCount?: boolean;
 }
 
 export interface Page<T> {
@@ -104,9 +106,9 @@ export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: s
 /**
  * One page per parent in a single statement (row_number over each parent's
  * rows, cut in SQL), for nested connections such as workspace.mappings that a
- * DataLoader batches across parents. Without a cursor the same statement also
- * counts each parent's rows (`count(*) over` the partition the page is cut
- * from), so a connection's totalCount costs no statement of its own.
+ * DataLoader batches across parents. With `withTotalCount` and no cursor the
+ * same statement also counts each parent's rows (`count(*) over` the
+ * partition the page is cut from), so totalCount costs no statement of its own.
  */
 export async function fetchPagesByParent<O>(
   db: any,
@@ -117,13 +119,14 @@ export async function fetchPagesByParent<O>(
   args: PageArgs,
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
+  const counted = Boolean(args.withTotalCount) && !plan.hasCursor;
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();
   if (parentIds.length > 0) {
     let ranked = applyCursor(qb, table, plan)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
-    if (!plan.hasCursor) ranked = ranked.select(sql<number>`(count(*) over (partition by ${sql.ref(parentColumn)}))::int`.as('page_total'));
+    if (counted) ranked = ranked.select(sql<number>`(count(*) over (partition by ${sql.ref(parentColumn)}))::int`.as('page_total'));
     const rows: (O & { page_rn: number; page_total?: number })[] = await db
       .selectFrom(ranked.as('ranked'))
       .selectAll()
@@ -139,7 +142,7 @@ export async function fetchPagesByParent<O>(
   return new Map(
     [...grouped].map(([id, rows]) => {
       const page = toPage(rows, plan);
-      return [id, plan.hasCursor ? page : { ...page, totalCount: totals.get(id) ?? 0 }];
+      return [id, counted ? { ...page, totalCount: totals.get(id) ?? 0 } : page];
     }),
   );
 }

@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { encodeCursor, type Page } from '../db/pagination.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { CallScope, RequestScope } from '../auth/scope.js';
@@ -65,16 +66,31 @@ export const connectionComplexity = (args: { first?: number | null; last?: numbe
   multiplier: Math.min(args.first ?? args.last ?? 20, 100),
 });
 
-type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
+type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean };
+
+/** Whether the field being resolved selects `name` directly (through fragments too). */
+export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
+  const seen = new Set<string>();
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === name;
+      if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet);
+      if (seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      return inSet(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => inSet(node.selectionSet));
+}
 
 /**
  * A connection under a parent (workspace.mappings …): one batched statement
  * for the pages of every parent in the request with the same arguments, and
- * one for their counts, only if asked for and not already counted by the
- * pages' statement (a first page, see fetchPagesByParent).
+ * one for their counts, only if asked for: a first page asked with totalCount
+ * is counted by the pages' statement itself (see fetchPagesByParent).
  */
 export async function nestedConnection<T extends { id: string }, F>(
   ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
   relation: string,
   parentId: string,
   filter: F,
@@ -83,7 +99,7 @@ export async function nestedConnection<T extends { id: string }, F>(
   counts: (scope: RequestScope, ids: readonly string[], filter: F) => Promise<Map<string, number>>,
 ): Promise<ConnectionResult<T>> {
   const scope = scopeOf(ctx);
-  const pageArgs = { first: args.first, last: args.last, after: args.after, before: args.before };
+  const pageArgs = { first: args.first, last: args.last, after: args.after, before: args.before, withTotalCount: selectsField(info, 'totalCount') };
   const page = await ctx.loaders
     .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
       const byParent = await pages(scope, ids, filter, pageArgs);

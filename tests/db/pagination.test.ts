@@ -111,7 +111,7 @@ describe('nested pages for several parents in one statement', () => {
 
   it('fetches the first page of every workspace with a single SQL statement, which also counts each workspace\'s rows', async () => {
     t.counter.reset();
-    const pages = await mappings.pagesByWorkspaceIds(tenant.db, w.map((x) => x.id), {}, { first: 3 });
+    const pages = await mappings.pagesByWorkspaceIds(tenant.db, w.map((x) => x.id), {}, { first: 3, withTotalCount: true });
     expect(t.counter.count).toBe(1);
 
     const rows = (i: number) => byWorkspace.get(w[i]!.id)!;
@@ -129,6 +129,8 @@ describe('nested pages for several parents in one statement', () => {
     const pages = await mappings.pagesByWorkspaceIds(tenant.db, [w[0]!.id], { status: 'active' }, { first: 2, after: encodeCursor(first[0]!.id) });
     // After a cursor the page's statement cannot count the whole list: no totalCount, the count loader asks.
     expect(pages.get(w[0]!.id)).toEqual({ rows: [first[2], first[4]], hasNextPage: false, hasPreviousPage: true });
+    const uncounted = await mappings.pagesByWorkspaceIds(tenant.db, [w[0]!.id], {}, { first: 2 });
+    expect(uncounted.get(w[0]!.id)!.totalCount).toBeUndefined();
 
     t.counter.reset();
     const counts = await mappings.countsByWorkspaceIds(tenant.db, w.map((x) => x.id), {});
@@ -139,7 +141,7 @@ describe('nested pages for several parents in one statement', () => {
   it('pages jobs of several workspaces in one statement too', async () => {
     const job = await jobs.insertPipelineJob(tenant.db, { workspace_id: w[1]!.id, job_type: 'incremental' });
     t.counter.reset();
-    const pages = await jobs.pagesByWorkspaceIds(tenant.db, [w[0]!.id, w[1]!.id], {}, { last: 10 });
+    const pages = await jobs.pagesByWorkspaceIds(tenant.db, [w[0]!.id, w[1]!.id], {}, { last: 10, withTotalCount: true });
     expect(t.counter.count).toBe(1);
     expect(pages).toEqual(
       new Map([

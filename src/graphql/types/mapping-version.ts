@@ -134,7 +134,7 @@ builder.objectFields(MappingRef, (t) => ({
       type: MappingVersionRef,
       description: 'Every state the mapping has had, newest version first (the first is its current state), at most 100 a page. Batched across mappings. Any role.',
       complexity: connectionComplexity,
-      resolve: (m, args, ctx) => nestedConnection(ctx, 'Mapping.versions', m.id, null, args, versions.mappingVersionPages, versions.mappingVersionCounts),
+      resolve: (m, args, ctx, info) => nestedConnection(ctx, info, 'Mapping.versions', m.id, null, args, versions.mappingVersionPages, versions.mappingVersionCounts),
     },
     MappingVersionConnection,
   ),

@@ -98,8 +98,8 @@ WorkspaceRef.implement({
         description: 'Its data sources, newest first. Batched: one query serves this field for every workspace in the response.',
         args: { isActive: t.arg.boolean({ description: 'Only active (true) or only deactivated (false) sources; both when left out.' }) },
         complexity: connectionComplexity,
-        resolve: (w, args, ctx) =>
-          nestedConnection(ctx, 'Workspace.dataSources', w.id, { isActive: args.isActive }, args, dataSources.dataSourcePagesByWorkspace, dataSources.dataSourceCountsByWorkspace),
+        resolve: (w, args, ctx, info) =>
+          nestedConnection(ctx, info, 'Workspace.dataSources', w.id, { isActive: args.isActive }, args, dataSources.dataSourcePagesByWorkspace, dataSources.dataSourceCountsByWorkspace),
       },
       DataSourceConnection,
     ),
@@ -109,8 +109,8 @@ WorkspaceRef.implement({
         description: 'Its mappings, newest first. Batched across workspaces like `dataSources`.',
         args: { status: t.arg({ type: MappingStatusEnum, description: 'Only mappings with this status.' }) },
         complexity: connectionComplexity,
-        resolve: (w, args, ctx) =>
-          nestedConnection(ctx, 'Workspace.mappings', w.id, { status: args.status }, args, mappings.mappingPagesByWorkspace, mappings.mappingCountsByWorkspace),
+        resolve: (w, args, ctx, info) =>
+          nestedConnection(ctx, info, 'Workspace.mappings', w.id, { status: args.status }, args, mappings.mappingPagesByWorkspace, mappings.mappingCountsByWorkspace),
       },
       MappingConnection,
     ),
@@ -123,8 +123,8 @@ WorkspaceRef.implement({
           jobType: t.arg({ type: JobTypeEnum, description: 'Only jobs of this type.' }),
         },
         complexity: connectionComplexity,
-        resolve: (w, args, ctx) =>
-          nestedConnection(ctx, 'Workspace.pipelineJobs', w.id, { status: args.status, jobType: args.jobType }, args, jobs.jobPagesByWorkspace, jobs.jobCountsByWorkspace),
+        resolve: (w, args, ctx, info) =>
+          nestedConnection(ctx, info, 'Workspace.pipelineJobs', w.id, { status: args.status, jobType: args.jobType }, args, jobs.jobPagesByWorkspace, jobs.jobCountsByWorkspace),
       },
       PipelineJobConnection,
     ),
