@@ -45,7 +45,7 @@ it('an unreachable source is a TRANSIENT_ERROR, retried after a backoff; the ret
   const workspaceId = await createWorkspace(server, org.users.editor.token, 'Retry');
   await createDataSource(server, org.users.editor.token, workspaceId, sourceConfigOf(source, { host: '127.0.0.1', port }));
   const mapping = await createActiveMapping(server, org.users.editor.token, workspaceId, { sourceTable: 'customers', fieldMappings: [{ targetField: 'id', source: 'cust_id' }] });
-  workers.start({ JOB_RETRY_DELAY_SECONDS: '2', JOB_RETRY_LIMIT: '3' });
+  workers.start({ JOB_RETRY_DELAY_SECONDS: '5', JOB_RETRY_LIMIT: '3' });
   const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
   const job = async () => (await gqlData<{ pipelineJob: Job }>(server, JOB, { id }, org.users.viewer.token)).pipelineJob;
 
