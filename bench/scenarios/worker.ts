@@ -186,6 +186,8 @@ export const worker: Scenario = {
         const completed = Number(span?.completed ?? 0);
         const seconds = span?.first && span?.last ? (span.last.getTime() - span.first.getTime()) / 1000 : NaN;
         const jobsPerSecond = Math.round((completed / seconds) * 10) / 10;
+        // Σ(job durations) / span: how many of the WORKERS × CONCURRENCY slots were busy on average (the rest waited to poll).
+        const meanRunning = Math.round((durations.reduce((a, b) => a + b, 0) / 1000 / seconds) * 10) / 10;
         const once1 = attempts.every((a) => Number(a.n) === 1) && Number(started?.n) === JOBS;
         const notOnce = attempts.filter((a) => Number(a.n) !== 1).reduce((n, a) => n + Number(a.jobs), 0);
         const statements = stats.reduce((n, st) => n + st.statements, 0);
@@ -211,7 +213,7 @@ export const worker: Scenario = {
         };
         console.log(
           `  ${completed}/${JOBS} completed in ${seconds.toFixed(2)} s (first start → last completion): ${jobsPerSecond} jobs/s; wall ${wallSeconds.toFixed(1)} s from spawning the workers; ` +
-            `${row.sqlPerRequest} statements/job; CPU/job ${row.apiCpuMsPerRequest?.node} ms workers + ${row.apiCpuMsPerRequest?.postgres} ms PostgreSQL; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+            `${row.sqlPerRequest} statements/job; ${meanRunning} jobs running on average; CPU/job ${row.apiCpuMsPerRequest?.node} ms workers + ${row.apiCpuMsPerRequest?.postgres} ms PostgreSQL; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
         );
         const tally = new Map<string, number>();
         for (const st of stats) for (const [text, n] of st.tally ?? []) tally.set(text, (tally.get(text) ?? 0) + n);
@@ -227,12 +229,12 @@ export const worker: Scenario = {
           ],
           notes: [
             `${JOBS} jobs, one mapping each (\`customers.cust_id → id\`, a source table of 3 rows on the same PostgreSQL), queued through createPipelineJob (${queueSeconds.toFixed(1)} s) before ${WORKERS} worker processes (WORKER_CONCURRENCY=${CONCURRENCY}, WORKER_ORG_CONCURRENCY=${WORKERS * CONCURRENCY}, defaults otherwise: WORKER_POLL_SECONDS 2, JOB_CANCEL_CHECK_MS 1000) started.`,
-            `Throughput is completed jobs / (last completed_at − first started_at); worker start-up is outside it. Wall time from spawning the workers to the last job seen ended: ${wallSeconds.toFixed(1)} s.`,
+            `Throughput is completed jobs / (last completed_at − first started_at); worker start-up is outside it. Jobs running at once, on average (Σ durations / span): ${meanRunning} of ${WORKERS * CONCURRENCY} slots. Wall time from spawning the workers to the last job seen ended: ${wallSeconds.toFixed(1)} s.`,
             `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
             `Statements per job counts every statement the worker processes sent (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own), over completed jobs. CPU per job: the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
             ...tallyNotes,
           ],
-          details: { jobs: JOBS, workers: WORKERS, concurrency: CONCURRENCY, seconds, wallSeconds, queueSeconds, statuses, attempts, byWorker, tally: [...tally].sort((a, b) => b[1] - a[1]).slice(0, 60) },
+          details: { meanRunning, jobs: JOBS, workers: WORKERS, concurrency: CONCURRENCY, seconds, wallSeconds, queueSeconds, statuses, attempts, byWorker, tally: [...tally].sort((a, b) => b[1] - a[1]).slice(0, 60) },
         };
       } finally {
         await Promise.all(children.map((c) => c.stop().catch(() => undefined)));

@@ -45,6 +45,8 @@ export class JobQueue implements JobDispatch {
       cronWorkerIntervalSeconds: Math.min(config.scheduleCheckSeconds, 5),
       superviseIntervalSeconds: config.superviseSeconds,
       monitorIntervalSeconds: config.superviseSeconds,
+      // The queue stats workers' burst mode reads (src/worker/worker.ts): refreshed as often as the monitor counts them.
+      queueCacheIntervalSeconds: config.superviseSeconds,
     });
     this.boss.on('error', (err: unknown) => this.logger.error({ err }, 'job queue error'));
   }

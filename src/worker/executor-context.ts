@@ -8,6 +8,7 @@ import type { JobRun } from '../jobs/job-run.manager.js';
 import { postgresSourcesOfWorkspace } from '../jobs/pipeline-run.dao.js';
 import { postgresSettingsOf } from '../data-sources/source-settings.js';
 import { sourceOfMapping } from './mapping-source.js';
+import { SourcePool } from './source-pool.js';
 
 export interface ExecutorContext {
   run: JobRun;
@@ -18,6 +19,8 @@ export interface ExecutorContext {
   signal: AbortSignal;
   /** Passwords in use, scrubbed from every message. */
   secrets: string[];
+  /** The worker's idle source connections, reused across jobs; without it each job opens its own. */
+  sourcePool?: SourcePool;
 }
 
 /** Runs a job; resolves with its run metadata, throws a JobFailure (or a driver error, classified by the caller). */
@@ -28,18 +31,19 @@ export function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new JobFailure('platform', 'cancelled', 'cancelled');
 }
 
+const connectOptions = (ctx: ExecutorContext, applicationName: string) => ({
+  policy: ctx.services.connectors.policy,
+  connectTimeoutMs: ctx.services.connectors.connectTimeoutMs,
+  statementTimeoutMs: ctx.services.connectors.statementTimeoutMs,
+  applicationName,
+});
+
 /**
- * A connection to a source or warehouse whose running statement is cancelled
- * (pg_cancel_backend from a second connection) when the signal aborts.
+ * Cancels the statement `client` is running (pg_cancel_backend from a second
+ * connection) when the job's signal aborts, until the returned function
+ * detaches it (or the client ends).
  */
-export async function cancellableConnection(ctx: ExecutorContext, settings: PostgresSettings, applicationName: string): Promise<pg.Client> {
-  const options = {
-    policy: ctx.services.connectors.policy,
-    connectTimeoutMs: ctx.services.connectors.connectTimeoutMs,
-    statementTimeoutMs: ctx.services.connectors.statementTimeoutMs,
-    applicationName,
-  };
-  const client = await connectPostgres(settings, options);
+function cancelOnAbort(ctx: ExecutorContext, settings: PostgresSettings, options: ReturnType<typeof connectOptions>, client: pg.Client): () => void {
   const pid = (client as unknown as { processID: number }).processID;
   const onAbort = () => {
     void (async () => {
@@ -48,9 +52,52 @@ export async function cancellableConnection(ctx: ExecutorContext, settings: Post
       await closeQuietly(killer);
     })();
   };
+  const detach = () => {
+    ctx.signal.removeEventListener('abort', onAbort);
+    client.off('end', detach);
+  };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  client.on('end', () => ctx.signal.removeEventListener('abort', onAbort));
+  client.on('end', detach);
+  return detach;
+}
+
+/**
+ * A connection to a source or warehouse whose running statement is cancelled
+ * (pg_cancel_backend from a second connection) when the signal aborts.
+ */
+export async function cancellableConnection(ctx: ExecutorContext, settings: PostgresSettings, applicationName: string): Promise<pg.Client> {
+  const options = connectOptions(ctx, applicationName);
+  const client = await connectPostgres(settings, options);
+  cancelOnAbort(ctx, settings, options, client);
   return client;
+}
+
+interface CheckedOut {
+  client: pg.Client;
+  key: string;
+  detach: () => void;
+}
+
+/** A source connection for this job: an idle one of the worker's pool (same organization, data source and settings), or a new one. */
+async function checkout(ctx: ExecutorContext, dataSourceId: string, settings: PostgresSettings, applicationName: string): Promise<CheckedOut> {
+  const options = connectOptions(ctx, applicationName);
+  const pool = ctx.sourcePool;
+  const key = SourcePool.key(ctx.run.tenant.organizationId, dataSourceId, { settings, statementTimeoutMs: options.statementTimeoutMs });
+  let client = pool?.take(key);
+  if (client) {
+    try {
+      // A reused session: named after this job (pg_stat_activity), holding no advisory lock an earlier job took.
+      await client.query("SELECT set_config('application_name', $1, false), pg_advisory_unlock_all()", [applicationName]);
+    } catch {
+      await closeQuietly(client);
+      client = undefined;
+    }
+  }
+  if (!client) {
+    client = await connectPostgres(settings, options);
+    pool?.opened(client);
+  }
+  return { client, key, detach: cancelOnAbort(ctx, settings, options, client) };
 }
 
 /**
@@ -60,22 +107,29 @@ export async function cancellableConnection(ctx: ExecutorContext, settings: Post
  */
 export async function sourceConnections(ctx: ExecutorContext, application: string) {
   const sources = await postgresSourcesOfWorkspace(ctx.run.tenant.db, ctx.job.workspace_id);
-  const opened = new Map<string, Promise<pg.Client>>();
+  const opened = new Map<string, Promise<CheckedOut>>();
   return {
     of(sourceTable: string): Promise<pg.Client> {
       const row = sourceOfMapping(sources, sourceTable);
       if (!row) return Promise.reject(new JobFailure('source', 'config_error', 'the workspace has no active PostgreSQL data source'));
-      let client = opened.get(row.id);
-      if (!client) {
+      let entry = opened.get(row.id);
+      if (!entry) {
         const settings = postgresSettingsOf(ctx.services.keyring, ctx.run.tenant.organizationId, row);
         if (settings.password) ctx.secrets.push(settings.password);
-        client = cancellableConnection(ctx, settings, application);
-        opened.set(row.id, client);
+        entry = checkout(ctx, row.id, settings, application);
+        opened.set(row.id, entry);
       }
-      return client;
+      return entry.then((e) => e.client);
     },
+    /** Hands the connections back to the worker's pool (closed when the job was aborted or left one unclean), or closes them. */
     async close(): Promise<void> {
-      for (const client of opened.values()) await closeQuietly(await client.catch(() => null));
+      for (const pending of opened.values()) {
+        const entry = await pending.catch(() => null);
+        if (!entry) continue;
+        entry.detach();
+        if (ctx.sourcePool) await ctx.sourcePool.release(entry.key, entry.client, !ctx.signal.aborted);
+        else await closeQuietly(entry.client);
+      }
     },
   };
 }

@@ -7,6 +7,7 @@ import { JobRun } from '../jobs/job-run.manager.js';
 import type { Logger } from '../logger.js';
 import { runScheduleTick } from '../schedules/schedule.manager.js';
 import { EXECUTORS } from './executors.js';
+import { SourcePool } from './source-pool.js';
 
 /** Why a running job's signal was aborted. */
 class Stop extends JobFailure {
@@ -27,6 +28,8 @@ export class Worker {
   readonly name = `${os.hostname()}:${process.pid}`;
   readonly queue: JobQueue;
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** Source connections kept between jobs (src/worker/source-pool.ts). */
+  private readonly sources = new SourcePool();
 
   constructor(
     private readonly services: AppServices,
@@ -48,9 +51,18 @@ export class Worker {
           localConcurrency: this.config.concurrency,
           groupConcurrency: this.config.organizationConcurrency,
           pollingIntervalSeconds: this.config.pollSeconds,
+          // After a job, fetch the next one at once while the queue has more ready (pg-boss's cached
+          // stats; a fetch that finds none ends it): otherwise each slot waits out the poll interval
+          // between jobs, whatever the backlog (bench/README.md, "worker").
+          burstWhenReadyExceeds: 1,
         },
         async ([job]) => {
-          if (job) await this.track(job as QueuedJob);
+          if (!job) return;
+          try {
+            await this.track(job as QueuedJob);
+          } finally {
+            this.wakeOne();
+          }
         },
       );
     await boss.work<JobMessage>(LOST_QUEUE, { pollingIntervalSeconds: this.config.pollSeconds }, async ([job]) => {
@@ -63,6 +75,20 @@ export class Worker {
       if (tick) await runScheduleTick(this.services, tick.data, this.logger);
     });
     this.logger.info({ worker: this.name, concurrency: this.config.concurrency }, 'worker started');
+  }
+
+  /**
+   * A slot of pg-boss's that just ran a job waits out the poll interval before
+   * it fetches again, whatever the backlog (burst mode needs the queue's cached
+   * stats, up to JOB_SUPERVISE_SECONDS old). So when a job ends, one idle slot
+   * is woken to fetch now: with a backlog it takes the next job at once; with
+   * none its fetch finds nothing and it sleeps again (at most one empty fetch
+   * per job). bench/README.md, "worker".
+   */
+  private wakeOne(): void {
+    const boss = this.queue.boss;
+    const idle = boss.getWipData().find((w) => w.name === JOB_QUEUE && w.state === 'active' && w.count === 0);
+    if (idle) boss.notifyWorker(idle.id);
   }
 
   private track(job: QueuedJob): Promise<void> {
@@ -84,7 +110,7 @@ export class Worker {
       void run.isCancelled().then((c) => c && abort.abort(new Stop('cancelled')), () => undefined);
     }, this.config.cancelCheckMs);
     try {
-      const metadata = await EXECUTORS[row.job_type]({ run, job: row, services: this.services, config: this.config, signal: abort.signal, secrets });
+      const metadata = await EXECUTORS[row.job_type]({ run, job: row, services: this.services, config: this.config, signal: abort.signal, secrets, sourcePool: this.sources });
       if (abort.signal.aborted) throw abort.signal.reason;
       await run.complete(metadata);
       log.info('job completed');
@@ -135,6 +161,7 @@ export class Worker {
       for (const r of this.running.values()) r.abort.abort(new Stop('handback'));
       await all();
     }
+    await this.sources.close();
     await this.queue.close();
     this.logger.info({ worker: this.name, drained: outcome === 'drained' }, 'worker stopped');
   }
