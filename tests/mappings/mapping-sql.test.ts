@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { compileMapping, mappingColumns, validateDefinition, MAPPING_PROBLEM_CODES, type MappingDefinition, type MappingProblem } from '../../src/mappings/sql/index.js';
-import { parsesIn } from '../../src/mappings/sql/dialects.js';
+import { parsesIn, polyglotReady } from '../../src/mappings/sql/dialects.js';
 import { createSourceDb, type SourceDb } from '../support/index.js';
+
+// parsesIn checks outputs with polyglot's parsers, loaded on first use.
+beforeAll(() => polyglotReady());
 
 const customers: MappingDefinition = {
   sourceTable: 'crm.customers',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WarehouseDialect } from '../../workspaces/warehouse-dialects.js';
 import type { MappingDefinition, MappingProblem } from './definition.js';
-import { quoteIdent, quoteQualified, translate } from './dialects.js';
+import { polyglotReady, quoteIdent, quoteQualified, translate } from './dialects.js';
 import { identityConfigProblems, identityStatements, readIdentityConfig } from './identity-resolution.js';
 import { checkCte, checkTransform, maskSafeCasts, parsePostgres, pgParserReady, type ParsedSql } from './pg-parse.js';
 
@@ -120,7 +120,7 @@ const untranslatable = (path: string[], message: string): MappingProblem => ({ p
  * libpg-query; other dialects' by polyglot's parser for that dialect.
  */
 export async function compileMapping(def: MappingDefinition, dialect: WarehouseDialect): Promise<CompiledMapping> {
-  const parts = await checkParts(def);
+  const [parts] = await Promise.all([checkParts(def), polyglotReady()]);
   const referencedColumns = referenced(def, parts);
   const failed = (problems: MappingProblem[]): CompiledMapping => ({ dialect, sql: null, statements: [], referencedColumns, checksum: null, problems });
   if (parts.problems.length) return failed(parts.problems);

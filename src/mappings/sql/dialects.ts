@@ -1,4 +1,4 @@
-import { Dialect, parse as polyParse, generate, transpile, validate } from '@polyglot-sql/sdk';
+import type * as Polyglot from '@polyglot-sql/sdk';
 import type { WarehouseDialect } from '../../workspaces/warehouse-dialects.js';
 
 /**
@@ -6,12 +6,34 @@ import type { WarehouseDialect } from '../../workspaces/warehouse-dialects.js';
  * the other dialects with polyglot-sql (a sqlglot-style transpiler, WASM).
  */
 
-const POLYGLOT: Record<WarehouseDialect, Dialect> = {
-  postgresql: Dialect.PostgreSQL,
-  snowflake: Dialect.Snowflake,
-  bigquery: Dialect.BigQuery,
-  databricks: Dialect.Databricks,
+/*
+ * polyglot-sql instantiates its WASM at import (≈ 80 MB resident), so it is
+ * imported on the first compilation (`polyglotReady`), not when the API starts:
+ * a process that never compiles for a warehouse never holds it.
+ */
+let sdk: typeof Polyglot | null = null;
+let loading: Promise<void> | null = null;
+
+/** Loads polyglot-sql once; await it before any function below that translates or parses. */
+export const polyglotReady = (): Promise<void> =>
+  (loading ??= import('@polyglot-sql/sdk').then((m) => {
+    sdk = m;
+  }));
+
+function poly(): typeof Polyglot {
+  if (!sdk) throw new Error('polyglot-sql is not loaded: await polyglotReady() first');
+  return sdk;
+}
+
+const polyDialect = (dialect: WarehouseDialect): Polyglot.Dialect => {
+  const { Dialect } = poly();
+  return { postgresql: Dialect.PostgreSQL, snowflake: Dialect.Snowflake, bigquery: Dialect.BigQuery, databricks: Dialect.Databricks }[dialect];
 };
+const polyParse = (sql: string, d: Polyglot.Dialect) => poly().parse(sql, d);
+const generate = (...args: Parameters<typeof Polyglot.generate>) => poly().generate(...args);
+const transpile = (...args: Parameters<typeof Polyglot.transpile>) => poly().transpile(...args);
+const validate = (...args: Parameters<typeof Polyglot.validate>) => poly().validate(...args);
+const pgDialect = () => polyDialect('postgresql');
 
 /** `"name"` (PostgreSQL, Snowflake) or `` `name` `` (BigQuery, Databricks), the quote doubled or escaped inside. */
 export function quoteIdent(name: string, dialect: WarehouseDialect): string {
@@ -56,7 +78,7 @@ function fillHole(tree: Ast, value: Ast, hole = HOLE): Ast {
 function expressionTemplate(sql: string): () => Ast {
   let json: string | undefined;
   return () => {
-    json ??= JSON.stringify((polyParse(sql, Dialect.PostgreSQL).ast as { select: { expressions: Ast[] } }[])[0]!.select.expressions[0]);
+    json ??= JSON.stringify((polyParse(sql, pgDialect()).ast as { select: { expressions: Ast[] } }[])[0]!.select.expressions[0]);
     return JSON.parse(json);
   };
 }
@@ -92,7 +114,7 @@ function rewriteSafeCasts(ast: Ast, replace: (cast: Record<string, unknown>) => 
 
 /** The PostgreSQL text of a cast's type, e.g. `DECIMAL(10, 2)`. */
 function pgTypeText(cast: Record<string, unknown>): string {
-  const out = generate([{ select: { ...(polyParse('SELECT 1', Dialect.PostgreSQL).ast as { select: object }[])[0]!.select, expressions: [{ cast: { ...cast, this: { literal: { literal_type: 'number', value: '1' } } } }] } }], Dialect.PostgreSQL);
+  const out = generate([{ select: { ...(polyParse('SELECT 1', pgDialect()).ast as { select: object }[])[0]!.select, expressions: [{ cast: { ...cast, this: { literal: { literal_type: 'number', value: '1' } } } }] } }], pgDialect());
   const m = /^SELECT CAST\(1 AS (.+)\)$/s.exec(out.sql?.[0] ?? '');
   if (!m) throw new Error(`cannot write the type of a safe cast: ${out.error ?? out.sql?.[0]}`);
   return m[1]!;
@@ -128,33 +150,33 @@ export type Translation = { ok: true; sql: string } | { ok: false; message: stri
 export function translate(pgSql: string, dialect: WarehouseDialect): Translation {
   const safeCasts = mayHaveSafeCast(pgSql);
   if (dialect === 'postgresql' && !safeCasts) return { ok: true, sql: pgSql };
-  const parsed = polyParse(pgSql, Dialect.PostgreSQL);
+  const parsed = polyParse(pgSql, pgDialect());
   if (!parsed.success || !parsed.ast) return { ok: false, message: `cannot read the SQL to translate it: ${parsed.error ?? 'unknown error'}` };
   if (dialect === 'postgresql') {
-    const generated = generate(rewriteSafeCasts(parsed.ast, toPgSafeCast), Dialect.PostgreSQL);
+    const generated = generate(rewriteSafeCasts(parsed.ast, toPgSafeCast), pgDialect());
     if (!generated.success || generated.sql?.length !== 1) return { ok: false, message: `cannot write the safe casts in PostgreSQL: ${generated.error ?? 'not one statement'}` };
     return { ok: true, sql: generated.sql[0]! };
   }
   let ast = rewriteConcat(parsed.ast, concatTemplate);
   if (safeCasts) ast = rewriteSafeCasts(ast, (cast) => fillHole(markerTemplate(), { cast }));
-  const generated = generate(ast, Dialect.PostgreSQL);
+  const generated = generate(ast, pgDialect());
   if (!generated.success || !generated.sql?.length) return { ok: false, message: `cannot translate: ${generated.error ?? 'unknown error'}` };
-  const out = transpile(generated.sql.join(';\n'), Dialect.PostgreSQL, POLYGLOT[dialect], { unsupportedLevel: 'raise' });
+  const out = transpile(generated.sql.join(';\n'), pgDialect(), polyDialect(dialect), { unsupportedLevel: 'raise' });
   if (!out.success || out.sql?.length !== 1) return { ok: false, message: `cannot translate to ${dialect}: ${out.error ?? 'not one statement'}` };
   let sql = out.sql[0]!;
   if (safeCasts) {
-    const target = polyParse(sql, POLYGLOT[dialect]);
-    const back = target.success && target.ast ? generate(unmarkSafeCasts(target.ast, dialect === 'bigquery' ? 'safe_cast' : 'try_cast'), POLYGLOT[dialect]) : null;
+    const target = polyParse(sql, polyDialect(dialect));
+    const back = target.success && target.ast ? generate(unmarkSafeCasts(target.ast, dialect === 'bigquery' ? 'safe_cast' : 'try_cast'), polyDialect(dialect)) : null;
     if (!back?.success || back.sql?.length !== 1) return { ok: false, message: `cannot write the safe casts in ${dialect}` };
     sql = back.sql[0]!;
     if (sql.toLowerCase().includes(MARKER)) return { ok: false, message: `cannot write the safe casts in ${dialect}` };
   }
-  const check = validate(sql, POLYGLOT[dialect]);
+  const check = validate(sql, polyDialect(dialect));
   if (!check.valid) return { ok: false, message: `the ${dialect} translation does not parse: ${check.errors.map((e) => e.message).join('; ')}` };
   return { ok: true, sql };
 }
 
 /** Parses `sql` with the dialect's parser (PostgreSQL's through polyglot here; the compiler also uses libpg-query). */
 export function parsesIn(sql: string, dialect: WarehouseDialect): boolean {
-  return validate(sql, POLYGLOT[dialect]).valid;
+  return validate(sql, polyDialect(dialect)).valid;
 }
