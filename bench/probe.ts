@@ -1,7 +1,7 @@
 /**
- * Preloaded into the API process by the benchmark (`node --import tsx
- * --import ./bench/probe.ts src/main.ts`): the server runs unchanged while
- * this measures it from inside — event-loop delay (perf_hooks), resident
+ * Preloaded into the API process by the benchmark (`node --import
+ * bench/.build/probe.mjs dist/main.js`, see lib/compiled-api.ts): the server
+ * runs unchanged while this measures it from inside — event-loop delay (perf_hooks), resident
  * memory, and every SQL statement sent through pg — and answers the runner
  * over the IPC channel.
  */

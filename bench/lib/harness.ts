@@ -14,6 +14,7 @@ import type { PlatformDatabase } from '../../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { loadMigrations, type MigrationFile } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
+import { compiledApi } from './compiled-api.js';
 import { BenchProcess, freePort, type ProbeStats } from './processes.js';
 import { serverCpuMs } from '../server-cpu.js';
 import { seedOrganization, type OrgShape, type SeededOrg } from './seed.js';
@@ -55,7 +56,7 @@ export type AutocannonRequest = NonNullable<autocannon.Options['requests']>[numb
 /**
  * One benchmark run's world: a PostgreSQL (embedded in a scratch directory,
  * or a fresh database on DATABASE_URL's server), the migrated schema, the API
- * in its own process (src/main.ts, unchanged, probe preloaded) and the raw
+ * in its own process (dist/main.js, unchanged, probe preloaded) and the raw
  * floor in another. The runner drives load from this process with autocannon.
  */
 export class Harness {
@@ -155,8 +156,10 @@ export class Harness {
     await this.stopServers();
     this.floorQueries = floorQueries;
     const [apiPort, floorPort] = [await freePort(), await freePort()];
+    const api = compiledApi(process.env.BENCH_API_DIR);
     [this.api, this.floor] = await Promise.all([
-      BenchProcess.start('api', 'src/main.ts', {
+      BenchProcess.start('api', api.script, {
+        execArgv: api.execArgv,
         port: apiPort,
         env: { ...this.apiEnv, ...opts.apiEnv, PORT: String(apiPort) },
         readyPath: '/readyz',

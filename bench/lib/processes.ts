@@ -35,17 +35,18 @@ export class BenchProcess {
   ) {}
 
   /**
-   * Starts `script` under tsx with the probe preloaded and waits until `url`
-   * answers `readyPath`. `nodeArgs` adds e.g. --cpu-prof.
+   * Starts `script` under tsx with the probe preloaded (or with `execArgv`,
+   * the compiled API's) and waits until `url` answers `readyPath`. `nodeArgs`
+   * adds e.g. --cpu-prof.
    */
   static async start(
     name: string,
     script: string,
-    opts: { port: number; env: NodeJS.ProcessEnv; readyPath: string; nodeArgs?: string[]; cwd?: string },
+    opts: { port: number; env: NodeJS.ProcessEnv; readyPath: string; nodeArgs?: string[]; cwd?: string; execArgv?: string[] },
   ): Promise<BenchProcess> {
     const child = fork(script, [], {
       cwd: opts.cwd,
-      execArgv: ['--import', 'tsx', '--import', path.resolve('bench/probe.ts'), ...(opts.nodeArgs ?? [])],
+      execArgv: [...(opts.execArgv ?? ['--import', 'tsx', '--import', path.resolve('bench/probe.ts')]), ...(opts.nodeArgs ?? [])],
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
