@@ -179,6 +179,10 @@ export const worker: Scenario = {
         const attempts = await q<{ n: string; jobs: string }>(
           `select n, count(*) as jobs from (select j.id, count(a.id) as n from ${s}.pipeline_jobs j left join ${s}.pipeline_job_attempts a on a.job_id = j.id group by j.id) x group by n order by n`,
         );
+        const unfinished = await q<{ status: string; failure: unknown; error_message: string | null }>(
+          `select status, failure, error_message from ${s}.pipeline_jobs where status <> 'completed' order by id limit 5`,
+        );
+        for (const u of unfinished) console.log(`  not completed: ${u.status} ${JSON.stringify(u.failure)}`);
         const byWorker = await q<{ worker: string; n: string }>(`select worker, count(*) as n from ${s}.pipeline_job_attempts group by worker order by worker`);
         const [started] = await q<{ n: string }>(`select count(*) as n from ${s}.pipeline_job_logs where message like 'attempt % started on %'`);
         const durations = (await q<{ ms: number }>(`select extract(epoch from completed_at - started_at) * 1000 as ms from ${s}.pipeline_jobs where completed_at is not null order by 1`)).map((r) => Number(r.ms));
@@ -230,7 +234,7 @@ export const worker: Scenario = {
           notes: [
             `${JOBS} jobs, one mapping each (\`customers.cust_id → id\`, a source table of 3 rows on the same PostgreSQL), queued through createPipelineJob (${queueSeconds.toFixed(1)} s) before ${WORKERS} worker processes (WORKER_CONCURRENCY=${CONCURRENCY}, WORKER_ORG_CONCURRENCY=${WORKERS * CONCURRENCY}, defaults otherwise: WORKER_POLL_SECONDS 2, JOB_CANCEL_CHECK_MS 1000) started.`,
             `Throughput is completed jobs / (last completed_at − first started_at); worker start-up is outside it. Jobs running at once, on average (Σ durations / span): ${meanRunning} of ${WORKERS * CONCURRENCY} slots. Wall time from spawning the workers to the last job seen ended: ${wallSeconds.toFixed(1)} s.`,
-            `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
+            `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}${unfinished.length ? ` (not completed, up to 5: ${unfinished.map((u) => `${u.status} ${JSON.stringify(u.failure)}`).join('; ')})` : ''}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
             `Statements per job counts every statement the worker processes sent (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own), over completed jobs. CPU per job: the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
             ...tallyNotes,
           ],

@@ -38,6 +38,15 @@ export function decodeJobEvent(payload: string | undefined): JobEvent | null {
   }
 }
 
+/**
+ * The NOTIFY of a changed job row as a select-list expression over `alias`
+ * (a CTE of the changed row): the same channel and payload as publishJobEvent,
+ * sent by the statement that makes the change, so it costs no statement of its own.
+ */
+export function jobEventOfRow(organizationId: string, alias: string) {
+  return sql<unknown>`pg_notify(${JOB_EVENTS_CHANNEL}, json_build_object('o', ${organizationId}::text, 'w', ${sql.ref(`${alias}.workspace_id`)}, 'j', ${sql.ref(`${alias}.id`)})::text)`;
+}
+
 /** Announces a job change; call it in the transaction that makes the change. */
 export async function publishJobEvent(db: PlatformDb, event: JobEvent): Promise<void> {
   // job events: notify listeners on commit

@@ -39,8 +39,10 @@ export function classifyFailure(err: unknown, origin: FailureOrigin, secrets: re
   const e = err as { code?: unknown; message?: unknown };
   if (err instanceof SourceConnectionError) {
     const message = scrub(err.message, secrets);
-    // An unreachable server may come back; a refused address, a bad password or a missing database will not.
-    const transient = err.step === 'tcp_connect' || err.step === 'resolve_host' || err.step === 'tls';
+    // An unreachable, busy or slow server may come back (a connection attempt that timed out, too many
+    // connections, a server starting up); a refused address, a bad password or a missing database will not.
+    const busy = err.reason !== null && TRANSIENT_CLASSES.some((c) => err.reason!.startsWith(c));
+    const transient = err.step === 'tcp_connect' || err.step === 'resolve_host' || err.step === 'tls' || busy || /^timed out after /.test(err.message);
     return transient ? { origin, type: 'transient_error', retryable: true, message } : { origin, type: 'config_error', retryable: false, message };
   }
   const code = typeof e?.code === 'string' ? e.code : '';

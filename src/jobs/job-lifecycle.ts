@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { PlatformDatabase, TenantDb } from '../db/database.js';
 import type { JobStatus, PipelineJobRow, PipelineJobUpdate } from '../db/tables/pipeline-jobs.table.js';
-import { publishJobEvent } from './job-events.dao.js';
 import { transitionPipelineJob } from './pipeline-job.dao.js';
 
 /**
@@ -47,9 +46,8 @@ export async function moveJob(
   patch: Omit<PipelineJobUpdate, 'status'> = {},
 ): Promise<PipelineJobRow | undefined> {
   const finished = isFinished(to) ? { completed_at: new Date() } : {};
-  const row = await transitionPipelineJob(tx.tenant, jobId, predecessorsOf(to), { ...finished, ...patch, status: to });
-  if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
-  return row;
+  // The job event rides on the update itself (one statement, announced only when the row moved).
+  return transitionPipelineJob(tx.tenant, jobId, predecessorsOf(to), { ...finished, ...patch, status: to }, organizationId);
 }
 
 /** Changes a running job without moving it (progress, metadata) and announces it; undefined when it is no longer running. */
@@ -59,7 +57,5 @@ export async function updateRunningJob(
   jobId: string,
   patch: Omit<PipelineJobUpdate, 'status'>,
 ): Promise<PipelineJobRow | undefined> {
-  const row = await transitionPipelineJob(tx.tenant, jobId, ['running'], { ...patch, status: 'running' });
-  if (row) await publishJobEvent(tx.platform, { organizationId, workspaceId: row.workspace_id, jobId });
-  return row;
+  return transitionPipelineJob(tx.tenant, jobId, ['running'], { ...patch, status: 'running' }, organizationId);
 }

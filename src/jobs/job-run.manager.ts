@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { JobMessage } from '../auth/scope.js';
 import type { PlatformDatabase } from '../db/database.js';
+import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
 import { findOrganizationById } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
@@ -15,6 +16,13 @@ import * as runs from './pipeline-run.dao.js';
  * never by polling tenant schemas.
  */
 export class JobRun {
+  /** Log lines (and the progress) not written yet: see `log`. */
+  private buffered: runs.NewLogLine[] = [];
+  private bufferedProgress: number | undefined;
+  private lastWrite = Date.now();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
   private constructor(
     readonly tenant: Tenant,
     readonly message: JobMessage,
@@ -24,6 +32,11 @@ export class JobRun {
   static async of(db: Kysely<PlatformDatabase>, message: JobMessage): Promise<JobRun | null> {
     const org = await findOrganizationById(db, message.organizationId);
     return org ? new JobRun(new Tenant(db, org), message) : null;
+  }
+
+  /** The run of a queued message of an organization the caller has just read (a worker remembers them for a while). */
+  static forOrganization(db: Kysely<PlatformDatabase>, org: OrganizationRow, message: JobMessage): JobRun {
+    return new JobRun(new Tenant(db, org), message);
   }
 
   get jobId() {
@@ -41,9 +54,10 @@ export class JobRun {
    */
   start(number: number, worker: string): Promise<PipelineJobRow | null> {
     return this.tenant.transaction(async ({ platform, tenant }) => {
-      const current = await findPipelineJobById(tenant, this.jobId);
-      if (!current) return null;
-      const open = await runs.findOpenAttempt(tenant, this.jobId);
+      // The job, its open attempt and its last attempt number: one statement.
+      const found = await runs.jobForStart(tenant, this.jobId);
+      if (!found) return null;
+      const { job: current, open, lastNumber } = found;
       if (open) {
         await runs.endOpenAttempts(tenant, this.jobId, lostFailure(open.worker));
         await runs.insertLogs(tenant, this.jobId, [{ level: 'warn', message: `attempt ${open.number} was lost: worker ${open.worker} stopped answering` }]);
@@ -51,20 +65,65 @@ export class JobRun {
       }
       const moved = await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, 'running', { started_at: new Date(), failure: null, error_message: null });
       if (!moved) return null;
-      const n = Math.max(number, (await runs.lastAttemptNumber(tenant, this.jobId)) + 1);
+      const n = Math.max(number, lastNumber + 1);
       await runs.insertAttempt(tenant, this.jobId, n, worker);
       await runs.insertLogs(tenant, this.jobId, [{ level: 'info', message: `attempt ${n} started on ${worker}` }]);
+      this.lastWrite = Date.now();
       return moved;
     });
   }
 
-  /** Appends log lines and, when given, the progress (0–100). */
+  /**
+   * Appends log lines and, when given, the progress (0–100). Written at most
+   * every LOG_WRITE_MS (a timer writes what waits), and whatever still waits
+   * goes into the transaction that ends the attempt: a job shorter than that
+   * writes its lines with its end, not in transactions of their own. A line's
+   * time is when it was written, so up to LOG_WRITE_MS after the event.
+   */
   log(lines: readonly runs.NewLogLine[], progress?: number): Promise<void> {
-    return this.tenant.transaction(async ({ platform, tenant }) => {
-      await runs.insertLogs(tenant, this.jobId, lines);
-      const patch = progress === undefined ? {} : { progress: Math.max(0, Math.min(100, Math.round(progress))) };
-      await updateRunningJob({ platform, tenant }, this.tenant.organizationId, this.jobId, patch);
+    this.buffered.push(...lines);
+    if (progress !== undefined) this.bufferedProgress = progress;
+    const due = this.lastWrite + LOG_WRITE_MS - Date.now();
+    if (due <= 0) return this.flush();
+    this.flushTimer ??= setTimeout(() => void this.flush().catch(() => undefined), due);
+    return Promise.resolve();
+  }
+
+  /** Writes the waiting lines and progress now, after any write in flight; on failure they wait for the next write. */
+  private flush(): Promise<void> {
+    this.clearTimer();
+    this.lastWrite = Date.now();
+    const lines = this.buffered.splice(0);
+    const progress = this.bufferedProgress;
+    this.bufferedProgress = undefined;
+    if (lines.length === 0 && progress === undefined) return this.writing;
+    const write = this.writing.then(() =>
+      this.tenant.transaction(async ({ platform, tenant }) => {
+        await runs.insertLogs(tenant, this.jobId, lines);
+        const patch = progress === undefined ? {} : { progress: clampProgress(progress) };
+        await updateRunningJob({ platform, tenant }, this.tenant.organizationId, this.jobId, patch);
+      }),
+    );
+    this.writing = write.catch(() => {
+      this.buffered.unshift(...lines);
+      this.bufferedProgress ??= progress;
     });
+    return write;
+  }
+
+  private clearTimer(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  /** The lines and progress still waiting, taken for the caller's transaction (after any write in flight). */
+  private async takeBuffered(): Promise<{ lines: runs.NewLogLine[]; progress: number | undefined }> {
+    this.clearTimer();
+    await this.writing;
+    const lines = this.buffered.splice(0);
+    const progress = this.bufferedProgress;
+    this.bufferedProgress = undefined;
+    return { lines, progress };
   }
 
   async isCancelled(): Promise<boolean> {
@@ -96,8 +155,10 @@ export class JobRun {
   }
 
   /** Ends the attempt of a job cancelled while it ran. */
-  acknowledgeCancel(): Promise<void> {
+  async acknowledgeCancel(): Promise<void> {
+    const waiting = await this.takeBuffered();
     return this.tenant.transaction(async ({ tenant }) => {
+      await runs.insertLogs(tenant, this.jobId, waiting.lines);
       const ended = await runs.endOpenAttempts(tenant, this.jobId, { origin: 'platform', type: 'cancelled', retryable: false, message: 'cancelled by a user' });
       if (ended.length > 0) await runs.insertLogs(tenant, this.jobId, [{ level: 'warn', message: 'stopped: the job was cancelled' }]);
     });
@@ -118,26 +179,38 @@ export class JobRun {
     });
   }
 
-  private end(
+  private async end(
     to: 'completed' | 'failed' | 'pending',
     failure: StoredFailure | null,
     lines: readonly runs.NewLogLine[],
     patch: Record<string, unknown>,
     then?: (trx: Transaction<PlatformDatabase>) => Promise<void>,
   ): Promise<boolean> {
+    const waiting = await this.takeBuffered();
+    const progress = waiting.progress === undefined || 'progress' in patch ? {} : { progress: clampProgress(waiting.progress) };
     return this.tenant.transaction(async ({ platform, tenant }) => {
       const moved = await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, to, {
+        ...progress,
         ...patch,
         ...(to === 'pending' ? {} : { failure: failure ? JSON.stringify(failure) : null }),
       });
-      if (!moved) return false; // cancelled meanwhile: acknowledgeCancel ends the attempt
+      // Lines logged while it ran are kept, as they were when each was written at once.
+      if (!moved) {
+        await runs.insertLogs(tenant, this.jobId, waiting.lines);
+        return false; // cancelled meanwhile: acknowledgeCancel ends the attempt
+      }
       await runs.endOpenAttempts(tenant, this.jobId, failure);
-      await runs.insertLogs(tenant, this.jobId, lines);
+      await runs.insertLogs(tenant, this.jobId, [...waiting.lines, ...lines]);
       await then?.(platform);
       return true;
     });
   }
 }
+
+/** Log lines and progress of a running job wait at most this long before they are written (JobRun.log). */
+export const LOG_WRITE_MS = 1_000;
+
+const clampProgress = (p: number) => Math.max(0, Math.min(100, Math.round(p)));
 
 const lostFailure = (worker: string): StoredFailure => ({
   origin: 'platform',

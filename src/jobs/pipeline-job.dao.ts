@@ -3,6 +3,7 @@ import type { TenantDb } from '../db/database.js';
 import { jsonAsText, parseJsonLazily } from '../db/lazy-json.js';
 import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
+import { jobEventOfRow } from './job-events.dao.js';
 import type {
   JobStatus,
   JobType,
@@ -95,23 +96,29 @@ export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string
 /**
  * Moves a job between statuses only from the expected one (no lost updates).
  * run_metadata given is merged into the stored keys (what the job was created
- * with, such as who or what queued it, stays).
+ * with, such as who or what queued it, stays). With `announceFor` (the
+ * organization's id) the same statement announces the change (job-events.dao.ts).
  */
-export function transitionPipelineJob(
+export async function transitionPipelineJob(
   db: TenantDb,
   id: string,
   from: readonly JobStatus[],
   patch: PipelineJobUpdate,
+  announceFor?: string,
 ): Promise<PipelineJobRow | undefined> {
   const { run_metadata, ...rest } = patch;
   const merged = run_metadata === undefined ? {} : { run_metadata: sql<Record<string, unknown>>`run_metadata || ${typeof run_metadata === 'string' ? run_metadata : JSON.stringify(run_metadata)}::jsonb` };
   const set = { ...rest, ...merged };
-  return db
-    .updateTable('pipeline_jobs')
-    .set(set)
-    .where('id', '=', id)
-    .where('status', 'in', [...from])
-    .returningAll()
+  if (announceFor === undefined) {
+    return db.updateTable('pipeline_jobs').set(set).where('id', '=', id).where('status', 'in', [...from]).returningAll().executeTakeFirst();
+  }
+  const row = await db
+    .with('moved', (qb) => qb.updateTable('pipeline_jobs').set(set).where('id', '=', id).where('status', 'in', [...from]).returningAll())
+    .selectFrom('moved')
+    .selectAll()
+    .select(jobEventOfRow(announceFor, 'moved').as('_announced'))
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { _announced: _, ...job } = row;
+  return job as PipelineJobRow;
 }
-

@@ -31,9 +31,28 @@ export function findOpenAttempt(db: TenantDb, jobId: string): Promise<PipelineJo
   return db.selectFrom('pipeline_job_attempts').selectAll().where('job_id', '=', jobId).where('ended_at', 'is', null).executeTakeFirst();
 }
 
-export async function lastAttemptNumber(db: TenantDb, jobId: string): Promise<number> {
-  const row = await db.selectFrom('pipeline_job_attempts').select((eb) => eb.fn.max('number').as('n')).where('job_id', '=', jobId).executeTakeFirst();
-  return Number(row?.n ?? 0);
+/**
+ * What starting an attempt reads, in one statement: the job, the attempt still
+ * open (its worker was lost), and the highest attempt number so far.
+ */
+export async function jobForStart(db: TenantDb, jobId: string): Promise<{ job: PipelineJobRow; open: Pick<PipelineJobAttemptRow, 'number' | 'worker'> | null; lastNumber: number } | undefined> {
+  const row = await db
+    .selectFrom('pipeline_jobs as j')
+    .selectAll('j')
+    .select((eb) => [
+      eb.selectFrom('pipeline_job_attempts as a').select('a.number').whereRef('a.job_id', '=', 'j.id').where('a.ended_at', 'is', null).orderBy('a.number').limit(1).as('open_number'),
+      eb.selectFrom('pipeline_job_attempts as a').select('a.worker').whereRef('a.job_id', '=', 'j.id').where('a.ended_at', 'is', null).orderBy('a.number').limit(1).as('open_worker'),
+      eb.selectFrom('pipeline_job_attempts as a').select((e) => e.fn.max('a.number').as('n')).whereRef('a.job_id', '=', 'j.id').as('last_number'),
+    ])
+    .where('j.id', '=', jobId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { open_number, open_worker, last_number, ...job } = row;
+  return {
+    job: job as PipelineJobRow,
+    open: open_number === null || open_number === undefined ? null : { number: Number(open_number), worker: String(open_worker) },
+    lastNumber: Number(last_number ?? 0),
+  };
 }
 
 export interface NewLogLine {

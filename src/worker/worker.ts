@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { AppServices, JobMessage, ScheduleMessage } from '../auth/scope.js';
 import type { Config } from '../config.js';
+import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
 import { JOB_QUEUE, JobQueue, LOST_QUEUE, SCHEDULE_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
 import { JobRun } from '../jobs/job-run.manager.js';
@@ -8,6 +9,12 @@ import type { Logger } from '../logger.js';
 import { runScheduleTick } from '../schedules/schedule.manager.js';
 import { EXECUTORS } from './executors.js';
 import { SourcePool } from './source-pool.js';
+
+/**
+ * How long a worker trusts an organization row it read for a job (its schema
+ * name): jobs of the same organization within this time skip the lookup.
+ */
+const ORGANIZATION_CACHE_MS = 30_000;
 
 /** Why a running job's signal was aborted. */
 class Stop extends JobFailure {
@@ -28,6 +35,8 @@ export class Worker {
   readonly name = `${os.hostname()}:${process.pid}`;
   readonly queue: JobQueue;
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** Organizations of recent jobs: a job of the same organization needs no lookup (ORGANIZATION_CACHE_MS). */
+  private readonly organizations = new Map<string, { org: OrganizationRow; at: number }>();
   /** Source connections kept between jobs (src/worker/source-pool.ts). */
   private readonly sources = new SourcePool();
 
@@ -98,11 +107,26 @@ export class Worker {
     return done;
   }
 
+  /** The run of a message: its organization as read by a job of the last ORGANIZATION_CACHE_MS, or read now (null when gone). */
+  private async runOf(message: JobMessage): Promise<JobRun | null> {
+    const db = this.services.system.db;
+    const known = this.organizations.get(message.organizationId);
+    if (known && Date.now() - known.at < ORGANIZATION_CACHE_MS) return JobRun.forOrganization(db, known.org, message);
+    const run = await JobRun.of(db, message);
+    if (run) this.organizations.set(message.organizationId, { org: run.tenant.organization, at: Date.now() });
+    else this.organizations.delete(message.organizationId);
+    return run;
+  }
+
   private async execute(job: QueuedJob, abort: AbortController): Promise<void> {
-    const run = await JobRun.of(this.services.system.db, job.data);
+    const run = await this.runOf(job.data);
     if (!run) return;
     const attempt = job.retryCount + 1;
-    const row = await run.start(attempt, this.name);
+    const row = await run.start(attempt, this.name).catch((err: unknown) => {
+      // A schema gone with its organization fails here: read the organization again next time.
+      this.organizations.delete(job.data.organizationId);
+      throw err;
+    });
     if (!row) return; // cancelled while pending, or finished already (a second delivery)
     const log = this.logger.child({ jobId: row.id, attempt });
     const secrets: string[] = [];
