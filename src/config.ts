@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_TOKENS: int(100).default(5000),
   GRAPHQL_MAX_SELECTIONS: int(10).default(500),
   GRAPHQL_TIMEOUT_MS: int(100).default(15_000),
+  // GraphQL requests executing at once in one process; more wait their turn (src/execution-gate.ts).
+  GRAPHQL_MAX_CONCURRENT: int(1, 10_000).default(16),
   // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
   GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
   GRAPHQL_ANON_MAX_FIELDS: int(1).default(100),
@@ -131,6 +133,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         selections: env.GRAPHQL_MAX_SELECTIONS,
         timeoutMs: env.GRAPHQL_TIMEOUT_MS,
       },
+      maxConcurrent: env.GRAPHQL_MAX_CONCURRENT,
       anonymousLimits: {
         tokens: env.GRAPHQL_ANON_MAX_TOKENS,
         fields: env.GRAPHQL_ANON_MAX_FIELDS,

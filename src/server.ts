@@ -2,10 +2,12 @@ import type { Server as HttpServer } from 'node:http';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { Gauge } from 'prom-client';
 import type { Config } from './config.js';
 import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
 import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
 import { ServiceUnavailableError } from './errors.js';
+import { ExecutionGate } from './execution-gate.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
@@ -195,6 +197,27 @@ export async function buildServer({ config, services, database, lifecycle = new 
     const n = selectionCount(query, tokens);
     if (n !== null && n > max) return refuse(`The document makes ${n} selections; at most ${max} are allowed per request`);
   });
+
+  // At most GRAPHQL_MAX_CONCURRENT requests execute at once (authentication included); the rest wait
+  // their turn, still within GRAPHQL_TIMEOUT_MS. The slot is freed once the response body is
+  // serialised (the objects it was built from are garbage then), not when a slow client has read it.
+  const gate = new ExecutionGate(config.graphql.maxConcurrent);
+  const turns = new WeakMap<FastifyRequest, ReturnType<ExecutionGate['enter']>>();
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.split('?')[0] !== GRAPHQL_PATH || reply.sent) return;
+    const turn = gate.enter();
+    turns.set(request, turn);
+    reply.raw.once('close', turn.abandon);
+    await turn.ready;
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    turns.get(request)?.release();
+    return payload;
+  });
+  if (metrics) {
+    new Gauge({ name: 'datalinx_graphql_requests_executing', help: 'GraphQL requests executing now (at most GRAPHQL_MAX_CONCURRENT).', registers: [metrics.registry], collect() { this.set(gate.active); } });
+    new Gauge({ name: 'datalinx_graphql_requests_waiting', help: 'GraphQL requests waiting for an execution slot.', registers: [metrics.registry], collect() { this.set(gate.queued); } });
+  }
 
   const apollo = createApollo({
     logger,
