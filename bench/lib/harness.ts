@@ -112,6 +112,8 @@ export class Harness {
       LOG_LEVEL: 'warn',
       DATABASE_URL: url,
       MIGRATE_ON_START: 'false',
+      // The API alone: an in-process worker's queue polling would be counted and timed with it.
+      WORKER_IN_PROCESS: 'false',
       JWT_SECRET: randomBytes(32).toString('hex'),
       KEYRING: JSON.stringify({ current: 'bench', keys: [{ id: 'bench', key: randomBytes(32).toString('base64') }] }),
       DATA_DIR: dir ?? os.tmpdir(),
