@@ -52,16 +52,25 @@ class WorkerChild {
     return new WorkerChild(child);
   }
 
-  stats(): Promise<ProbeStats> {
+  private ask<T>(type: string): Promise<T> {
     return new Promise((resolve) => {
       const onMessage = (m: { type: string }) => {
-        if (m.type !== 'stats') return;
+        if (m.type !== type) return;
         this.child.off('message', onMessage);
-        resolve(m as unknown as ProbeStats);
+        resolve(m as unknown as T);
       };
       this.child.on('message', onMessage);
-      this.child.send({ type: 'stats' });
+      this.child.send({ type });
     });
+  }
+
+  stats(): Promise<ProbeStats> {
+    return this.ask<ProbeStats>('stats');
+  }
+
+  /** Zeroes the probe's counters (statements, CPU, event-loop delay). */
+  reset(): Promise<unknown> {
+    return this.ask('reset');
   }
 
   /** SIGTERM (the worker drains; --cpu-prof files are written at exit), SIGKILL after 30 s. */
@@ -154,13 +163,19 @@ export const worker: Scenario = {
         WORKER_ORG_CONCURRENCY: String(WORKERS * CONCURRENCY),
       };
       const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-      const pgCpuStart = await h.postgresCpuMs();
       const startedAt = Date.now();
       const children = Array.from({ length: WORKERS }, () => WorkerChild.start(env, nodeArgs));
       const stats: ProbeStats[] = [];
       let open = JOBS;
       try {
         const deadline = Date.now() + Number(process.env.BENCH_WORKER_TIMEOUT_SECONDS ?? 300) * 1000;
+        // CPU and statements are counted from the first job's start: the workers' start-up (module
+        // loading, pg-boss's own start) is not the jobs' cost.
+        while (Date.now() < deadline && Number((await h.pool.query(`select count(*) from ${s}.pipeline_jobs where status <> 'pending'`)).rows[0].count) === 0) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await Promise.all(children.map((c) => c.reset()));
+        const pgCpuStart = await h.postgresCpuMs();
         while (open > 0 && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 250));
           open = Number((await h.pool.query(`select count(*) from ${s}.pipeline_jobs where status in ('pending', 'running')`)).rows[0].count);
@@ -183,6 +198,10 @@ export const worker: Scenario = {
           `select status, failure, error_message from ${s}.pipeline_jobs where status <> 'completed' order by id limit 5`,
         );
         for (const u of unfinished) console.log(`  not completed: ${u.status} ${JSON.stringify(u.failure)}`);
+        const attemptFailures = await q<{ failure: unknown; n: string }>(
+          `select failure, count(*) as n from ${s}.pipeline_job_attempts where failure is not null group by failure order by 2 desc limit 5`,
+        );
+        for (const f of attemptFailures) console.log(`  failed attempts: ${f.n} × ${JSON.stringify(f.failure)}`);
         const byWorker = await q<{ worker: string; n: string }>(`select worker, count(*) as n from ${s}.pipeline_job_attempts group by worker order by worker`);
         const [started] = await q<{ n: string }>(`select count(*) as n from ${s}.pipeline_job_logs where message like 'attempt % started on %'`);
         const durations = (await q<{ ms: number }>(`select extract(epoch from completed_at - started_at) * 1000 as ms from ${s}.pipeline_jobs where completed_at is not null order by 1`)).map((r) => Number(r.ms));
@@ -219,6 +238,35 @@ export const worker: Scenario = {
           `  ${completed}/${JOBS} completed in ${seconds.toFixed(2)} s (first start → last completion): ${jobsPerSecond} jobs/s; wall ${wallSeconds.toFixed(1)} s from spawning the workers; ` +
             `${row.sqlPerRequest} statements/job; ${meanRunning} jobs running on average; CPU/job ${row.apiCpuMsPerRequest?.node} ms workers + ${row.apiCpuMsPerRequest?.postgres} ms PostgreSQL; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
         );
+        // EXPLAIN ANALYZE of the job-record statements the workers sent (their first ones, with their values),
+        // each in a transaction rolled back: which plan PostgreSQL uses and what one costs on the final data.
+        const plans: string[] = [];
+        const seen = new Set<string>();
+        const explainer = await h.pool.connect();
+        try {
+          for (const st of stats.flatMap((x) => x.recent)) {
+            const shape = st.text.replace(/\s+/g, ' ').slice(0, 90);
+            if (!st.text.includes(seeded.org.schema_name) || seen.has(shape) || plans.length >= 10) continue;
+            seen.add(shape);
+            await explainer.query('begin');
+            try {
+              const plan = (await explainer.query(`explain (analyze, format json) ${st.text}`, st.values)).rows[0]['QUERY PLAN'][0];
+              const nodes: string[] = [];
+              const walk = (n: { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: unknown[] }) => {
+                nodes.push(`${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`);
+                for (const c of (n.Plans ?? []) as (typeof n)[]) walk(c);
+              };
+              walk(plan.Plan);
+              plans.push(`EXPLAIN \`${shape.replaceAll('|', '\\|')}…\`: ${nodes.join(' → ')}; planning ${plan['Planning Time']} ms, execution ${plan['Execution Time']} ms`);
+            } catch (err) {
+              plans.push(`EXPLAIN \`${shape}…\`: ${(err as Error).message}`);
+            } finally {
+              await explainer.query('rollback');
+            }
+          }
+        } finally {
+          explainer.release();
+        }
         const tally = new Map<string, number>();
         for (const st of stats) for (const [text, n] of st.tally ?? []) tally.set(text, (tally.get(text) ?? 0) + n);
         const tallyNotes = [...tally]
@@ -234,8 +282,9 @@ export const worker: Scenario = {
           notes: [
             `${JOBS} jobs, one mapping each (\`customers.cust_id → id\`, a source table of 3 rows on the same PostgreSQL), queued through createPipelineJob (${queueSeconds.toFixed(1)} s) before ${WORKERS} worker processes (WORKER_CONCURRENCY=${CONCURRENCY}, WORKER_ORG_CONCURRENCY=${WORKERS * CONCURRENCY}, defaults otherwise: WORKER_POLL_SECONDS 2, JOB_CANCEL_CHECK_MS 1000) started.`,
             `Throughput is completed jobs / (last completed_at − first started_at); worker start-up is outside it. Jobs running at once, on average (Σ durations / span): ${meanRunning} of ${WORKERS * CONCURRENCY} slots. Wall time from spawning the workers to the last job seen ended: ${wallSeconds.toFixed(1)} s.`,
-            `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}${unfinished.length ? ` (not completed, up to 5: ${unfinished.map((u) => `${u.status} ${JSON.stringify(u.failure)}`).join('; ')})` : ''}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
-            `Statements per job counts every statement the worker processes sent (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own), over completed jobs. CPU per job: the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
+            `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}${attemptFailures.length ? `; failed attempts: ${attemptFailures.map((f) => `${f.n} × ${JSON.stringify(f.failure)}`).join('; ')}` : ''}${unfinished.length ? ` (not completed, up to 5: ${unfinished.map((u) => `${u.status} ${JSON.stringify(u.failure)}`).join('; ')})` : ''}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
+            `Statements per job counts every statement the worker processes sent from the first job's start to the end (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own), over completed jobs. CPU per job (same window): the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
+            ...plans,
             ...tallyNotes,
           ],
           details: { meanRunning, jobs: JOBS, workers: WORKERS, concurrency: CONCURRENCY, seconds, wallSeconds, queueSeconds, statuses, attempts, byWorker, tally: [...tally].sort((a, b) => b[1] - a[1]).slice(0, 60) },
