@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { Keyring } from '../../src/crypto/keyring.js';
 import {
+  activeSourceQueries,
   createActiveMapping,
   createDataSource,
   createJob,
@@ -32,21 +32,6 @@ const attempts = (id: string) => gqlData<Attempts>(server, ATTEMPTS, { id }, org
 
 const mappingOn = (targetTable: string, sourceTable: string) =>
   createActiveMapping(server, org.users.editor.token, workspaceId, { targetTable, sourceTable, fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }] });
-
-/** Queries of the source database running now whose text mentions `table`. */
-async function sourceQueries(table: string): Promise<number> {
-  const admin = new pg.Client({ connectionString: process.env.DATALINX_TEST_PG_URL });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like $2 and pid <> pg_backend_pid()`,
-      [source.database, `%${table}%`],
-    );
-    return rows[0]!.n;
-  } finally {
-    await admin.end();
-  }
-}
 
 /** The queue's deliveries of a pipeline job: how many, and the retries they spent. */
 async function deliveries(jobId: string): Promise<{ messages: number; retries: number }> {
@@ -80,7 +65,7 @@ describe('SIGTERM to a worker process', () => {
     const later = await mappingOn('dim_later', 'customers');
     const worker = workers.start({ WORKER_SHUTDOWN_GRACE_MS: '60000' });
     const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [running]);
-    await waitFor('the source query', async () => (await sourceQueries('pausing_customers')) === 1);
+    await waitFor('the source query', async () => (await activeSourceQueries(source, 'pausing_customers')) === 1);
     worker.child.kill('SIGTERM');
     await waitFor('the worker to drain', async () => worker.output.join('').includes('worker draining'), 10_000);
     const queuedAfter = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [later]);
@@ -102,11 +87,11 @@ describe('SIGTERM to a worker process', () => {
     const mapping = await mappingOn('dim_handed_back', 'slow_customers');
     const worker = workers.start({ WORKER_SHUTDOWN_GRACE_MS: '500' });
     const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
-    await waitFor('the source query', async () => (await sourceQueries('slow_customers')) === 1);
+    await waitFor('the source query', async () => (await activeSourceQueries(source, 'slow_customers')) === 1);
     worker.child.kill('SIGTERM');
     expect(await exited(worker.child)).toBe(0);
 
-    expect(await sourceQueries('slow_customers')).toBe(0);
+    expect(await activeSourceQueries(source, 'slow_customers')).toBe(0);
     const handedBack = await attempts(id);
     expect(handedBack.pipelineJob.status).toBe('PENDING');
     expect(handedBack.pipelineJob.attempts.map((a) => [a.number, a.endedAt !== null, a.failure])).toEqual([[1, true, null]]);
@@ -120,7 +105,7 @@ describe('SIGTERM to a worker process', () => {
       return a.length === 2 && a;
     });
     expect(second.map((a) => [a.number, a.failure])).toEqual([[1, null], [2, null]]);
-    await waitFor('the second source query', async () => (await sourceQueries('slow_customers')) === 1);
+    await waitFor('the second source query', async () => (await activeSourceQueries(source, 'slow_customers')) === 1);
     await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token);
     await waitFor('the cancel', async () => (await jobRow(id)).status === 'cancelled');
     next.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { Keyring } from '../../src/crypto/keyring.js';
 import {
+  activeSourceQueries,
   createActiveMapping,
   createDataSource,
   createJob,
@@ -101,16 +101,9 @@ describe('a worker process', () => {
       fieldMappings: [{ targetField: 'customer_id', source: 'cust_id' }],
     });
     const id = await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [mapping]);
-    const admin = new pg.Client({ connectionString: process.env.DATALINX_TEST_PG_URL });
-    await admin.connect();
-    try {
-      const running = `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like '%slow_customers%' and pid <> pg_backend_pid()`;
-      await waitFor('the source query', async () => (await admin.query(running, [source.database])).rows[0].n === 1);
-      expect(await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token)).toEqual({ __typename: 'CancelPipelineJobPayload' });
-      await waitFor('the source query to end', async () => (await admin.query(running, [source.database])).rows[0].n === 0, 10_000);
-    } finally {
-      await admin.end();
-    }
+    await waitFor('the source query', async () => (await activeSourceQueries(source, 'slow_customers')) === 1);
+    expect(await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token)).toEqual({ __typename: 'CancelPipelineJobPayload' });
+    await waitFor('the source query to end', async () => (await activeSourceQueries(source, 'slow_customers')) === 0, 10_000);
     const data = await gqlData<{ pipelineJob: { status: string; attempts: { endedAt: string | null; failure: { type: string } | null }[] } }>(server, JOB, { id }, org.users.viewer.token);
     await waitFor('the attempt to end', async () => (await gqlData<{ pipelineJob: { attempts: { endedAt: string | null }[] } }>(server, JOB, { id }, org.users.viewer.token)).pipelineJob.attempts[0]?.endedAt);
     expect(data.pipelineJob.status).toBe('CANCELLED');

@@ -113,3 +113,19 @@ export function sharedSourceDb(): Promise<SourceDb> {
 export const sourceConfigOf = (source: SourceDb, over: Record<string, unknown> = {}) => ({
   postgresql: { host: source.host, port: source.port, database: source.database, user: source.user, password: source.password, sslMode: 'disable', ...over },
 });
+
+/** Statements running now in the source database whose text mentions `text` (a view's name, say). */
+export async function activeSourceQueries(source: SourceDb, text: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: process.env.DATALINX_TEST_PG_URL });
+  await admin.connect();
+  try {
+    // test probe: the source's running statements
+    const { rows } = await admin.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like $2 and pid <> pg_backend_pid()`,
+      [source.database, `%${text}%`],
+    );
+    return rows[0]!.n;
+  } finally {
+    await admin.end();
+  }
+}
