@@ -34,11 +34,17 @@ export class SourcePool {
   /** An idle connection of `key`, the most recently used first; undefined when none. */
   take(key: string): pg.Client | undefined {
     const list = this.idle.get(key);
-    const entry = list?.pop();
-    if (list && list.length === 0) this.idle.delete(key);
-    if (!entry) return undefined;
-    clearTimeout(entry.timer);
-    return entry.client;
+    for (let entry = list?.pop(); entry; entry = list?.pop()) {
+      clearTimeout(entry.timer);
+      if (!this.broken.has(entry.client)) {
+        if (list!.length === 0) this.idle.delete(key);
+        return entry.client;
+      }
+      // The server ended it while idle.
+      void closeQuietly(entry.client);
+    }
+    this.idle.delete(key);
+    return undefined;
   }
 
   /** Tracks a newly opened connection: a connection error marks it unusable. */
