@@ -11,8 +11,8 @@ const UPDATE_MAPPING = `mutation Save($input: UpdateMappingInput!) {
     ... on Error { message code }
   }
 }`;
-const CREATE_JOB = `mutation Run($workspaceId: ID!) {
-  createPipelineJob(workspaceId: $workspaceId, jobType: INCREMENTAL) {
+const CREATE_JOB = `mutation Run($input: CreatePipelineJobInput!) {
+  createPipelineJob(input: $input) {
     __typename
     ... on CreatePipelineJobPayload { pipelineJob { id status } }
     ... on Error { message code }
@@ -47,6 +47,7 @@ function optimisticUpdates(hot: string[], send: (id: string, version: number, n:
   const wins = new Map<string, number>(hot.map((id) => [id, 0]));
   let conflicts = 0;
   let unexpected = 0;
+  let firstUnexpected: string | null = null;
   let n = 0;
   const request: AutocannonRequest = {
     method: 'POST',
@@ -66,10 +67,11 @@ function optimisticUpdates(hot: string[], send: (id: string, version: number, n:
         known.set(id, Math.max(known.get(id)!, result.currentVersion));
       } else {
         unexpected += 1;
+        firstUnexpected ??= body.slice(0, 400);
       }
     },
   };
-  return { request, wins, stats: () => ({ conflicts, unexpected }) };
+  return { request, wins, stats: () => ({ conflicts, unexpected, firstUnexpected }) };
 }
 
 export const writes: Scenario = {
@@ -87,7 +89,8 @@ export const writes: Scenario = {
     // updateMapping: 20 hot mappings, 10 connections; the floor gets its own 20.
     const apiHot = seeded.mappingIds.slice(0, 20);
     const floorHot = seeded.mappingIds.slice(20, 40);
-    await h.pool.query(`update ${s}.mappings set version = 1 where id = any($1)`, [[...apiHot, ...floorHot]]);
+    // Drafts: an active mapping must stay valid through every save, and the seeded decorators need not be.
+    await h.pool.query(`update ${s}.mappings set version = 1, status = 'draft' where id = any($1)`, [[...apiHot, ...floorHot]]);
     const api = optimisticUpdates(apiHot, (id, version, n) =>
       JSON.stringify({ query: UPDATE_MAPPING, variables: { input: { id: Buffer.from(`Mapping:${id}`).toString('base64url'), expectedVersion: version, targetTable: `dim_saved_${n}` } } }),
     );
@@ -102,16 +105,38 @@ export const writes: Scenario = {
     const lost = apiHot.filter((id) => stored.get(id)! !== 1 + api.wins.get(id)!);
     const totalWins = [...api.wins.values()].reduce((x, y) => x + y, 0);
 
-    // createPipelineJob: every created job must be there at the end.
+    // createPipelineJob: every created job must be there at the end. A mapping runs in one pending
+    // or running job at a time (a second is a ConflictError), so each request names its own mapping:
+    // a mapping_test (no warehouse needed) of one of AMOUNT + 2 mappings made active for it (as many
+    // as the seed has: past them a request names a mapping whose job is pending, a ConflictError).
     const countJobs = async () => Number((await h.pool.query(`select count(*) from ${s}.pipeline_jobs`)).rows[0].count);
-    const workspaceId = seeded.workspaceIds[0]!;
-    const body = { query: CREATE_JOB, variables: { workspaceId: Buffer.from(`Workspace:${workspaceId}`).toString('base64url') } };
-    const { count: createSql } = await h.statementsOf(() => h.graphql(token, body));
+    const runnable = (
+      await h.pool.query<{ id: string; workspace_id: string }>(`update ${s}.mappings set status = 'active' where id = any($1) returning id, workspace_id`, [
+        seeded.mappingIds.slice(40, 40 + AMOUNT + 2),
+      ])
+    ).rows;
+    const bodyFor = (m: { id: string; workspace_id: string }) =>
+      JSON.stringify({
+        query: CREATE_JOB,
+        variables: {
+          input: {
+            workspaceId: Buffer.from(`Workspace:${m.workspace_id}`).toString('base64url'),
+            jobType: 'MAPPING_TEST',
+            mappingIds: [Buffer.from(`Mapping:${m.id}`).toString('base64url')],
+          },
+        },
+      });
+    // The first job also starts the API's queue client (pg-boss' own statements): not counted.
+    await h.graphql(token, JSON.parse(bodyFor(runnable.pop()!)) as { query: string; variables: Record<string, unknown> });
+    const probe = runnable.pop()!;
+    const { count: createSql } = await h.statementsOf(() => h.graphql(token, JSON.parse(bodyFor(probe)) as { query: string; variables: Record<string, unknown> }));
+    const workspaceId = probe.workspace_id;
     const before = await countJobs();
     let created = 0;
+    let next = 0;
     const createRequest: AutocannonRequest = {
       method: 'POST',
-      body: JSON.stringify(body),
+      setupRequest: (req) => ({ ...req, body: bodyFor(runnable[next++ % runnable.length]!) }),
       onResponse: (_status, text) => {
         if ((JSON.parse(text) as { data?: { createPipelineJob?: { __typename: string } } }).data?.createPipelineJob?.__typename === 'CreatePipelineJobPayload') created += 1;
       },
@@ -129,7 +154,7 @@ export const writes: Scenario = {
       ],
       notes: [
         'updateMapping: each connection saves one of 20 mappings at the version last seen by any client; a ConflictError carries the current version, which the next save uses. Conflicts are expected, lost updates are not: at the end every stored version must equal 1 + the saves acknowledged for it.',
-        `Unexpected update responses: ${api.stats().unexpected}. Each API mutation also writes its audit entry; the floor does not.`,
+        `Unexpected update responses: ${api.stats().unexpected}${api.stats().firstUnexpected ? ` (the first: ${api.stats().firstUnexpected})` : ''}. Each API mutation also writes its audit entry; the floor does not.`,
       ],
     };
   },
