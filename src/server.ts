@@ -10,6 +10,7 @@ import { ServiceUnavailableError } from './errors.js';
 import { ExecutionGate } from './execution-gate.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
 import { createApollo } from './graphql/apollo.js';
+import { costGatePlugin } from './graphql/cost-gate.plugin.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
 import { selectionCount, withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
@@ -214,7 +215,9 @@ export async function buildServer({ config, services, database, lifecycle = new 
     turns.get(request)?.release();
     return payload;
   });
+  const costGate = new ExecutionGate(config.graphql.maxConcurrentCost);
   if (metrics) {
+    new Gauge({ name: 'datalinx_graphql_cost_executing', help: 'Query cost of the GraphQL operations executing now (at most GRAPHQL_MAX_CONCURRENT_COST).', registers: [metrics.registry], collect() { this.set(costGate.load); } });
     new Gauge({ name: 'datalinx_graphql_requests_executing', help: 'GraphQL requests executing now (at most GRAPHQL_MAX_CONCURRENT).', registers: [metrics.registry], collect() { this.set(gate.active); } });
     new Gauge({ name: 'datalinx_graphql_requests_waiting', help: 'GraphQL requests waiting for an execution slot.', registers: [metrics.registry], collect() { this.set(gate.queued); } });
   }
@@ -225,7 +228,7 @@ export async function buildServer({ config, services, database, lifecycle = new 
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
     jit: config.graphql.jit,
-    plugins: [serviceUnavailablePlugin(config.database.retryAfterSeconds), ...(metrics ? [metrics.apolloPlugin] : [])],
+    plugins: [serviceUnavailablePlugin(config.database.retryAfterSeconds), costGatePlugin(costGate), ...(metrics ? [metrics.apolloPlugin] : [])],
   });
   await apollo.start();
   // Fastify's close waits for in-flight requests (src/lifecycle.ts); Apollo stops after them.

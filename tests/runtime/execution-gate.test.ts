@@ -32,6 +32,74 @@ describe('ExecutionGate', () => {
   });
 });
 
+describe('ExecutionGate with weights (query cost)', () => {
+  it('admits while the weights fit, in arrival order (a light request waits behind a heavy one); one heavier than the capacity runs alone', async () => {
+    const gate = new ExecutionGate(10);
+    const order: string[] = [];
+    const enter = (name: string, weight: number) => {
+      const turn = gate.enter(weight);
+      void turn.ready.then(() => order.push(name));
+      return turn;
+    };
+    const a = enter('a', 6);
+    const b = enter('b', 6);
+    const c = enter('c', 1);
+    await Promise.resolve();
+    expect([order, gate.load, gate.queued]).toEqual([['a'], 6, 2]);
+    a.release();
+    await Promise.resolve();
+    expect([order, gate.load, gate.queued]).toEqual([['a', 'b', 'c'], 7, 0]);
+    const huge = enter('huge', 500);
+    await Promise.resolve();
+    expect([order.includes('huge'), gate.queued]).toEqual([false, 1]);
+    b.release();
+    c.release();
+    await Promise.resolve();
+    expect([order.at(-1), gate.load]).toEqual(['huge', 10]);
+    huge.release();
+    expect([gate.active, gate.load]).toEqual([0, 0]);
+  });
+});
+
+describe('GRAPHQL_MAX_CONCURRENT_COST over HTTP', () => {
+  let server: TestServer;
+  let org: SeededOrg;
+  beforeAll(async () => {
+    server = await startTestServer({ GRAPHQL_MAX_CONCURRENT: '10', GRAPHQL_MAX_CONCURRENT_COST: '1' }, { metrics: true });
+    org = await seedOrganization(server);
+  });
+  afterAll(() => server.close());
+
+  it('with a budget below one query\'s cost, one operation executes at a time; all are answered', async () => {
+    const locker = new pg.Client({ connectionString: server.db.url });
+    const admin = new pg.Client({ connectionString: server.db.url });
+    await Promise.all([locker.connect(), admin.connect()]);
+    try {
+      await locker.query('begin');
+      await locker.query(`lock table "${org.schema_name}".workspaces in access exclusive mode`);
+      const reads = Array.from({ length: 3 }, () =>
+        fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` },
+          body: JSON.stringify({ query: '{ workspaces(first: 1) { totalCount } }' }),
+        }).then((r) => r.status),
+      );
+      const blocked = async () =>
+        (await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0]!.n;
+      for (let i = 0; i < 100 && (await blocked()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await blocked()).toBe(1);
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toMatch(/^datalinx_graphql_cost_executing 1$/m);
+      await locker.query('rollback');
+      expect(await Promise.all(reads)).toEqual([200, 200, 200]);
+    } finally {
+      await locker.end();
+      await admin.end();
+    }
+  }, 30_000);
+});
+
 describe('GRAPHQL_MAX_CONCURRENT over HTTP', () => {
   let server: TestServer;
   let org: SeededOrg;

@@ -1,0 +1,44 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { complexityFromQuery } from '@pothos/plugin-complexity';
+import { GraphQLError } from 'graphql';
+import { currentScope } from '../db/work-scope.js';
+import type { ExecutionGate } from '../execution-gate.js';
+import type { GraphQLContext } from './context.js';
+import { schema } from './schema.js';
+
+/**
+ * GRAPHQL_MAX_CONCURRENT_COST: operations execute while the costs of those
+ * executing (the complexity model the limits use, README "Query cost") fit in
+ * the budget; the next waits its turn. A request's memory grows with its cost
+ * (the 50×20×10 dashboard, cost ≈ 41,000, builds a 1.5 MB response), so a
+ * few large reads at once are bounded while small ones keep flowing beside
+ * them. Checked once the operation is parsed and validated, before any
+ * resolver runs; the budget is returned when the response is sent.
+ */
+export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      let turn: ReturnType<ExecutionGate['enter']> | null = null;
+      return {
+        async didResolveOperation({ document, request, contextValue }) {
+          let cost = 1;
+          try {
+            cost = complexityFromQuery(document, { schema, ctx: contextValue, variables: request.variables ?? {} }).complexity;
+          } catch {
+            // Variables that do not fit: execution refuses them (BAD_USER_INPUT) before any resolver runs.
+          }
+          turn = gate.enter(cost);
+          await turn.ready;
+          // Timed out (already answered 503) while it waited: do not run it now.
+          if (currentScope()?.abandoned) {
+            turn.release();
+            throw new GraphQLError('The request took too long', { extensions: { code: 'TIMEOUT' } });
+          }
+        },
+        async willSendResponse() {
+          turn?.release();
+        },
+      };
+    },
+  };
+}
