@@ -61,105 +61,105 @@ describe('ExecutionGate with weights (query cost)', () => {
   });
 });
 
-describe('GRAPHQL_MAX_CONCURRENT_COST over HTTP', () => {
-  let server: TestServer;
-  let org: SeededOrg;
+/** A test server with `env`, an organization, and a read of its workspaces table. */
+function useGatedServer(env: Record<string, string>) {
+  const ctx = {} as { server: TestServer; org: SeededOrg };
   beforeAll(async () => {
-    server = await startTestServer({ GRAPHQL_MAX_CONCURRENT: '10', GRAPHQL_MAX_CONCURRENT_COST: '1' }, { metrics: true });
-    org = await seedOrganization(server);
+    ctx.server = await startTestServer(env, { metrics: true });
+    ctx.org = await seedOrganization(ctx.server);
   });
-  afterAll(() => server.close());
+  afterAll(() => ctx.server.close());
+  const read = () =>
+    fetch(`${ctx.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.org.users.viewer.token}` },
+      body: JSON.stringify({ query: '{ workspaces(first: 1) { totalCount } }' }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] } }));
+  const gauges = async () => {
+    const text = await (await fetch(`${ctx.server.url}/metrics`)).text();
+    return Object.fromEntries(text.split('\n').filter((l) => /^datalinx_graphql_(requests_executing|requests_waiting|cost_executing) /.test(l)).map((l) => l.split(' ') as [string, string]));
+  };
+  return { ctx, read, gauges };
+}
 
-  it('with a budget below one query\'s cost, one operation executes at a time; all are answered', async () => {
-    const locker = new pg.Client({ connectionString: server.db.url });
-    const admin = new pg.Client({ connectionString: server.db.url });
-    await Promise.all([locker.connect(), admin.connect()]);
-    try {
-      await locker.query('begin');
-      await locker.query(`lock table "${org.schema_name}".workspaces in access exclusive mode`);
-      const reads = Array.from({ length: 3 }, () =>
-        fetch(`${server.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` },
-          body: JSON.stringify({ query: '{ workspaces(first: 1) { totalCount } }' }),
-        }).then((r) => r.status),
-      );
-      const blocked = async () =>
-        (await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0]!.n;
-      for (let i = 0; i < 100 && (await blocked()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
+/**
+ * Holds an access-exclusive lock on the organization's workspaces table, so the
+ * requests that read it wait inside PostgreSQL; `blocked(n)` waits until n do.
+ */
+async function holdWorkspaces(server: TestServer, org: SeededOrg) {
+  const locker = new pg.Client({ connectionString: server.db.url });
+  const admin = new pg.Client({ connectionString: server.db.url });
+  await Promise.all([locker.connect(), admin.connect()]);
+  await locker.query('begin');
+  await locker.query(`lock table "${org.schema_name}".workspaces in access exclusive mode`);
+  const waiting = async () =>
+    (await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0]!.n;
+  return {
+    /** How many statements wait on the lock, once at least `n` do (and a moment has passed for more). */
+    async blocked(n: number): Promise<number> {
+      for (let i = 0; i < 100 && (await waiting()) < n; i++) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 300));
-      expect(await blocked()).toBe(1);
-      const text = await (await fetch(`${server.url}/metrics`)).text();
-      expect(text).toMatch(/^datalinx_graphql_cost_executing 1$/m);
-      await locker.query('rollback');
-      expect(await Promise.all(reads)).toEqual([200, 200, 200]);
+      return waiting();
+    },
+    release: () => locker.query('rollback'),
+    async end() {
+      await locker.query('rollback').catch(() => undefined);
+      await Promise.all([locker.end(), admin.end()]);
+    },
+  };
+}
+
+describe('GRAPHQL_MAX_CONCURRENT_COST over HTTP', () => {
+  const { ctx, read, gauges } = useGatedServer({ GRAPHQL_MAX_CONCURRENT: '10', GRAPHQL_MAX_CONCURRENT_COST: '1' });
+
+  it("with a budget below one query's cost, one operation executes at a time; all are answered", async () => {
+    const lock = await holdWorkspaces(ctx.server, ctx.org);
+    try {
+      const reads = Array.from({ length: 3 }, read);
+      expect(await lock.blocked(1)).toBe(1);
+      expect((await gauges()).datalinx_graphql_cost_executing).toBe('1');
+      await lock.release();
+      expect((await Promise.all(reads)).map((r) => r.status)).toEqual([200, 200, 200]);
     } finally {
-      await locker.end();
-      await admin.end();
+      await lock.end();
     }
   }, 30_000);
 });
 
 describe('GRAPHQL_MAX_CONCURRENT over HTTP', () => {
-  let server: TestServer;
-  let org: SeededOrg;
-  beforeAll(async () => {
-    server = await startTestServer({ GRAPHQL_MAX_CONCURRENT: '2', GRAPHQL_TIMEOUT_MS: '6000' }, { metrics: true });
-    org = await seedOrganization(server);
-  });
-  afterAll(() => server.close());
-
-  const gauges = async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    return Object.fromEntries(text.split('\n').filter((l) => /^datalinx_graphql_requests_(executing|waiting) /.test(l)).map((l) => l.split(' ') as [string, string]));
+  const { ctx, read, gauges } = useGatedServer({ GRAPHQL_MAX_CONCURRENT: '2', GRAPHQL_TIMEOUT_MS: '6000' });
+  const requestGauges = async () => {
+    const { datalinx_graphql_cost_executing: _cost, ...rest } = await gauges();
+    return rest;
   };
-  const read = () =>
-    fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` },
-      body: JSON.stringify({ query: '{ workspaces(first: 1) { totalCount } }' }),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] } }));
 
   it('runs two at once while a lock holds them; the others wait, then all are answered once it goes', async () => {
-    const locker = new pg.Client({ connectionString: server.db.url });
-    const admin = new pg.Client({ connectionString: server.db.url });
-    await Promise.all([locker.connect(), admin.connect()]);
+    const lock = await holdWorkspaces(ctx.server, ctx.org);
     try {
-      await locker.query('begin');
-      await locker.query(`lock table "${org.schema_name}".workspaces in access exclusive mode`);
       const reads = Array.from({ length: 5 }, read);
-      const blocked = async () =>
-        (await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0]!.n;
-      for (let i = 0; i < 100 && (await blocked()) < 2; i++) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(await blocked()).toBe(2);
-      expect(await gauges()).toEqual({ datalinx_graphql_requests_executing: '2', datalinx_graphql_requests_waiting: '3' });
-      await locker.query('rollback');
+      expect(await lock.blocked(2)).toBe(2);
+      expect(await requestGauges()).toEqual({ datalinx_graphql_requests_executing: '2', datalinx_graphql_requests_waiting: '3' });
+      await lock.release();
       const answers = await Promise.all(reads);
       expect(answers.map((a) => [a.status, a.body.data])).toEqual(Array.from({ length: 5 }, () => [200, { workspaces: { totalCount: 0 } }]));
-      expect(await gauges()).toEqual({ datalinx_graphql_requests_executing: '0', datalinx_graphql_requests_waiting: '0' });
+      expect(await requestGauges()).toEqual({ datalinx_graphql_requests_executing: '0', datalinx_graphql_requests_waiting: '0' });
     } finally {
-      await locker.end();
-      await admin.end();
+      await lock.end();
     }
   }, 30_000);
 
   it('a request that waits past GRAPHQL_TIMEOUT_MS gets 503 TIMEOUT and leaves the queue', async () => {
-    const locker = new pg.Client({ connectionString: server.db.url });
-    await locker.connect();
+    const lock = await holdWorkspaces(ctx.server, ctx.org);
     try {
-      await locker.query('begin');
-      await locker.query(`lock table "${org.schema_name}".workspaces in access exclusive mode`);
       const answers = await Promise.all(Array.from({ length: 3 }, read));
       expect(answers.map((a) => [a.status, a.body.errors?.[0]?.extensions.code])).toEqual([
         [503, 'TIMEOUT'],
         [503, 'TIMEOUT'],
         [503, 'TIMEOUT'],
       ]);
-      expect(await gauges()).toEqual({ datalinx_graphql_requests_executing: '0', datalinx_graphql_requests_waiting: '0' });
+      expect(await requestGauges()).toEqual({ datalinx_graphql_requests_executing: '0', datalinx_graphql_requests_waiting: '0' });
     } finally {
-      await locker.query('rollback');
-      await locker.end();
+      await lock.end();
     }
     expect((await read()).status).toBe(200);
   }, 30_000);
