@@ -94,6 +94,12 @@ function expiresAt(authorization: string): number | null {
   }
 }
 
+/** The client code a failure to authenticate maps to (as over HTTP). */
+function errorCodeOf(err: unknown): string {
+  const classified = classifyError(err);
+  return classified.kind === 'domain' ? classified.error.code : classified.kind !== 'unexpected' ? classified.code : 'INTERNAL_SERVER_ERROR';
+}
+
 /** Who a context acts as, with which role: a socket whose credential now says otherwise is closed. */
 const identityOf = (context: GraphQLContext) => {
   const actor = context.scope?.actor;
@@ -168,8 +174,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
       const fresh = await opts.createContext({ requestId: requestId!, clientAddress: request.socket.remoteAddress ?? null, authorization });
       if (identityOf(fresh) !== identityOf(context)) socket.close(WS_CLOSE.forbidden, 'Permissions changed; reconnect');
     } catch (err) {
-      const classified = classifyError(err);
-      const code = classified.kind === 'domain' ? classified.error.code : classified.kind !== 'unexpected' ? classified.code : 'INTERNAL_SERVER_ERROR';
+      const code = errorCodeOf(err);
       if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') socket.close(WS_CLOSE.forbidden, 'Credentials revoked');
       // Not known to be valid still: the client reconnects, and connection_init checks it again.
       else socket.close(WS_CLOSE.tryAgainLater, 'Service unavailable; retry shortly');
@@ -236,8 +241,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): { clo
         try {
           context = await opts.createContext({ requestId, clientAddress: request.socket.remoteAddress ?? null, authorization });
         } catch (err) {
-          const classified = classifyError(err);
-          const code = classified.kind === 'domain' ? classified.error.code : classified.kind !== 'unexpected' ? classified.code : 'INTERNAL_SERVER_ERROR';
+          const code = errorCodeOf(err);
           if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') return false;
           if (code === 'SERVICE_UNAVAILABLE') socket.close(WS_CLOSE.tryAgainLater, 'Service unavailable; retry shortly');
           else socket.close(WS_CLOSE.internalError, 'Internal server error');
