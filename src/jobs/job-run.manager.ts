@@ -93,9 +93,7 @@ export class JobRun {
   private flush(): Promise<void> {
     this.clearTimer();
     this.lastWrite = Date.now();
-    const lines = this.buffered.splice(0);
-    const progress = this.bufferedProgress;
-    this.bufferedProgress = undefined;
+    const { lines, progress } = this.takeWaiting();
     if (lines.length === 0 && progress === undefined) return this.writing;
     const write = this.writing.then(() =>
       this.tenant.transaction(async ({ platform, tenant }) => {
@@ -120,6 +118,10 @@ export class JobRun {
   private async takeBuffered(): Promise<{ lines: runs.NewLogLine[]; progress: number | undefined }> {
     this.clearTimer();
     await this.writing;
+    return this.takeWaiting();
+  }
+
+  private takeWaiting(): { lines: runs.NewLogLine[]; progress: number | undefined } {
     const lines = this.buffered.splice(0);
     const progress = this.bufferedProgress;
     this.bufferedProgress = undefined;
