@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { jsonAsText, parseJsonLazily } from '../db/lazy-json.js';
-import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import { jobEventOfRow } from './job-events.dao.js';
 import type {
@@ -49,44 +48,22 @@ function filtered(db: TenantDb, f: PipelineJobFilter) {
   return q;
 }
 
-const JSON_COLUMNS = ['run_metadata', 'failure'] as const;
+/** What lists read: every column, the JSONB ones as text parsed on first access (lists rarely show them; src/db/lazy-json.ts). */
+const LIST_COLUMNS: ListColumns = {
+  plain: ['id', 'workspace_id', 'job_type', 'status', 'created_at', 'started_at', 'completed_at', 'error_message', 'created_by', 'progress', 'mapping_ids', 'retry_of'],
+  json: ['run_metadata', 'failure'],
+};
 
-/** Every column, the JSONB ones as text parsed on first access (lists rarely show them; see src/db/lazy-json.ts). */
-function listed(db: TenantDb, filter: PipelineJobFilter) {
-  return filtered(db, filter).select([
-    'id',
-    'workspace_id',
-    'job_type',
-    'status',
-    'created_at',
-    'started_at',
-    'completed_at',
-    'error_message',
-    'created_by',
-    'progress',
-    'mapping_ids',
-    'retry_of',
-    jsonAsText<PipelineJobRow['run_metadata']>('run_metadata').as('run_metadata'),
-    jsonAsText<PipelineJobRow['failure']>('failure').as('failure'),
-  ]);
-}
-
-const lazyRow = (row: PipelineJobRow): PipelineJobRow => parseJsonLazily(row, JSON_COLUMNS);
-
-export async function listPipelineJobs(db: TenantDb, filter: PipelineJobFilter, args: PageArgs): Promise<Page<PipelineJobRow>> {
-  const page = await fetchPage(listed(db, filter), 'pipeline_jobs', args);
-  page.rows.forEach(lazyRow);
-  return page;
+export function listPipelineJobs(db: TenantDb, filter: PipelineJobFilter, args: PageArgs): Promise<Page<PipelineJobRow>> {
+  return fetchPage(filtered(db, filter), 'pipeline_jobs', args, { db, columns: LIST_COLUMNS }) as Promise<Page<PipelineJobRow>>;
 }
 
 export function countPipelineJobs(db: TenantDb, filter: PipelineJobFilter): Promise<number> {
   return countRows(filtered(db, filter));
 }
 
-export async function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter, args: PageArgs): Promise<Map<string, Page<PipelineJobRow>>> {
-  const pages = await fetchPagesByParent(db, listed(db, filter), 'pipeline_jobs', 'workspace_id', workspaceIds, args);
-  for (const page of pages.values()) page.rows.forEach(lazyRow);
-  return pages;
+export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter, args: PageArgs): Promise<Map<string, Page<PipelineJobRow>>> {
+  return fetchPagesByParent(db, filtered(db, filter), 'pipeline_jobs', 'workspace_id', workspaceIds, args, LIST_COLUMNS) as Promise<Map<string, Page<PipelineJobRow>>>;
 }
 
 export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: PipelineJobFilter) {

@@ -1,15 +1,12 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { jsonAsText, parseJsonLazily } from '../db/lazy-json.js';
-import { countByParent, countRows, fetchPage, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type {
   MappingRow,
   MappingStatus,
   MappingUpdate,
   NewMappingRow,
-  StoredCteDefinition,
-  StoredDecorator,
   StoredFieldMappings,
 } from '../db/tables/mappings.table.js';
 
@@ -65,42 +62,22 @@ function filtered(db: TenantDb, f: MappingFilter) {
   return q;
 }
 
-const JSON_COLUMNS = ['field_mappings', 'decorators', 'cte_definitions'] as const;
+/** What lists read: every column, the JSONB ones as text parsed on first access (src/db/lazy-json.ts). */
+const LIST_COLUMNS: ListColumns = {
+  plain: ['id', 'workspace_id', 'target_table', 'source_table', 'status', 'version', 'created_at', 'updated_at', 'incremental'],
+  json: ['field_mappings', 'decorators', 'cte_definitions'],
+};
 
-/** Every column, the JSONB ones as text that parseJsonLazily turns back into values when read. */
-function listed(db: TenantDb, filter: MappingFilter) {
-  return filtered(db, filter).select([
-    'id',
-    'workspace_id',
-    'target_table',
-    'source_table',
-    'status',
-    'version',
-    'created_at',
-    'updated_at',
-    'incremental',
-    jsonAsText<StoredFieldMappings>('field_mappings').as('field_mappings'),
-    jsonAsText<StoredDecorator[]>('decorators').as('decorators'),
-    jsonAsText<StoredCteDefinition[]>('cte_definitions').as('cte_definitions'),
-  ]);
-}
-
-const lazyRow = (row: MappingRow): MappingRow => parseJsonLazily(row, JSON_COLUMNS);
-
-export async function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  const page = await fetchPage(listed(db, filter), 'mappings', args);
-  page.rows.forEach(lazyRow);
-  return page;
+export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
+  return fetchPage(filtered(db, filter), 'mappings', args, { db, columns: LIST_COLUMNS }) as Promise<Page<MappingRow>>;
 }
 
 export function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
   return countRows(filtered(db, filter));
 }
 
-export async function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs): Promise<Map<string, Page<MappingRow>>> {
-  const pages = await fetchPagesByParent(db, listed(db, filter), 'mappings', 'workspace_id', workspaceIds, args);
-  for (const page of pages.values()) page.rows.forEach(lazyRow);
-  return pages;
+export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs): Promise<Map<string, Page<MappingRow>>> {
+  return fetchPagesByParent(db, filtered(db, filter), 'mappings', 'workspace_id', workspaceIds, args, LIST_COLUMNS) as Promise<Map<string, Page<MappingRow>>>;
 }
 
 export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter) {

@@ -16,9 +16,9 @@ let tenant: Tenant;
 let captured: CompiledQuery[] = [];
 let busiestWorkspace: string;
 
-async function explainLast(): Promise<string> {
+async function explainLast(options = ''): Promise<string> {
   const query = captured.at(-1)!;
-  const { rows } = await t.pool.query<{ 'QUERY PLAN': string }>(`explain ${query.sql}`, [...query.parameters]);
+  const { rows } = await t.pool.query<{ 'QUERY PLAN': string }>(`explain ${options} ${query.sql}`, [...query.parameters]);
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
@@ -76,6 +76,39 @@ describe('mapping filters on field_mappings use the GIN index (10,000 rows)', ()
     await mappings.listMappings(tenant.db, filter, { first: 20 });
     expect(captured.at(-1)!.sql).toContain('field_mappings @> $1::jsonb');
     expect(await explainLast()).toMatch(/Bitmap Index Scan on mappings_field_mappings_idx/);
+  });
+});
+
+describe('lists cast their JSONB columns to text after the page is cut, not for every row matched', () => {
+  /** The nodes' outputs (EXPLAIN VERBOSE) above the first node matching `cut`, and from it down: what is computed for every row before the page is cut. */
+  const belowCut = (plan: string, cut: RegExp) => {
+    const lines = plan.split('\n');
+    const at = lines.findIndex((l) => cut.test(l));
+    expect(at).toBeGreaterThan(0);
+    const outputs = (part: string[]) => part.filter((l) => l.trim().startsWith('Output:')).join('\n');
+    return { above: outputs(lines.slice(0, at)), below: outputs(lines.slice(at)) };
+  };
+
+  it('a top-level page (mappings, GIN filter): the casts sit above the Limit', async () => {
+    const page = await mappings.listMappings(tenant.db, { hasTargetField: 'customer_id' }, { first: 3 });
+    expect(page.rows).toHaveLength(3);
+    expect(page.rows[0]!.field_mappings.customer_id).toEqual({ source: 'cust_id', transform: null });
+    const { above, below } = belowCut(await explainLast('(verbose)'), /->\s+Limit/);
+    expect(above).toMatch(/field_mappings\)::text/);
+    expect(below).not.toMatch(/::text/);
+  });
+
+  it('nested pages (jobs per workspace): the casts sit above the row_number window', async () => {
+    const [first, second] = await tenant.db.selectFrom('workspaces').select('id').orderBy('name').limit(2).execute();
+    const pages = await jobs.pagesByWorkspaceIds(tenant.db, [first!.id, second!.id], {}, { first: 2, withTotalCount: true });
+    expect([...pages.values()].map((p) => [p.rows.length, p.totalCount])).toEqual([
+      [2, 500],
+      [2, 500],
+    ]);
+    expect(pages.get(first!.id)!.rows[0]!.run_metadata).toEqual({});
+    const { above, below } = belowCut(await explainLast('(verbose)'), /->\s+WindowAgg/);
+    expect(above).toMatch(/run_metadata\)::text/);
+    expect(below).not.toMatch(/::text/);
   });
 });
 
