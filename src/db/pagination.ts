@@ -116,6 +116,9 @@ const castAfterCut = (columns: ListColumns, from: string) => [
   ...columns.json.map((c) => jsonAsText(`${from}.${c}`).as(c)),
 ];
 
+/** The list's columns as they are stored (the JSON ones too: cast after the cut, castAfterCut). */
+const selectStored = (qb: AnyQuery, columns: ListColumns) => qb.select([...columns.plain, ...columns.json]);
+
 const lazyRows = <O>(rows: O[], columns: ListColumns | undefined): O[] => {
   if (columns) for (const row of rows) parseJsonLazily(row as Record<string, unknown>, columns.json);
   return rows;
@@ -128,7 +131,7 @@ const lazyRows = <O>(rows: O[], columns: ListColumns | undefined): O[] => {
  */
 export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, lazy?: { db: any; columns: ListColumns }): Promise<Page<O>> {
   const plan = planPage(args);
-  const listed = lazy ? qb.select([...lazy.columns.plain, ...lazy.columns.json]) : qb;
+  const listed = lazy ? selectStored(qb, lazy.columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
   const cut = applyCursor(listed, table, plan).orderBy(orderSql(plan)).limit(plan.limit + 1);
   const query = lazy ? lazy.db.selectFrom(cut.as('page')).select(castAfterCut(lazy.columns, 'page')).orderBy(orderSql(plan)) : cut;
@@ -157,7 +160,7 @@ export async function fetchPagesByParent<O>(
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();
   if (parentIds.length > 0) {
-    const listed = columns ? qb.select([...columns.plain, ...columns.json]) : qb;
+    const listed = columns ? selectStored(qb, columns) : qb;
     let ranked = applyCursor(listed, table, plan)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
