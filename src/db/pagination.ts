@@ -170,12 +170,13 @@ export async function fetchPagesByParent<O>(
       .where('page_rn', '<=', plan.limit + 1)
       .orderBy('page_rn')
       .execute();
-    lazyRows(rows, columns);
+    // The rank and count are dropped before the JSON becomes lazy: a rest copy of a lazy row would parse it all.
     for (const { page_rn: _rank, page_total, ...row } of rows) {
       const parent = (row as Record<string, unknown>)[parentColumn] as string;
       grouped.get(parent)?.push(row as O);
       if (page_total !== undefined) totals.set(parent, page_total);
     }
+    for (const page of grouped.values()) lazyRows(page, columns);
   }
   return new Map(
     [...grouped].map(([id, rows]) => {

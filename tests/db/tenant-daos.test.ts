@@ -186,7 +186,14 @@ describe('mapping DAO through a tenant handle', () => {
     const byId = await mappings.findMappingById(a.db, stored.id);
     const [listed] = (await mappings.listMappings(a.db, { workspaceId: ws.id }, {})).rows;
     const paged = (await mappings.pagesByWorkspaceIds(a.db, [ws.id], {}, { first: 5 })).get(ws.id)!.rows[0]!;
-    for (const row of [listed!, paged]) {
+    const counted = (await mappings.pagesByWorkspaceIds(a.db, [ws.id], {}, { first: 5, withTotalCount: true })).get(ws.id)!.rows[0]!;
+    // Nothing is parsed before it is read: a list that never shows the JSON pays nothing for it.
+    for (const row of [listed!, paged, counted]) {
+      for (const column of ['field_mappings', 'decorators', 'cte_definitions'] as const) {
+        expect(Object.getOwnPropertyDescriptor(row, column)?.get).toBeInstanceOf(Function);
+      }
+    }
+    for (const row of [listed!, paged, counted]) {
       expect(row).toEqual(byId);
       expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify(byId)));
       expect({ ...row }).toEqual(byId);
