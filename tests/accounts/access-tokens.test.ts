@@ -64,6 +64,17 @@ describe('access tokens (HS256)', () => {
     expect(await meWith(await make())).toEqual(UNAUTHENTICATED);
   });
 
+  it('refuses a token it accepted before once the token has expired (verified tokens are remembered, their expiry is not)', async () => {
+    const exp = now() + 2;
+    const bearer = await token({ exp });
+    expect((await server.gql(ME, {}, bearer)).body).toEqual({ data: { me: { email: org.users.viewer.email } } });
+    while (now() < exp) await new Promise((r) => setTimeout(r, 100));
+
+    const res = await server.gql(ME, {}, bearer);
+    expect(failure(res)).toEqual(UNAUTHENTICATED);
+    expect(res.body.errors?.[0]?.message).toBe('Token expired');
+  });
+
   it('refuses a valid token of a user who has since been deleted', async () => {
     const user = await insertUser(server.db.db, { organization_id: org.id, email: `gone@${org.slug}.test`, role: 'editor' });
     const bearer = await sessionToken(server, user);
