@@ -12,7 +12,7 @@ import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets 
 import { createApollo } from './graphql/apollo.js';
 import { costGatePlugin } from './graphql/cost-gate.plugin.js';
 import { classifyError, httpStatusOf, INTERNAL_ERROR_MESSAGE } from './graphql/error-policy.js';
-import { selectionCount, withinTokenBudget } from './graphql/request-rules.js';
+import { rememberedSelectionCount, withinTokenBudget } from './graphql/request-rules.js';
 import type { AppServices } from './auth/scope.js';
 import type { SystemDb } from './db/system.js';
 import { RequestLoaders, type GraphQLContext } from './graphql/context.js';
@@ -184,6 +184,7 @@ export async function buildServer({ config, services, database, lifecycle = new 
   // anonymous query is only ever amplification.
   // Every document selecting more than GRAPHQL_MAX_SELECTIONS is refused before
   // validation, whose cost grows with the square of repeated selections.
+  const selectionsOf = rememberedSelectionCount(config.graphql.limits.tokens);
   app.addHook('preHandler', async (request, reply) => {
     if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
     const source = request.method === 'GET' ? request.query : request.body;
@@ -194,8 +195,8 @@ export async function buildServer({ config, services, database, lifecycle = new 
       const max = config.graphql.anonymousLimits.tokens;
       if (!withinTokenBudget(query, max)) return refuse(`A request without credentials may have at most ${max} tokens; sign in for more`);
     }
-    const { selections: max, tokens } = config.graphql.limits;
-    const n = selectionCount(query, tokens);
+    const max = config.graphql.limits.selections;
+    const n = selectionsOf(query);
     if (n !== null && n > max) return refuse(`The document makes ${n} selections; at most ${max} are allowed per request`);
   });
 

@@ -259,7 +259,7 @@ export class Harness {
     const r = await run(opts.seconds ?? SECONDS);
     const pgCpuEnd = await serverCpuMs(this.pgDataDir).catch(() => null);
     const processCpu = (await target.stats()).cpuMs;
-    const perRequest = (ms: number | null) => (ms !== null && r.requests.total ? Math.round((ms / r.requests.total) * 10) / 10 : null);
+    const perRequest = (ms: number | null) => (ms !== null && r.requests.total ? Math.round((ms / r.requests.total) * 100) / 100 : null);
     const result: LoadResult & Partial<ApiRunStats> & CpuPerRequest = {
       label: opts.label,
       server: opts.server,

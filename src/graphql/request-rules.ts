@@ -1,4 +1,5 @@
 import { GraphQLError, Lexer, parse, Source, TokenKind, visit, type ValidationRule } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Refuses an operation whose type the schema does not define (today:
@@ -60,4 +61,23 @@ export function selectionCount(query: string, maxTokens: number): number | null 
   const count = () => void n++;
   visit(document, { Field: count, FragmentSpread: count, InlineFragment: count });
   return n;
+}
+
+/**
+ * `selectionCount` remembered per document text. The app sends the same few
+ * documents again and again; parsing and walking one on every request was
+ * about a tenth of a small query's CPU (bench/README.md). Bounded by the total
+ * length of the documents kept, so unique documents only evict older ones.
+ */
+export function rememberedSelectionCount(maxTokens: number, maxChars = 4_000_000): (query: string) => number | null {
+  // -1 stands for "does not parse": the cache holds no nulls.
+  const counts = new LRUCache<string, number>({ maxSize: maxChars, sizeCalculation: (_n, query) => Math.max(1, query.length) });
+  return (query) => {
+    let n = counts.get(query);
+    if (n === undefined) {
+      n = selectionCount(query, maxTokens) ?? -1;
+      counts.set(query, n);
+    }
+    return n === -1 ? null : n;
+  };
 }

@@ -1,3 +1,4 @@
+import { rememberedSelectionCount } from '../../src/graphql/request-rules.js';
 import { internalsIn, rowCounts, useWorld } from '../support/index.js';
 
 /**
@@ -159,6 +160,19 @@ describe('selections per document', () => {
   it('fragment spreads and inline fragments count as selections', async () => {
     const spreads = Array.from({ length: 300 }, () => '...F ... on Query { __typename }').join(' ');
     expectRefused(await gql(`{ ${spreads} } fragment F on Query { __typename }`), 400, 'QUERY_LIMIT', /selections/);
+  });
+
+  it('a refused document is refused again when sent again (its count is remembered per text)', async () => {
+    const query = `{ ${Array.from({ length: 600 }, () => '__typename').join(' ')} }`;
+    for (let i = 0; i < 2; i++) expectRefused(await gql(query), 400, 'QUERY_LIMIT', /600 selections; at most 500/);
+  });
+
+  it('remembered counts are the counts, a document that does not parse included', () => {
+    const count = rememberedSelectionCount(1000, 64);
+    const documents = ['{ me { id } }', '{ me { id }', '{ ...F } fragment F on Query { me { id } }', `{ ${'a '.repeat(40)}}`];
+    for (let round = 0; round < 2; round++) {
+      expect(documents.map(count)).toEqual([2, null, 3, 40]);
+    }
   });
 
   it('a document at the limit runs', async () => {
