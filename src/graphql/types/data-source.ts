@@ -232,7 +232,6 @@ const toSchemaInput = (
 DataSourceRef.implement({
   description:
     'Where a workspace reads from: connection settings (secrets encrypted at rest, never returned) and a cached copy of the schema. Any member may read it.',
-  authScopes: { authenticated: true },
   fields: (t) => ({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it belongs to.', resolve: (d) => d.workspace_id }),
     name: t.exposeString('name', { description: 'Display name.' }),

@@ -236,7 +236,6 @@ const FieldMappingsContainInput = builder.inputType('FieldMappingContainsInput',
 
 MappingRef.implement({
   description: "How a source table's columns become a warehouse table: field mappings, decorators and CTEs, versioned. Any member may read it.",
-  authScopes: { authenticated: true },
   fields: (t) => ({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it belongs to.', resolve: (m) => m.workspace_id }),
     targetTable: t.exposeString('target_table', { description: 'Warehouse table it fills.' }),

@@ -124,7 +124,6 @@ function attemptLoader(ctx: object) {
 
 PipelineJobRef.implement({
   description: 'One run of a workspace pipeline, from queued to finished. Any member may read it.',
-  authScopes: { authenticated: true },
   fields: (t) => ({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it runs for.', resolve: (j) => j.workspace_id }),
     jobType: t.field({ type: JobTypeEnum, description: 'What it does.', resolve: (j) => j.job_type }),
