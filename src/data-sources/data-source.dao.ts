@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { countByParent, fetchPagesByParent, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { DataSourceRow, DataSourceSummary, DataSourceUpdate, NewDataSourceRow } from '../db/tables/data-sources.table.js';
 
@@ -39,8 +39,11 @@ function filtered(db: TenantDb, filter: DataSourceFilter) {
   return q;
 }
 
-/** Every column but schema_cache: lists never parse cached schemas they do not show. */
-const SUMMARY_COLUMNS = ['id', 'workspace_id', 'name', 'source_type', 'connection_config', 'last_schema_refresh', 'created_at', 'is_active'] as const;
+/** Every column but schema_cache: lists never parse cached schemas they do not show, and parse settings when read. */
+const SUMMARY_COLUMNS: ListColumns = {
+  plain: ['id', 'workspace_id', 'name', 'source_type', 'last_schema_refresh', 'created_at', 'is_active'],
+  json: ['connection_config'],
+};
 
 export function pagesByWorkspaceIds(
   db: TenantDb,
@@ -48,7 +51,7 @@ export function pagesByWorkspaceIds(
   filter: DataSourceFilter,
   args: PageArgs,
 ): Promise<Map<string, Page<DataSourceSummary>>> {
-  return fetchPagesByParent(db, filtered(db, filter).select(SUMMARY_COLUMNS), 'data_sources', 'workspace_id', workspaceIds, args);
+  return fetchPagesByParent(db, filtered(db, filter), 'data_sources', 'workspace_id', workspaceIds, args, SUMMARY_COLUMNS) as Promise<Map<string, Page<DataSourceSummary>>>;
 }
 
 export function findSchemaCachesByIds(db: TenantDb, ids: readonly string[]): Promise<Pick<DataSourceRow, 'id' | 'schema_cache'>[]> {

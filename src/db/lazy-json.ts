@@ -13,23 +13,55 @@ export function jsonAsText<T>(column: string): RawBuilder<T> {
   return sql<T>`${sql.ref(column)}::text`;
 }
 
-/** Turns the text of `columns` (selected with jsonAsText) into lazily parsed values, in place. */
-export function parseJsonLazily<R extends object>(row: R, columns: readonly (keyof R & string)[]): R {
-  for (const column of columns) {
-    const text = row[column] as unknown;
-    if (typeof text !== 'string') continue;
-    Object.defineProperty(row, column, {
+/** The JSON text of a lazy row's columns, in a property spreading and JSON.stringify do not see. */
+const TEXT = Symbol('json text');
+
+type LazyRow = Record<string | symbol, unknown> & { [TEXT]: Record<string, string | null> };
+
+const settle = (row: object, column: string, value: unknown) =>
+  Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+
+/**
+ * One getter and setter per column name, shared by every row: rows built with
+ * the same columns in the same order then share one hidden class and keep
+ * fast properties. (Redefining a data property of pg's row as an accessor, or
+ * a closure per row, turned each row into a slow dictionary object and was a
+ * tenth of a dashboard's garbage.)
+ */
+const accessors = new Map<string, PropertyDescriptor>();
+function accessorFor(column: string): PropertyDescriptor {
+  let accessor = accessors.get(column);
+  if (!accessor) {
+    accessor = {
       enumerable: true,
       configurable: true,
-      get() {
-        const value: unknown = JSON.parse(text);
-        Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+      get(this: LazyRow) {
+        const text = this[TEXT][column];
+        const value: unknown = text == null ? null : JSON.parse(text);
+        settle(this, column, value);
         return value;
       },
-      set(value: unknown) {
-        Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+      set(this: LazyRow, value: unknown) {
+        settle(this, column, value);
       },
-    });
+    };
+    accessors.set(column, accessor);
   }
-  return row;
+  return accessor;
+}
+
+/**
+ * A copy of `row` with its `plain` columns as they are and its `json` columns
+ * (selected as text with jsonAsText) parsed on first access. Columns of `row`
+ * named in neither list are left out.
+ */
+export function withLazyJson<R>(row: object, plain: readonly string[], json: readonly string[]): R {
+  const source = row as Record<string, unknown>;
+  const copy: Record<string | symbol, unknown> = {};
+  for (const column of plain) copy[column] = source[column];
+  const text: Record<string, string | null> = {};
+  for (const column of json) text[column] = source[column] as string | null;
+  Object.defineProperty(copy, TEXT, { value: text });
+  for (const column of json) Object.defineProperty(copy, column, accessorFor(column));
+  return copy as R;
 }

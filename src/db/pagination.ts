@@ -2,7 +2,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../validation.js';
-import { jsonAsText, parseJsonLazily } from './lazy-json.js';
+import { jsonAsText, withLazyJson } from './lazy-json.js';
 
 /** Relay connection arguments, as the API receives them. */
 export interface PageArgs {
@@ -119,10 +119,8 @@ const castAfterCut = (columns: ListColumns, from: string) => [
 /** The list's columns as they are stored (the JSON ones too: cast after the cut, castAfterCut). */
 const selectStored = (qb: AnyQuery, columns: ListColumns) => qb.select([...columns.plain, ...columns.json]);
 
-const lazyRows = <O>(rows: O[], columns: ListColumns | undefined): O[] => {
-  if (columns) for (const row of rows) parseJsonLazily(row as Record<string, unknown>, columns.json);
-  return rows;
-};
+/** The rows of a list as the DAO returns them: the list's columns, JSON parsed on first access. */
+const lazyRows = <O>(rows: readonly object[], columns: ListColumns): O[] => rows.map((row) => withLazyJson<O>(row, columns.plain, columns.json));
 
 /**
  * One page of a top-level list, newest first. `table` is the table the query
@@ -136,7 +134,7 @@ export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: s
   const cut = applyCursor(listed, table, plan).orderBy(orderSql(plan)).limit(plan.limit + 1);
   const query = lazy ? lazy.db.selectFrom(cut.as('page')).select(castAfterCut(lazy.columns, 'page')).orderBy(orderSql(plan)) : cut;
   const rows = (await query.execute()) as O[];
-  return toPage(lazyRows(rows, lazy?.columns), plan);
+  return toPage(lazy ? lazyRows<O>(rows as object[], lazy.columns) : rows, plan);
 }
 
 /**
@@ -153,30 +151,30 @@ export async function fetchPagesByParent<O>(
   parentColumn: string,
   parentIds: readonly string[],
   args: PageArgs,
-  columns?: ListColumns,
+  columns: ListColumns,
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
   const counted = Boolean(args.withTotalCount) && !plan.hasCursor;
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();
   if (parentIds.length > 0) {
-    const listed = columns ? selectStored(qb, columns) : qb;
-    let ranked = applyCursor(listed, table, plan)
+    let ranked = applyCursor(selectStored(qb, columns), table, plan)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
     if (counted) ranked = ranked.select(sql<number>`(count(*) over (partition by ${sql.ref(parentColumn)}))::int`.as('page_total'));
-    const from = db.selectFrom(ranked.as('ranked'));
-    const rows: (O & { page_rn: number; page_total?: number })[] = await (columns ? from.select([...castAfterCut(columns, 'ranked'), 'page_rn', ...(counted ? ['page_total'] : [])]) : from.selectAll())
+    // The rank cuts and orders the pages in SQL and is not read back; the count is read from the
+    // row pg returns, and the row the DAO returns is the list's columns only (withLazyJson).
+    const rows: (Record<string, unknown> & { page_total?: number })[] = await db
+      .selectFrom(ranked.as('ranked'))
+      .select([...castAfterCut(columns, 'ranked'), ...(counted ? ['page_total'] : [])])
       .where('page_rn', '<=', plan.limit + 1)
       .orderBy('page_rn')
       .execute();
-    // The rank and count are dropped before the JSON becomes lazy: a rest copy of a lazy row would parse it all.
-    for (const { page_rn: _rank, page_total, ...row } of rows) {
-      const parent = (row as Record<string, unknown>)[parentColumn] as string;
-      grouped.get(parent)?.push(row as O);
-      if (page_total !== undefined) totals.set(parent, page_total);
+    for (const row of rows) {
+      const parent = row[parentColumn] as string;
+      if (row.page_total !== undefined) totals.set(parent, row.page_total);
+      grouped.get(parent)?.push(withLazyJson<O>(row, columns.plain, columns.json));
     }
-    for (const page of grouped.values()) lazyRows(page, columns);
   }
   return new Map(
     [...grouped].map(([id, rows]) => {
