@@ -5,10 +5,14 @@ import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { unavailableFor } from './availability.js';
 import type { PlatformDatabase } from './database.js';
+import { parseTimestamptz } from './timestamps.js';
 import { currentScope } from './work-scope.js';
 
 // int8 (bigint, count(*)) as a JS number: our counts and steps stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+// timestamptz without pg's three regular expressions per value; anything unusual still goes to pg's parser.
+const defaultTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => parseTimestamptz(v, defaultTimestamptz));
 
 /** Lifetime is optional for tools and tests, whose connections live briefly anyway. */
 export type PoolSettings = Omit<Config['database']['pool'], 'maxLifetimeSeconds'> & { maxLifetimeSeconds?: number };
