@@ -210,9 +210,18 @@ export class Harness {
   async settle(): Promise<void> {
     let last = -1;
     for (let quiet = 0; quiet < 2; ) {
-      const { statements } = await this.api.stats();
+      const { statements } = this.api?.running ? await this.api.stats() : { statements: 0 };
       quiet = statements === last ? quiet + 1 : 0;
       last = statements;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The floor's too: after a heavy run its server still has statements queued and running
+    // for seconds, which would be measured as the next run's load.
+    for (;;) {
+      const { rows } = await this.pool.query<{ busy: number }>(
+        `select count(*)::int as busy from pg_stat_activity where datname = current_database() and state <> 'idle' and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      if (rows[0]!.busy === 0) return;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -253,7 +262,7 @@ export class Harness {
         ...(opts.requests ? { requests: opts.requests } : {}),
       });
     if (WARMUP_SECONDS > 0 && !opts.requests) await run(WARMUP_SECONDS);
-    if (opts.server === 'api') await this.settle();
+    await this.settle();
     await target.reset();
     const pgCpuStart = await serverCpuMs(this.pgDataDir).catch(() => null);
     const r = await run(opts.seconds ?? SECONDS);

@@ -34,7 +34,7 @@ export const SPA_QUERY = `query SpaDashboard {
   }
 }`;
 
-const floorQueries = (s: string) => ({
+export const floorQueries = (s: string) => ({
   // Same JSON as DASHBOARD_QUERY; $1 organization id.
   dashboard: `select json_build_object('data', json_build_object('organization', json_build_object(
     'name', o.name,
