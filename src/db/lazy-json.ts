@@ -5,28 +5,30 @@ import { sql, type RawBuilder } from 'kysely';
  * of every row it receives; lists (a dashboard's mappings, a page of jobs)
  * carry kilobytes of JSONB per row that most reads never show, and parsing it
  * was a large share of the API's CPU and garbage (bench/README.md). Rows keep
- * their type: the property is a getter that parses once and then becomes a
- * plain value, so spreading, JSON.stringify and assignment behave as before.
+ * their type: the property is a getter that parses once and keeps the value,
+ * so spreading, JSON.stringify and assignment behave as before.
  */
 export function jsonAsText<T>(column: string): RawBuilder<T> {
   // column names come from the DAOs' constants, never from input
   return sql<T>`${sql.ref(column)}::text`;
 }
 
-/** The JSON text of a lazy row's columns, in a property spreading and JSON.stringify do not see. */
-const TEXT = Symbol('json text');
+/**
+ * A lazy row's JSON columns, in a property spreading and JSON.stringify do not
+ * see: each the text as read, until it is parsed (or assigned) and kept boxed.
+ */
+const JSON_COLUMNS = Symbol('json columns');
 
-type LazyRow = Record<string | symbol, unknown> & { [TEXT]: Record<string, string | null> };
-
-const settle = (row: object, column: string, value: unknown) =>
-  Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+type Held = string | null | { value: unknown };
+type LazyRow = Record<string | symbol, unknown> & { [JSON_COLUMNS]: Record<string, Held> };
 
 /**
- * One getter and setter per column name, shared by every row: rows built with
- * the same columns in the same order then share one hidden class and keep
- * fast properties. (Redefining a data property of pg's row as an accessor, or
- * a closure per row, turned each row into a slow dictionary object and was a
- * tenth of a dashboard's garbage.)
+ * One getter and setter per column name, shared by every row, and the row's
+ * properties never redefined: rows built with the same columns in the same
+ * order share one hidden class and keep fast properties. (Redefining a data
+ * property of pg's row as an accessor, a closure per row, or an accessor
+ * turned back into a value, each made the row a slow dictionary object; the
+ * first two were a tenth of a dashboard's garbage.)
  */
 const accessors = new Map<string, PropertyDescriptor>();
 function accessorFor(column: string): PropertyDescriptor {
@@ -36,13 +38,15 @@ function accessorFor(column: string): PropertyDescriptor {
       enumerable: true,
       configurable: true,
       get(this: LazyRow) {
-        const text = this[TEXT][column];
-        const value: unknown = text == null ? null : JSON.parse(text);
-        settle(this, column, value);
+        const columns = this[JSON_COLUMNS];
+        const held = columns[column]!;
+        if (typeof held !== 'string') return held === null ? null : held.value;
+        const value: unknown = JSON.parse(held);
+        columns[column] = { value };
         return value;
       },
       set(this: LazyRow, value: unknown) {
-        settle(this, column, value);
+        this[JSON_COLUMNS][column] = { value };
       },
     };
     accessors.set(column, accessor);
@@ -59,9 +63,9 @@ export function withLazyJson<R>(row: object, plain: readonly string[], json: rea
   const source = row as Record<string, unknown>;
   const copy: Record<string | symbol, unknown> = {};
   for (const column of plain) copy[column] = source[column];
-  const text: Record<string, string | null> = {};
-  for (const column of json) text[column] = source[column] as string | null;
-  Object.defineProperty(copy, TEXT, { value: text });
+  const held: Record<string, Held> = {};
+  for (const column of json) held[column] = source[column] as string | null;
+  Object.defineProperty(copy, JSON_COLUMNS, { value: held });
   for (const column of json) Object.defineProperty(copy, column, accessorFor(column));
   return copy as R;
 }
