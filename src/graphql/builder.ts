@@ -11,6 +11,7 @@ import { hasRole } from '../auth/actor.js';
 import { ForbiddenError, QueryLimitError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 import InputGuardPlugin from './input-guard.js';
+import SyncGlobalIdPlugin from './sync-global-id.js';
 import { decodeGlobalId, encodeGlobalId } from './relay.js';
 
 export interface SchemaTypes {
@@ -52,10 +53,10 @@ export function queryLimitError(kind: LimitKind, result: LimitResult): QueryLimi
  * checked outermost; the errors plugin wraps the input guard (text PostgreSQL
  * can store, bounded JSON) and scope-auth, so that refused input or a refused
  * mutation returns a typed ValidationError or ForbiddenError; validation maps zod issues to our
- * ValidationError with its path.
+ * ValidationError with its path. The Node ids' synchronous resolver is innermost (last).
  */
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [ComplexityPlugin, ErrorsPlugin, InputGuardPlugin, ScopeAuthPlugin, RelayPlugin, ValidationPlugin, DataloaderPlugin],
+  plugins: [ComplexityPlugin, ErrorsPlugin, InputGuardPlugin, ScopeAuthPlugin, RelayPlugin, ValidationPlugin, DataloaderPlugin, SyncGlobalIdPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
