@@ -46,15 +46,24 @@ export interface ConnectionResult<T> {
   totalCount: () => Promise<number>;
 }
 
+/** An edge whose cursor is encoded when a client asks for it: most reads of a list never do. */
+class Edge<T extends { id: string }> {
+  constructor(readonly node: T) {}
+  get cursor(): string {
+    return encodeCursor(this.node.id);
+  }
+}
+
 export function toConnection<T extends { id: string }>(page: Page<T>, totalCount: () => Promise<number>): ConnectionResult<T> {
-  const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  const edges = page.rows.map((node) => new Edge(node));
+  const [first, last] = [page.rows[0], page.rows.at(-1)];
   return {
     edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: first ? encodeCursor(first.id) : null,
+      endCursor: last ? encodeCursor(last.id) : null,
     },
     totalCount,
   };
