@@ -82,7 +82,6 @@ const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
 
 WorkspaceRef.implement({
   description: 'A workspace groups the data sources, mappings and pipeline jobs of one integration project. Any member may read it.',
-  authScopes: { authenticated: true },
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text; null when not set.' }),
