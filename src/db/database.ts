@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditLogTable } from './tables/audit-log.table.js';
 import type { DataSourcesTable } from './tables/data-sources.table.js';
+import type { MappingFieldSourcesTable } from './tables/mapping-field-sources.table.js';
 import type { MappingVersionsTable } from './tables/mapping-versions.table.js';
 import type { MappingsTable } from './tables/mappings.table.js';
 import type { OrganizationsTable } from './tables/organizations.table.js';
@@ -36,6 +37,7 @@ export interface TenantDatabase {
   data_sources: DataSourcesTable;
   mappings: MappingsTable;
   mapping_versions: MappingVersionsTable;
+  mapping_field_sources: MappingFieldSourcesTable;
   pipeline_jobs: PipelineJobsTable;
   pipeline_job_attempts: PipelineJobAttemptsTable;
   pipeline_job_logs: PipelineJobLogsTable;

@@ -44,7 +44,7 @@ describe('provisioning an organization', () => {
     expect(org).toMatchObject({ name: 'Acme Corp', slug: 'acme-corp', schema_name: 'org_acme_corp', settings: {} });
     const { rows } = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'org_acme_corp' order by table_name`.execute(t.db);
-    expect(rows.map((r) => r.table_name)).toEqual(['data_sources', 'mapping_versions', 'mappings', 'pipeline_job_attempts', 'pipeline_job_logs', 'pipeline_jobs', 'workspace_schedules', 'workspaces']);
+    expect(rows.map((r) => r.table_name)).toEqual(['data_sources', 'mapping_field_sources', 'mapping_versions', 'mappings', 'pipeline_job_attempts', 'pipeline_job_logs', 'pipeline_jobs', 'workspace_schedules', 'workspaces']);
   });
 
   it('rolls back the organization row when its schema cannot be created', async () => {
