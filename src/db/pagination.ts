@@ -82,19 +82,35 @@ export function toPage<T>(rows: T[], plan: PagePlan): Page<T> {
 type AnyQuery = SelectQueryBuilder<any, any, any>;
 
 /**
+ * The columns a page is ordered and cut by: the list table's own
+ * (created_at, id), or copies of them in a joined table whose index holds the
+ * filter and the order together (mapping_field_sources), so the cut is an
+ * index range read.
+ */
+export interface Keyset {
+  createdAt: string;
+  id: string;
+}
+
+const OWN_KEYSET: Keyset = { createdAt: 'created_at', id: 'id' };
+
+/**
  * Keyset condition: rows after (or before) the cursor row, which is looked up
  * by id through the query builder, so timestamps keep their full precision and
  * the tenant schema applies to the subquery too.
  */
-function applyCursor(qb: AnyQuery, table: string, plan: PagePlan): AnyQuery {
+function applyCursor(qb: AnyQuery, table: string, plan: PagePlan, keyset: Keyset): AnyQuery {
   if (!plan.cursorId) return qb;
   const op = plan.forward ? '<' : '>';
   return qb.where((eb) =>
-    eb(eb.refTuple('created_at', 'id'), op, eb.selectFrom(`${table} as cursor_row`).select(['cursor_row.created_at', 'cursor_row.id']).where('cursor_row.id', '=', plan.cursorId)),
+    eb(eb.refTuple(keyset.createdAt, keyset.id), op, eb.selectFrom(`${table} as cursor_row`).select(['cursor_row.created_at', 'cursor_row.id']).where('cursor_row.id', '=', plan.cursorId)),
   );
 }
 
-const orderSql = (plan: PagePlan) => sql.raw(plan.forward ? 'created_at desc, id desc' : 'created_at asc, id asc');
+const orderSql = (plan: PagePlan, keyset = OWN_KEYSET) => {
+  const dir = plan.forward ? 'desc' : 'asc';
+  return sql`${sql.ref(keyset.createdAt)} ${sql.raw(dir)}, ${sql.ref(keyset.id)} ${sql.raw(dir)}`;
+};
 
 /**
  * The columns a list reads, its JSONB ones as text parsed on first access
@@ -125,13 +141,20 @@ const lazyRows = <O>(rows: readonly object[], columns: ListColumns): O[] => rows
 /**
  * One page of a top-level list, newest first. `table` is the table the query
  * selects from. With `lazy`, `qb` selects nothing yet: the page reads
- * `lazy.columns` (JSON as lazily parsed text, cast after the cut).
+ * `lazy.columns` (JSON as lazily parsed text, cast after the cut). `keyset`
+ * names other columns holding the rows' (created_at, id) to order and cut by.
  */
-export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, lazy?: { db: any; columns: ListColumns }): Promise<Page<O>> {
+export async function fetchPage<O>(
+  qb: SelectQueryBuilder<any, any, O>,
+  table: string,
+  args: PageArgs,
+  lazy?: { db: any; columns: ListColumns },
+  keyset: Keyset = OWN_KEYSET,
+): Promise<Page<O>> {
   const plan = planPage(args);
   const listed = lazy ? selectStored(qb, lazy.columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
-  const cut = applyCursor(listed, table, plan).orderBy(orderSql(plan)).limit(plan.limit + 1);
+  const cut = applyCursor(listed, table, plan, keyset).orderBy(orderSql(plan, keyset)).limit(plan.limit + 1);
   const query = lazy ? lazy.db.selectFrom(cut.as('page')).select(castAfterCut(lazy.columns, 'page')).orderBy(orderSql(plan)) : cut;
   const rows = (await query.execute()) as O[];
   return toPage(lazy ? lazyRows<O>(rows as object[], lazy.columns) : rows, plan);
@@ -158,7 +181,7 @@ export async function fetchPagesByParent<O>(
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();
   if (parentIds.length > 0) {
-    let ranked = applyCursor(selectStored(qb, columns), table, plan)
+    let ranked = applyCursor(selectStored(qb, columns), table, plan, OWN_KEYSET)
       .where(parentColumn, 'in', parentIds)
       .select(sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${orderSql(plan)})`.as('page_rn'));
     if (counted) ranked = ranked.select(sql<number>`(count(*) over (partition by ${sql.ref(parentColumn)}))::int`.as('page_total'));

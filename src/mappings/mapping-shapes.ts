@@ -108,15 +108,6 @@ export function toStoredFieldMappings(input: FieldMappingInput[]): StoredFieldMa
   return Object.fromEntries(list.map((f) => [f.targetField, { source: f.source ?? null, transform: f.transform ?? null }]));
 }
 
-/**
- * A search for mappings whose field mappings include `targetField` with the
- * given source and transform, as the stored JSONB value to test with `@>`.
- */
-export function toStoredContainment(search: { targetField: string; source?: string | null; transform?: string | null }): StoredFieldMappings {
-  const entry = Object.fromEntries(Object.entries({ source: search.source, transform: search.transform }).filter(([, v]) => v != null));
-  return { [search.targetField]: entry as StoredFieldMappings[string] };
-}
-
 export function toFieldMappings(stored: StoredFieldMappings): FieldMapping[] {
   return Object.entries(stored ?? {}).map(([targetField, m]) => ({
     targetField,

@@ -1,14 +1,18 @@
-import { sql } from 'kysely';
-import type { TenantDb } from '../db/database.js';
-import { countByParent, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
+import { sql, type QueryCreator, type SelectQueryBuilder } from 'kysely';
+import type { TenantDatabase, TenantDb } from '../db/database.js';
+import { countByParent, countRows, fetchPage, fetchPagesByParent, type Keyset, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
-import type {
-  MappingRow,
-  MappingStatus,
-  MappingUpdate,
-  NewMappingRow,
-  StoredFieldMappings,
-} from '../db/tables/mappings.table.js';
+import type { MappingRow, MappingStatus, MappingUpdate, NewMappingRow } from '../db/tables/mappings.table.js';
+import {
+  countMatchingFieldSources,
+  deleteDroppedFieldSourcesOf,
+  hasFieldSourceRows,
+  insertFieldSourcesOf,
+  matchingFieldSources,
+  toContainment,
+  upsertFieldSourcesOf,
+  type FieldMappingSearch,
+} from './mapping-field-source.dao.js';
 
 export interface MappingFilter {
   workspaceId?: string | null;
@@ -17,8 +21,8 @@ export interface MappingFilter {
   targetTable?: string | null;
   /** `field_mappings ? key`: answered by the GIN index. */
   hasTargetField?: string | null;
-  /** `field_mappings @> value`: answered by the GIN index. */
-  fieldMappingsContain?: StoredFieldMappings | null;
+  /** `field_mappings @> {targetField: {source, transform}}`, answered by mapping_field_sources (mapping-field-source.dao.ts). */
+  fieldMappingsContain?: FieldMappingSearch | null;
 }
 
 const jsonColumns = <T extends Partial<NewMappingRow>>(row: T) => ({
@@ -29,12 +33,14 @@ const jsonColumns = <T extends Partial<NewMappingRow>>(row: T) => ({
   incremental: row.incremental == null ? row.incremental : JSON.stringify(row.incremental),
 });
 
+/** Inserts a mapping and its mapping_field_sources rows, in one statement. */
 export function insertMapping(db: TenantDb, row: NewMappingRow): Promise<MappingRow> {
   return mapDbErrors(() =>
     db
-      .insertInto('mappings')
-      .values(jsonColumns(row) as NewMappingRow)
-      .returningAll()
+      .with('inserted', (qb) => qb.insertInto('mappings').values(jsonColumns(row) as NewMappingRow).returningAll())
+      .with('inserted_sources', (qb) => insertFieldSourcesOf(qb, 'inserted'))
+      .selectFrom('inserted')
+      .selectAll()
       .executeTakeFirstOrThrow(),
   );
 }
@@ -48,17 +54,31 @@ export function findMappingsByIds(db: TenantDb, ids: readonly string[]): Promise
   return db.selectFrom('mappings').selectAll().where('id', 'in', ids).execute();
 }
 
-function filtered(db: TenantDb, f: MappingFilter) {
+type MappingsQuery = SelectQueryBuilder<TenantDatabase, 'mappings', object>;
+
+/** Where a list with the contains filter is cut: the side table's copy of (created_at, id), in its index's order. */
+const FIELD_SOURCE_KEYSET: Keyset = { createdAt: 's.mapping_created_at', id: 's.mapping_id' };
+
+/** Whether the contains filter is answered by joining mapping_field_sources (as `s`), which then orders the page. */
+const joinsFieldSources = (f: MappingFilter): f is MappingFilter & { fieldMappingsContain: FieldMappingSearch } =>
+  f.fieldMappingsContain != null && hasFieldSourceRows(f.fieldMappingsContain);
+
+function filtered(db: TenantDb, f: MappingFilter): MappingsQuery {
   let q = db.selectFrom('mappings');
+  if (joinsFieldSources(f)) {
+    // One row of mapping_field_sources per matching mapping (its key is mapping and target field); none of
+    // its columns shares a name with one of mappings, so the list's other conditions and columns stay unqualified.
+    q = q.innerJoin('mapping_field_sources as s', 's.mapping_id', 'mappings.id').where(matchingFieldSources(f.fieldMappingsContain)) as unknown as MappingsQuery;
+  } else if (f.fieldMappingsContain != null) {
+    // A target field too long to have rows (see mapping-field-source.dao.ts): the GIN index, same semantics.
+    q = q.where(sql<boolean>`field_mappings @> ${JSON.stringify(toContainment(f.fieldMappingsContain))}::jsonb`);
+  }
   if (f.workspaceId != null) q = q.where('workspace_id', '=', f.workspaceId);
   if (f.status != null) q = q.where('status', '=', f.status);
   if (f.sourceTable != null) q = q.where('source_table', '=', f.sourceTable);
   if (f.targetTable != null) q = q.where('target_table', '=', f.targetTable);
-  // mapping filters on field_mappings use mappings_field_mappings_idx (GIN, jsonb_ops)
+  // hasTargetField uses mappings_field_mappings_idx (GIN, jsonb_ops)
   if (f.hasTargetField != null) q = q.where(sql<boolean>`field_mappings ? ${f.hasTargetField}`);
-  if (f.fieldMappingsContain != null) {
-    q = q.where(sql<boolean>`field_mappings @> ${JSON.stringify(f.fieldMappingsContain)}::jsonb`);
-  }
   return q;
 }
 
@@ -69,10 +89,14 @@ const LIST_COLUMNS: ListColumns = {
 };
 
 export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  return fetchPage(filtered(db, filter), 'mappings', args, { db, columns: LIST_COLUMNS }) as Promise<Page<MappingRow>>;
+  const keyset = joinsFieldSources(filter) ? FIELD_SOURCE_KEYSET : undefined;
+  return fetchPage(filtered(db, filter), 'mappings', args, { db, columns: LIST_COLUMNS }, keyset) as Promise<Page<MappingRow>>;
 }
 
 export function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
+  const { fieldMappingsContain, ...others } = filter;
+  // The contains filter alone: an index-only count of mapping_field_sources, without visiting mappings.
+  if (joinsFieldSources(filter) && Object.values(others).every((v) => v == null)) return countMatchingFieldSources(db, fieldMappingsContain!);
   return countRows(filtered(db, filter));
 }
 
@@ -94,13 +118,23 @@ export function updateMappingAtVersion(
   expectedVersion: number,
   patch: Omit<MappingUpdate, 'version'>,
 ): Promise<MappingRow | undefined> {
-  return mapDbErrors(() =>
-    db
+  // The update as a statement of its own, or as the CTE `updated` of one that also rewrites the side table.
+  const update = (qb: QueryCreator<TenantDatabase>) =>
+    qb
       .updateTable('mappings')
       .set({ ...(jsonColumns(patch) as MappingUpdate), version: sql<number>`version + 1` })
       .where('id', '=', id)
       .where('version', '=', expectedVersion)
-      .returningAll()
+      .returningAll();
+  if (patch.field_mappings === undefined) return mapDbErrors(() => update(db).executeTakeFirst());
+  // New field mappings: the mapping's mapping_field_sources rows follow in the same statement.
+  return mapDbErrors(() =>
+    db
+      .with('updated', (qb) => update(qb as unknown as QueryCreator<TenantDatabase>))
+      .with('dropped_sources', (qb) => deleteDroppedFieldSourcesOf(qb, 'updated'))
+      .with('upserted_sources', (qb) => upsertFieldSourcesOf(qb, 'updated'))
+      .selectFrom('updated')
+      .selectAll()
       .executeTakeFirst(),
   );
 }

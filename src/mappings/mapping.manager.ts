@@ -11,7 +11,6 @@ import * as dao from './mapping.dao.js';
 import { assertStaysValid, validateRow } from './mapping-sql.manager.js';
 import { keepMappingVersion } from './mapping-version.manager.js';
 import {
-  toStoredContainment,
   toStoredCtes,
   toStoredDecorators,
   toStoredFieldMappings,
@@ -64,22 +63,12 @@ export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): 
   return dao.findMappingsByIds(scope.tenant.db, ids);
 }
 
-/** Which mappings to list: `fieldMappingsContain` names a target field and, optionally, its source and transform. */
-export interface MappingSearch extends Omit<dao.MappingFilter, 'fieldMappingsContain'> {
-  fieldMappingsContain?: { targetField: string; source?: string | null; transform?: string | null } | null;
+export function listMappings(scope: RequestScope, filter: dao.MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
+  return dao.listMappings(scope.tenant.db, filter, args);
 }
 
-const toFilter = ({ fieldMappingsContain, ...rest }: MappingSearch): dao.MappingFilter => ({
-  ...rest,
-  fieldMappingsContain: fieldMappingsContain ? toStoredContainment(fieldMappingsContain) : null,
-});
-
-export function listMappings(scope: RequestScope, search: MappingSearch, args: PageArgs): Promise<Page<MappingRow>> {
-  return dao.listMappings(scope.tenant.db, toFilter(search), args);
-}
-
-export function countMappings(scope: RequestScope, search: MappingSearch): Promise<number> {
-  return dao.countMappings(scope.tenant.db, toFilter(search));
+export function countMappings(scope: RequestScope, filter: dao.MappingFilter): Promise<number> {
+  return dao.countMappings(scope.tenant.db, filter);
 }
 
 export function mappingPagesByWorkspace(scope: RequestScope, workspaceIds: readonly string[], filter: dao.MappingFilter, args: PageArgs) {

@@ -12,6 +12,7 @@ import { revealSecrets, type StoredConnectionConfig } from '../../src/data-sourc
 import type { PlatformDatabase } from '../../src/db/database.js';
 import { compareVersions, readMigrations } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
+import { countMappings } from '../../src/mappings/mapping.dao.js';
 import * as organizations from '../../src/organizations/organization.manager.js';
 import { tenantDb } from '../../src/tenancy/tenancy.js';
 import {
@@ -58,7 +59,7 @@ async function orgRows(db: Kysely<PlatformDatabase>, orgId: string): Promise<Rec
     const { rows } = await sql<{ j: Record<string, unknown> }>`select to_jsonb(t) - 'slug' - 'schema_name' as j from ${sql.table(`datalinx_platform.${table}`)} t where ${condition} order by 1`.execute(db);
     out[table] = rows.map((r) => r.j);
   }
-  for (const table of ['workspaces', 'data_sources', 'mappings', 'pipeline_jobs']) {
+  for (const table of ['workspaces', 'data_sources', 'mappings', 'mapping_field_sources', 'pipeline_jobs']) {
     // test probe: a tenant table's rows
     const { rows } = await sql<{ j: unknown }>`select to_jsonb(t) as j from ${sql.table(`${org.schema_name}.${table}`)} t order by 1`.execute(db);
     out[table] = rows.map((r) => r.j);
@@ -104,6 +105,7 @@ describe('export-org / import-org', () => {
     expect(rowsOf(manifest, 'users')).toBe(4);
     expect(rowsOf(manifest, 'service_accounts')).toBe(1);
     expect(rowsOf(manifest, 'mappings')).toBe(1);
+    expect(rowsOf(manifest, 'mapping_field_sources')).toBe(1);
     expect(manifest.tables.map((t) => t.table)).not.toContain('refresh_tokens');
 
     await organizations.deleteOrganization(operatorScope(server.db), world.org.id);
@@ -210,7 +212,12 @@ describe('export-org / import-org', () => {
       for (const f of files.filter((f) => compareVersions(f.version, '1.0.2') > 0)) await rm(path.join(olderDir, f.fileName));
       await migrate(older.db, { dir: olderDir });
       const org = await organizations.createOrganization(operatorScope({ db: older.db, migrations: kept }), { name: 'Old', slug: 'old-org' });
-      await insertWorkspaces(tenantDb(older.db, org.schema_name), 2);
+      const [ws] = await insertWorkspaces(tenantDb(older.db, org.schema_name), 2);
+      const mapping = await tenantDb(older.db, org.schema_name)
+        .insertInto('mappings')
+        .values({ workspace_id: ws!, target_table: 'dim_customer', source_table: 'customers', field_mappings: JSON.stringify({ customer_id: { source: 'cust_id', transform: null } }) })
+        .returning(['id', 'created_at'])
+        .executeTakeFirstOrThrow();
       const chunks: Buffer[] = [];
       const manifest = await exportOrganization(older.pool, 'old-org', new Writable({ write: (c, _e, done) => (chunks.push(c as Buffer), done()) }));
       expect(manifest).toMatchObject({ schemaVersion: '1.0.2', tenantSchemaVersion: '1.0.0' });
@@ -220,6 +227,10 @@ describe('export-org / import-org', () => {
       expect(result.migratedFrom).toBe('1.0.0');
       const workspaces = await tenantDb(current.db, 'org_old_org').selectFrom('workspaces').select(['name', 'settings']).orderBy('name').execute();
       expect(workspaces).toEqual([{ name: 'ws-001', settings: {} }, { name: 'ws-002', settings: {} }]);
+      // mapping_field_sources did not exist then: its migration, run by the import, builds the mapping's rows
+      expect(await tenantDb(current.db, 'org_old_org').selectFrom('mapping_field_sources').selectAll().execute()).toEqual([
+        { mapping_id: mapping.id, target_field: 'customer_id', source: 'cust_id', transform: null, mapping_created_at: mapping.created_at },
+      ]);
       const versions = (await orgRows(current.db, org.id)).tenant_schema_version;
       const tenantFiles = (await readMigrations(MIGRATIONS_DIR)).filter((f) => f.sections.tenant).map((f) => f.version);
       expect([...(versions ?? [])].sort()).toEqual([...tenantFiles].sort()); // as sets: stored versions come back in text order
@@ -291,6 +302,9 @@ describe('export-org / import-org', () => {
       await importOrganization(empty, await openArchive(file, async () => ''));
       const count = await tenantDb(empty.db, big.schema_name).selectFrom('mappings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(count.n).toBe(10_000);
+      // their field mappings came along: the contains filter finds them in the imported organization
+      expect(rowsOf(manifest, 'mapping_field_sources')).toBe(10_000);
+      expect(await countMappings(tenantDb(empty.db, big.schema_name), { fieldMappingsContain: { targetField: 'id', source: 'src_id' } })).toBe(10_000);
     } finally {
       await empty.close();
     }

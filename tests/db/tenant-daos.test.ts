@@ -168,7 +168,7 @@ describe('mapping DAO through a tenant handle', () => {
     expect(await ids({ targetTable: 'fct_orders' })).toEqual([m1.id, m2.id].sort());
     expect(await ids({ hasTargetField: 'customer_id' })).toEqual([m1.id, m2.id].sort());
     expect(await ids({ hasTargetField: 'total' })).toEqual([m2.id]);
-    expect(await ids({ fieldMappingsContain: customers })).toEqual([m1.id]);
+    expect(await ids({ fieldMappingsContain: { targetField: 'customer_id', source: 'cust_id' } })).toEqual([m1.id]);
     expect(await ids({ hasTargetField: "x' or '1'='1" })).toEqual([]);
     expect(await mappings.countMappings(a.db, { workspaceId: other.id, hasTargetField: 'customer_id' })).toBe(2);
   });

@@ -58,6 +58,10 @@ describe('mappings filters', () => {
     ['fieldMappingsContain with only the target field', { fieldMappingsContain: { targetField: 'email' } }, ['m3', 'm1']],
     ['fieldMappingsContain that matches nothing', { fieldMappingsContain: { targetField: 'email', source: 'nope' } }, []],
     ['workspaceId and hasTargetField together', { workspaceId: 'ws1', hasTargetField: 'email' }, ['m1']],
+    ['fieldMappingsContain with a source and a transform', { fieldMappingsContain: { targetField: 'email', source: 'email', transform: 'lower' } }, ['m1']],
+    ['fieldMappingsContain with a transform the field does not have', { fieldMappingsContain: { targetField: 'customer_id', transform: 'lower' } }, []],
+    ['fieldMappingsContain and workspaceId together', { workspaceId: 'ws2', fieldMappingsContain: { targetField: 'email' } }, ['m3']],
+    ['fieldMappingsContain and status together', { status: 'DRAFT', fieldMappingsContain: { targetField: 'customer_id', source: 'cust_id' } }, ['m2']],
   ])('%s', async (_case, filter, expected) => {
     const variables = { ...filter, ...(filter.workspaceId ? { workspaceId: ws(filter.workspaceId as 'ws1') } : {}) };
     const data = await gqlData<{ mappings: Page }>(
@@ -82,6 +86,49 @@ describe('mappings filters', () => {
       draft: { totalCount: 1, labels: ['m2'] },
       active: { totalCount: 1, labels: ['m1'] },
     });
+  });
+});
+
+describe('fieldMappingsContain follows every write of a mapping', () => {
+  const CONTAINS = `query($c: FieldMappingContainsInput!) { mappings(fieldMappingsContain: $c) { totalCount edges { node { id } } } }`;
+  const found = async (c: Record<string, string>) => {
+    const page = (await gqlData<{ mappings: Page }>(server, CONTAINS, { c }, org.users.viewer.token)).mappings;
+    return { totalCount: page.totalCount, ids: page.edges.map((e) => e.node.id) };
+  };
+  const ok = async (mutation: string, variables: Record<string, unknown>) =>
+    expect(await mutate<{ __typename: string }>(server, mutation, variables, org.users.editor.token)).toMatchObject({ __typename: expect.stringMatching(/Payload$/) });
+
+  it('create, update, restore a version, delete the mapping, delete its workspace', async () => {
+    const token = org.users.editor.token;
+    const workspace = await createWorkspace(server, token, 'Writes');
+    const byOrderKey = { targetField: 'order_key', source: 'ord_no' };
+    const mapping = await createMapping(server, token, workspace, { fieldMappings: [{ targetField: 'order_key', source: 'ord_no' }, { targetField: 'amount', source: 'amt' }] });
+    expect(await found(byOrderKey)).toEqual({ totalCount: 1, ids: [mapping] });
+
+    // Version 2: order_key now from another column, amount gone, a new field.
+    await ok(`mutation($input: UpdateMappingInput!) { updateMapping(input: $input) { __typename } }`, {
+      input: { id: mapping, expectedVersion: 1, fieldMappings: [{ targetField: 'order_key', source: 'order_number' }, { targetField: 'placed_on', transform: 'date(placed_at)' }] },
+    });
+    expect(await found(byOrderKey)).toEqual({ totalCount: 0, ids: [] });
+    expect(await found({ targetField: 'amount' })).toEqual({ totalCount: 0, ids: [] });
+    expect(await found({ targetField: 'order_key', source: 'order_number' })).toEqual({ totalCount: 1, ids: [mapping] });
+    expect(await found({ targetField: 'placed_on', transform: 'date(placed_at)' })).toEqual({ totalCount: 1, ids: [mapping] });
+
+    // Version 3: version 1 restored.
+    await ok(`mutation { restoreMappingVersion(id: "${mapping}", version: 1, expectedVersion: 2) { __typename } }`, {});
+    expect(await found(byOrderKey)).toEqual({ totalCount: 1, ids: [mapping] });
+    expect(await found({ targetField: 'amount', source: 'amt' })).toEqual({ totalCount: 1, ids: [mapping] });
+    expect(await found({ targetField: 'placed_on' })).toEqual({ totalCount: 0, ids: [] });
+
+    await ok(`mutation($id: ID!) { deleteMapping(id: $id) { __typename } }`, { id: mapping });
+    expect(await found(byOrderKey)).toEqual({ totalCount: 0, ids: [] });
+
+    const again = await createMapping(server, token, workspace, { fieldMappings: [{ targetField: 'order_key', source: 'ord_no' }] });
+    expect(await found(byOrderKey)).toEqual({ totalCount: 1, ids: [again] });
+    await ok(`mutation($id: ID!) { deleteWorkspace(id: $id) { __typename } }`, { id: workspace });
+    expect(await found(byOrderKey)).toEqual({ totalCount: 0, ids: [] });
+    // nothing of the workspace's mappings is left behind in the side table
+    expect(await tenantDbOf(server, org).selectFrom('mapping_field_sources').select('mapping_id').where('mapping_id', 'in', [localId(mapping), localId(again)]).execute()).toEqual([]);
   });
 });
 

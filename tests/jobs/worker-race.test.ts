@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Keyring } from '../../src/crypto/keyring.js';
+import { addFieldSourcesOf } from '../../src/mappings/mapping-field-source.dao.js';
 import { createDataSource, createJob, createSourceDb, createWorkspace, globalId, sourceConfigOf, tenantDbOf, useTestApi, useWorkers, waitFor, type SourceDb } from '../support/index.js';
 
 // Four real worker processes race over 1,000 queued jobs: each job runs exactly once.
@@ -26,6 +27,7 @@ it(`${WORKERS} workers over ${JOBS} jobs: every job completes with exactly one a
     .expression(sql`select ${workspace}::uuid, 'race_' || g, 'customers', '{"id": {"source": "cust_id", "transform": null}}'::jsonb, 'active' from generate_series(1, ${JOBS}) g`)
     .returning('id')
     .execute();
+  await addFieldSourcesOf(db, mappings.map((m) => m.id));
   // …and each job queued through the API, as the single-page app does, before any worker runs.
   for (let i = 0; i < mappings.length; i += 20) {
     await Promise.all(mappings.slice(i, i + 20).map((m) => createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [globalId('Mapping', m.id)])));

@@ -7,6 +7,7 @@ import type { MigrationFile } from '../../src/db/migration-files.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import type { UserRole, UserRow } from '../../src/db/tables/users.table.js';
 import type { TenantSnapshot } from '../../src/db/tenant-snapshot.js';
+import { addFieldSourcesOf } from '../../src/mappings/mapping-field-source.dao.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { issueTokens } from '../../src/sessions/session.manager.js';
 import { Tenant, type TenantOrganization } from '../../src/tenancy/tenant.js';
@@ -204,9 +205,9 @@ export async function insertWorkspaces(db: TenantDb, count: number, prefix = 'ws
   return rows.sort((a, b) => b.created_at.getTime() - a.created_at.getTime()).map((r) => r.id);
 }
 
-/** `perWorkspace` mappings for each workspace given, one second apart, in one statement. */
+/** `perWorkspace` mappings for each workspace given, one second apart, in one statement (and their mapping_field_sources rows in another). */
 export async function insertMappings(db: TenantDb, workspaceIds: readonly string[], perWorkspace: number): Promise<void> {
-  await db
+  const rows = await db
     .insertInto('mappings')
     .columns(['workspace_id', 'target_table', 'source_table', 'field_mappings', 'created_at'] as never)
     // test seed: mappings per workspace
@@ -216,7 +217,9 @@ export async function insertMappings(db: TenantDb, workspaceIds: readonly string
                  now() - g * interval '1 second'
           from unnest(${[...workspaceIds]}::uuid[]) as w(id), generate_series(1, ${perWorkspace}) g`,
     )
+    .returning('id')
     .execute();
+  await addFieldSourcesOf(db, rows.map((r) => r.id));
 }
 
 /** `perWorkspace` completed jobs for each workspace given, created by `userId`, in one statement. */

@@ -269,7 +269,7 @@ builder.queryFields((t) => ({
     {
       type: MappingRef,
       description:
-        'Mappings of the organization, newest first, at most 100 a page; the filters combine with AND. hasTargetField and fieldMappingsContain are answered by the GIN index on field_mappings. Any role.',
+        'Mappings of the organization, newest first, at most 100 a page; the filters combine with AND. hasTargetField is answered by the GIN index on field_mappings, fieldMappingsContain by the indexes of its field mappings (mapping_field_sources). Any role.',
       authScopes: { authenticated: true },
       complexity: connectionComplexity,
       args: {
