@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { addFieldSourcesOf } from '../../src/mappings/mapping-field-source.dao.js';
+import { tenantDb } from '../../src/tenancy/tenancy.js';
 import type { Harness } from '../lib/harness.js';
 import type { ProbeStats } from '../lib/processes.js';
 import { target, type Row, type Scenario } from './scenario.js';
@@ -136,6 +138,7 @@ export const worker: Scenario = {
          select $1::uuid, 'bench_' || g, 'customers', '{"id": {"source": "cust_id", "transform": null}}'::jsonb, 'active' from generate_series(1, $2::int) g returning id`,
         [workspaceId, JOBS],
       );
+      await addFieldSourcesOf(tenantDb(h.db, seeded.org.schema_name), mappings.rows.map((m) => m.id));
       // Every job queued through the API (createPipelineJob), 20 at a time, before any worker runs.
       const t0 = Date.now();
       for (let i = 0; i < mappings.rows.length; i += 20) {
