@@ -10,7 +10,7 @@ export interface PageArgs {
   after?: string | null;
   last?: number | null;
   before?: string | null;
-  /** Nested first pages: count the parent's whole list in the same statement (the client asked for totalCount). */
+  /** The client asked for totalCount: count the whole list in the page's statement where the list can (nested first pages, fetchPage with a count). */
   withTotalCount?: boolean;
 }
 
@@ -138,26 +138,41 @@ const selectStored = (qb: AnyQuery, columns: ListColumns) => qb.select([...colum
 /** The rows of a list as the DAO returns them: the list's columns, JSON parsed on first access. */
 const lazyRows = <O>(rows: readonly object[], columns: ListColumns): O[] => rows.map((row) => withLazyJson<O>(row, columns.plain, columns.json));
 
+/** How a top-level page is read besides its query: see fetchPage. */
+export interface PageRead {
+  /** The database handle the outer query (above the cut) is built on. */
+  db: any;
+  /** What the page reads; `qb` selects nothing yet. */
+  columns: ListColumns;
+  /** Other columns holding the rows' (created_at, id), to order and cut by. */
+  keyset?: Keyset;
+  /** A query selecting the list's row count as `count`; with `args.withTotalCount`, the page's statement runs it too. */
+  count?: SelectQueryBuilder<any, any, { count: number }>;
+}
+
 /**
  * One page of a top-level list, newest first. `table` is the table the query
- * selects from. With `lazy`, `qb` selects nothing yet: the page reads
- * `lazy.columns` (JSON as lazily parsed text, cast after the cut). `keyset`
- * names other columns holding the rows' (created_at, id) to order and cut by.
+ * selects from. With `read`, the page reads `read.columns` (JSON as lazily
+ * parsed text, cast after the cut), ordered and cut by `read.keyset`, and, when
+ * the client asked for totalCount, counts the list in the same statement
+ * (`read.count` as a scalar subquery of the outer select): the page carries
+ * `totalCount` unless it came back empty after a cursor (then nothing was
+ * counted).
  */
-export async function fetchPage<O>(
-  qb: SelectQueryBuilder<any, any, O>,
-  table: string,
-  args: PageArgs,
-  lazy?: { db: any; columns: ListColumns },
-  keyset: Keyset = OWN_KEYSET,
-): Promise<Page<O>> {
+export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, read?: PageRead): Promise<Page<O>> {
   const plan = planPage(args);
-  const listed = lazy ? selectStored(qb, lazy.columns) : qb;
+  const keyset = read?.keyset ?? OWN_KEYSET;
+  const listed = read ? selectStored(qb, read.columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
   const cut = applyCursor(listed, table, plan, keyset).orderBy(orderSql(plan, keyset)).limit(plan.limit + 1);
-  const query = lazy ? lazy.db.selectFrom(cut.as('page')).select(castAfterCut(lazy.columns, 'page')).orderBy(orderSql(plan)) : cut;
-  const rows = (await query.execute()) as O[];
-  return toPage(lazy ? lazyRows<O>(rows as object[], lazy.columns) : rows, plan);
+  const counted = args.withTotalCount && read?.count;
+  let query = read ? read.db.selectFrom(cut.as('page')).select(castAfterCut(read.columns, 'page')).orderBy(orderSql(plan)) : cut;
+  if (counted) query = query.select(read.count!.as('page_total'));
+  const rows = (await query.execute()) as { page_total?: number }[];
+  // The count is read from the row pg returns; the rows the DAO returns are the list's columns only.
+  const total = counted ? (rows[0]?.page_total ?? (plan.hasCursor ? undefined : 0)) : undefined;
+  const page = toPage(read ? lazyRows<O>(rows, read.columns) : (rows as O[]), plan);
+  return total === undefined ? page : { ...page, totalCount: total };
 }
 
 /**

@@ -54,6 +54,7 @@ class Edge<T extends { id: string }> {
   }
 }
 
+/** A page as a Relay connection; totalCount is the page's own when its statement counted, else `totalCount()`, run only if asked for. */
 export function toConnection<T extends { id: string }>(page: Page<T>, totalCount: () => Promise<number>): ConnectionResult<T> {
   const edges = page.rows.map((node) => new Edge(node));
   const [first, last] = [page.rows[0], page.rows.at(-1)];
@@ -65,7 +66,7 @@ export function toConnection<T extends { id: string }>(page: Page<T>, totalCount
       startCursor: first ? encodeCursor(first.id) : null,
       endCursor: last ? encodeCursor(last.id) : null,
     },
-    totalCount,
+    totalCount: page.totalCount === undefined ? totalCount : () => Promise.resolve(page.totalCount!),
   };
 }
 

@@ -59,14 +59,12 @@ export function matchingFieldSources(search: FieldMappingSearch, alias = 's'): R
   return sql<SqlBool>`${sql.join(conditions, sql` and `)}`;
 }
 
-/** How many mappings the search matches, from the side table's index alone (no other filter). */
-export async function countMatchingFieldSources(db: TenantDb, search: FieldMappingSearch): Promise<number> {
-  const row = await db
+/** How many mappings the search matches, as a query (selecting `count`) on the side table's index alone. */
+export function countingFieldSources(db: TenantDb, search: FieldMappingSearch) {
+  return db
     .selectFrom('mapping_field_sources as s')
     .where(matchingFieldSources(search))
-    .select(sql<number>`count(*)::int`.as('count'))
-    .executeTakeFirstOrThrow();
-  return row.count;
+    .select(sql<number>`count(*)::int`.as('count'));
 }
 
 /** The entries of the mapping rows of `from` (a CTE or table with id, created_at, field_mappings), as mapping_field_sources rows. */

@@ -1,10 +1,10 @@
 import { sql, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { TenantDatabase, TenantDb } from '../db/database.js';
-import { countByParent, countRows, fetchPage, fetchPagesByParent, type Keyset, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, fetchPage, fetchPagesByParent, type Keyset, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { MappingRow, MappingStatus, MappingUpdate, NewMappingRow } from '../db/tables/mappings.table.js';
 import {
-  countMatchingFieldSources,
+  countingFieldSources,
   deleteDroppedFieldSourcesOf,
   hasFieldSourceRows,
   insertFieldSourcesOf,
@@ -88,16 +88,22 @@ const LIST_COLUMNS: ListColumns = {
   json: ['field_mappings', 'decorators', 'cte_definitions'],
 };
 
-export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
-  const keyset = joinsFieldSources(filter) ? FIELD_SOURCE_KEYSET : undefined;
-  return fetchPage(filtered(db, filter), 'mappings', args, { db, columns: LIST_COLUMNS }, keyset) as Promise<Page<MappingRow>>;
-}
-
-export function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
+/** The count of a filtered list as a query (selecting `count`), run alone or inside the page's statement. */
+function counting(db: TenantDb, filter: MappingFilter) {
   const { fieldMappingsContain, ...others } = filter;
   // The contains filter alone: an index-only count of mapping_field_sources, without visiting mappings.
-  if (joinsFieldSources(filter) && Object.values(others).every((v) => v == null)) return countMatchingFieldSources(db, fieldMappingsContain!);
-  return countRows(filtered(db, filter));
+  if (joinsFieldSources(filter) && Object.values(others).every((v) => v == null)) return countingFieldSources(db, fieldMappingsContain!);
+  return filtered(db, filter).select(sql<number>`count(*)::int`.as('count'));
+}
+
+/** A page of mappings; with `args.withTotalCount`, counted in the same statement (page.totalCount). */
+export function listMappings(db: TenantDb, filter: MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
+  const read = { db, columns: LIST_COLUMNS, keyset: joinsFieldSources(filter) ? FIELD_SOURCE_KEYSET : undefined, count: counting(db, filter) };
+  return fetchPage(filtered(db, filter), 'mappings', args, read) as Promise<Page<MappingRow>>;
+}
+
+export async function countMappings(db: TenantDb, filter: MappingFilter): Promise<number> {
+  return (await counting(db, filter).executeTakeFirstOrThrow()).count;
 }
 
 export function pagesByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: MappingFilter, args: PageArgs): Promise<Map<string, Page<MappingRow>>> {

@@ -104,6 +104,18 @@ describe('fieldMappingsContain reads mapping_field_sources indexes in list order
     expect(plan).not.toMatch(/on mappings/);
   });
 
+  it('a page asked with its totalCount counts in the same statement, from the index alone', async () => {
+    const page = await mappings.listMappings(tenant.db, { fieldMappingsContain: { targetField: 'customer_id', source: 'cust_id' } }, { first: 4, withTotalCount: true });
+
+    expect({ rows: page.rows.length, totalCount: page.totalCount }).toEqual({ rows: 4, totalCount: 10 });
+    const plan = await explainLast();
+    const [count, cut] = [plan.slice(0, plan.search(/->\s+(Subquery Scan|Limit)/)), belowLimit(plan)];
+    expect(count).toMatch(/InitPlan[\s\S]*Aggregate[\s\S]*Index Only Scan using mapping_field_sources_source_idx/);
+    expect(count).not.toMatch(/on mappings/);
+    expect(cut).toMatch(/Index Only Scan using mapping_field_sources_source_idx/);
+    expect(cut).not.toMatch(/Sort|Bitmap/);
+  });
+
   it('a target field alone, or with its transform, has an index too', async () => {
     expect(await mappings.countMappings(tenant.db, { fieldMappingsContain: { targetField: 'customer_id' } })).toBe(100);
     await mappings.listMappings(tenant.db, { fieldMappingsContain: { targetField: 'customer_id' } }, { first: 20 });

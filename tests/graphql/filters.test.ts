@@ -89,6 +89,28 @@ describe('mappings filters', () => {
   });
 });
 
+describe('mappings with totalCount: the page and its count are one statement', () => {
+  const QUERY = `query($c: FieldMappingContainsInput, $after: String) {
+    mappings(fieldMappingsContain: $c, first: 1, after: $after) { totalCount pageInfo { endCursor } edges { node { id } } } }`;
+  /** The data and how many statements it took besides authentication's one. */
+  const counted = async (variables: Record<string, unknown>) => {
+    server.db.counter.reset();
+    const data = await gqlData<{ mappings: Page & { pageInfo: { endCursor: string | null } } }>(server, QUERY, variables, org.users.viewer.token);
+    return { page: labelled(data.mappings), endCursor: data.mappings.pageInfo.endCursor, statements: server.db.counter.count - 1 };
+  };
+
+  it('with and without the contains filter, after a cursor too; an empty page after a cursor is counted apart', async () => {
+    const c = { targetField: 'customer_id', source: 'cust_id' };
+    const first = await counted({ c });
+    expect({ page: first.page, statements: first.statements }).toEqual({ page: { totalCount: 2, labels: ['m2'] }, statements: 1 });
+    const second = await counted({ c, after: first.endCursor });
+    expect({ page: second.page, statements: second.statements }).toEqual({ page: { totalCount: 2, labels: ['m1'] }, statements: 1 });
+    const past = await counted({ c, after: second.endCursor });
+    expect({ page: past.page, statements: past.statements }).toEqual({ page: { totalCount: 2, labels: [] }, statements: 2 });
+    expect((await counted({})).statements).toBe(1);
+  });
+});
+
 describe('fieldMappingsContain follows every write of a mapping', () => {
   const CONTAINS = `query($c: FieldMappingContainsInput!) { mappings(fieldMappingsContain: $c) { totalCount edges { node { id } } } }`;
   const found = async (c: Record<string, string>) => {

@@ -12,7 +12,7 @@ import {
 import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
@@ -280,7 +280,7 @@ builder.queryFields((t) => ({
         hasTargetField: t.arg.string({ description: 'Only mappings that fill this target field.' }),
         fieldMappingsContain: t.arg({ type: FieldMappingsContainInput, description: 'Only mappings with a field mapping like this one.' }),
       },
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         const scope = scopeOf(ctx);
         const filter = {
           workspaceId: args.workspaceId ? idOf(args.workspaceId, 'Workspace') : null,
@@ -290,7 +290,9 @@ builder.queryFields((t) => ({
           hasTargetField: args.hasTargetField,
           fieldMappingsContain: args.fieldMappingsContain,
         };
-        return toConnection(await mappings.listMappings(scope, filter, args), () => mappings.countMappings(scope, filter));
+        // With totalCount asked for, the page's statement counts too.
+        const page = await mappings.listMappings(scope, filter, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        return toConnection(page, () => mappings.countMappings(scope, filter));
       },
     },
     MappingConnection,
