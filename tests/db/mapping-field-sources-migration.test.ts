@@ -1,9 +1,8 @@
-import { readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
 import * as mappings from '../../src/mappings/mapping.dao.js';
-import { copyMigrations, createTestDb, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
+import { createTestDb, migrationsBefore, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
 
 // The migration that creates mapping_field_sources gives every mapping that
 // exists already its rows, so fieldMappingsContain finds it from the start.
@@ -13,13 +12,7 @@ let dir: string;
 
 beforeAll(async () => {
   t = await createTestDb({ migrate: false });
-  dir = await copyMigrations();
-  // the chain up to (not including) the mapping_field_sources file
-  const files = (await readdir(dir)).filter((f) => /^v.*\.sql$/.test(f)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const at = files.findIndex((f) => f.endsWith('_mapping_field_sources.sql'));
-  expect(at).toBeGreaterThan(0);
-  for (const f of files.slice(at)) await rm(path.join(dir, f));
-  await rm(path.join(dir, 'tenant-snapshot.sql'));
+  dir = await migrationsBefore('_mapping_field_sources.sql');
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { readMigrations } from '../../src/db/migration-files.js';
 import { migrate } from '../../src/db/migrator.js';
-import { copyMigrations, createTestDb, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
+import { createTestDb, migrationsBefore, provisionOrganization, tenantOf, type TestDb } from '../support/index.js';
 
 // The migration that creates mapping_versions gives every mapping that exists
 // already its current state as its first version, so history starts complete.
@@ -12,13 +11,7 @@ let dir: string;
 
 beforeAll(async () => {
   t = await createTestDb({ migrate: false });
-  dir = await copyMigrations();
-  // the chain up to (not including) the mapping_versions file
-  const files = (await readdir(dir)).filter((f) => /^v.*\.sql$/.test(f)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const at = files.findIndex((f) => f.endsWith('_create_mapping_versions.sql'));
-  expect(at).toBeGreaterThan(0);
-  for (const f of files.slice(at)) await rm(path.join(dir, f));
-  await rm(path.join(dir, 'tenant-snapshot.sql'));
+  dir = await migrationsBefore('_create_mapping_versions.sql');
 });
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../src/db/database.js';
-import { readMigrations } from '../../src/db/migration-files.js';
+import { readMigrations, TENANT_SNAPSHOT_FILE } from '../../src/db/migration-files.js';
 import { MIGRATIONS_DIR } from './test-db.js';
 
 /** Migration folders and schema probes for the database tests. */
@@ -13,6 +13,16 @@ export async function copyMigrations(extra: Record<string, string> = {}): Promis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'datalinx-migrations-'));
   await cp(MIGRATIONS_DIR, dir, { recursive: true });
   for (const [name, text] of Object.entries(extra)) await writeFile(path.join(dir, name), text);
+  return dir;
+}
+
+/** A copy of the migrations folder that ends just before the file whose name ends with `suffix` (no tenant snapshot): a database at the version before a change. */
+export async function migrationsBefore(suffix: string): Promise<string> {
+  const dir = await copyMigrations();
+  const files = (await readdir(dir)).filter((f) => /^v.*\.sql$/.test(f)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const at = files.findIndex((f) => f.endsWith(suffix));
+  if (at <= 0) throw new Error(`no migration after the first ends with ${suffix}`);
+  for (const f of [...files.slice(at), TENANT_SNAPSHOT_FILE]) await rm(path.join(dir, f));
   return dir;
 }
 
