@@ -237,9 +237,9 @@ export async function seedOrganization(
       }),
     ),
   );
-  // Their mapping_field_sources rows (what insertMapping writes beside each), a batch per statement: one
-  // statement for all 1.5 million would outlast the pool's statement timeout.
-  for (let i = 0; i < mappingIds.length; i += 5000) await addFieldSourcesOf(tenantDb(deps.db, org.schema_name), mappingIds.slice(i, i + 5000));
+  // Their mapping_field_sources rows (what insertMapping writes beside each), 1,000 mappings a statement
+  // (~15,000 rows): larger batches outlasted the pool's statement timeout on a loaded machine.
+  for (let i = 0; i < mappingIds.length; i += 1000) await addFieldSourcesOf(tenantDb(deps.db, org.schema_name), mappingIds.slice(i, i + 1000));
   const jobs = workspaceIds.flatMap((workspace_id, w) =>
     Array.from({ length: shape.jobsPerWorkspace }, (_, j) => {
       const status = jobStatus(rng);
