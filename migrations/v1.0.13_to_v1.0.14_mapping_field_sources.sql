@@ -13,9 +13,12 @@
 -- deleting the mapping deletes them. mapping_created_at is the mapping's
 -- created_at (which never changes), so a page is read in the list's order.
 --
--- Each index leaves out the rows whose key would not fit a btree entry; a
--- search repeats the index's condition, so it may use the index, only when
--- its own values fit.
+-- The source index leaves out the rows whose key would not fit a btree entry;
+-- a search repeats the index's condition, so it may use the index, only when
+-- its own values fit. A search by transform without a source reads the target
+-- field's entries in list order and filters them (no index of its own: it is
+-- rare, and a third index would cost every mapping write and as much space
+-- again).
 --
 -- Existing mappings get their rows here.
 
@@ -49,6 +52,4 @@ FROM mappings m CROSS JOIN LATERAL datalinx_platform.field_mapping_entries(m.fie
 CREATE INDEX mapping_field_sources_field_idx ON mapping_field_sources (target_field, mapping_created_at DESC, mapping_id DESC);
 CREATE INDEX mapping_field_sources_source_idx ON mapping_field_sources (target_field, source, mapping_created_at DESC, mapping_id DESC)
   WHERE octet_length(target_field) + octet_length(source) <= 2000;
-CREATE INDEX mapping_field_sources_transform_idx ON mapping_field_sources (target_field, transform, mapping_created_at DESC, mapping_id DESC)
-  WHERE octet_length(target_field) + octet_length(transform) <= 2000;
 ANALYZE mapping_field_sources;

@@ -36,16 +36,14 @@ export function toContainment(search: FieldMappingSearch): StoredFieldMappings {
 export const hasFieldSourceRows = (search: FieldMappingSearch): boolean => bytes(search.targetField) <= INDEXED_BYTES;
 
 /**
- * The partial-index condition of the index that fits the search best, written
+ * The partial-index condition of mapping_field_sources_source_idx, written
  * exactly as the index's WHERE (PostgreSQL uses a partial index only when the
- * query repeats its condition): by source, else by transform, else none
- * (mapping_field_sources_field_idx holds every row).
+ * query repeats its condition), when the search has a source that fits;
+ * otherwise none (mapping_field_sources_field_idx holds every row).
  */
 function indexCondition(search: FieldMappingSearch, alias: string): RawBuilder<SqlBool> | null {
-  const fits = (value: string | null | undefined) => value != null && bytes(search.targetField) + bytes(value) <= INDEXED_BYTES;
-  const column = fits(search.source) ? 'source' : fits(search.transform) ? 'transform' : null;
-  if (!column) return null;
-  return sql<SqlBool>`octet_length(${sql.ref(`${alias}.target_field`)}) + octet_length(${sql.ref(`${alias}.${column}`)}) <= ${sql.lit(INDEXED_BYTES)}`;
+  if (search.source == null || bytes(search.targetField) + bytes(search.source) > INDEXED_BYTES) return null;
+  return sql<SqlBool>`octet_length(${sql.ref(`${alias}.target_field`)}) + octet_length(${sql.ref(`${alias}.source`)}) <= ${sql.lit(INDEXED_BYTES)}`;
 }
 
 /** The search as one condition on the mapping_field_sources rows aliased `alias`. */
