@@ -64,6 +64,9 @@ const EnvSchema = z.object({
   GRAPHQL_ANON_MAX_COMPLEXITY: int(1).default(200),
   GRAPHQL_JIT: bool.default(true),
 
+  // How far V8 lets the old generation grow past what the last full collection kept, in per cent (0: V8's own, up to 300).
+  HEAP_GROWING_PERCENT: int(0, 1000).default(100),
+
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
 
@@ -119,6 +122,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     isProduction: env.NODE_ENV === 'production',
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
     shutdown: { delayMs: env.SHUTDOWN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
+    heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     // On its own port when METRICS_PORT is set; otherwise at /metrics on the API port, where
     // production requires METRICS_TOKEN (without one, production serves no metrics there).
     metrics: { enabled: env.METRICS, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },

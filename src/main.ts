@@ -1,6 +1,6 @@
 import { loadConfig, StartupError } from './config.js';
 import { openSystemDb } from './db/system.js';
-import { ServerLifecycle, shutdownGracefully } from './lifecycle.js';
+import { applyHeapGrowth, ServerLifecycle, shutdownGracefully } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { buildMetricsServer, createMetrics } from './metrics/metrics.js';
 import { buildServer } from './server.js';
@@ -21,6 +21,7 @@ const config = (() => {
     return stopWith(err);
   }
 })();
+applyHeapGrowth(config.heapGrowingPercent);
 const logger = createLogger(config.logLevel);
 process.on('uncaughtException', (err) => {
   logger.fatal({ err }, 'uncaught exception');
