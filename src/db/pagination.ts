@@ -241,7 +241,11 @@ export async function countByParent(
 }
 
 /** How many rows a filtered query matches (the connections' totalCount). */
+/** The rows of `qb` counted, as a query selecting `count` (alone, or inside a page's statement: PageRead.count). */
+export function countQuery(qb: SelectQueryBuilder<any, any, unknown>): SelectQueryBuilder<any, any, { count: number }> {
+  return qb.select(sql<number>`count(*)::int`.as('count'));
+}
+
 export async function countRows(qb: SelectQueryBuilder<any, any, unknown>): Promise<number> {
-  const row = (await qb.select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow()) as { count: number };
-  return row.count;
+  return (await countQuery(qb).executeTakeFirstOrThrow()).count;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { countByParent, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countQuery, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import { jobEventOfRow } from './job-events.dao.js';
 import type {
@@ -54,8 +54,10 @@ const LIST_COLUMNS: ListColumns = {
   json: ['run_metadata', 'failure'],
 };
 
+/** A page of jobs; with `args.withTotalCount`, counted in the same statement (page.totalCount). */
 export function listPipelineJobs(db: TenantDb, filter: PipelineJobFilter, args: PageArgs): Promise<Page<PipelineJobRow>> {
-  return fetchPage(filtered(db, filter), 'pipeline_jobs', args, { db, columns: LIST_COLUMNS }) as Promise<Page<PipelineJobRow>>;
+  const read = { db, columns: LIST_COLUMNS, count: countQuery(filtered(db, filter)) };
+  return fetchPage(filtered(db, filter), 'pipeline_jobs', args, read) as Promise<Page<PipelineJobRow>>;
 }
 
 export function countPipelineJobs(db: TenantDb, filter: PipelineJobFilter): Promise<number> {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantDb } from '../db/database.js';
-import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
+import { countQuery, countRows, fetchPage, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewWorkspaceRow, WorkspaceRow, WorkspaceUpdate } from '../db/tables/workspaces.table.js';
 
@@ -35,8 +35,16 @@ export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promi
   return db.selectFrom('workspaces').selectAll().where('id', 'in', ids).execute();
 }
 
+/** What lists read: every column, settings and warehouse as text parsed on first access (src/db/lazy-json.ts). */
+const LIST_COLUMNS: ListColumns = {
+  plain: ['id', 'name', 'description', 'target_schema_id', 'github_repo_url', 'repo_subdirectory', 'created_at', 'updated_at'],
+  json: ['settings', 'warehouse'],
+};
+
+/** A page of workspaces; with `args.withTotalCount`, counted in the same statement (page.totalCount). */
 export function listWorkspaces(db: TenantDb, args: PageArgs): Promise<Page<WorkspaceRow>> {
-  return fetchPage(db.selectFrom('workspaces').selectAll(), 'workspaces', args);
+  const read = { db, columns: LIST_COLUMNS, count: countQuery(db.selectFrom('workspaces')) };
+  return fetchPage(db.selectFrom('workspaces'), 'workspaces', args, read) as Promise<Page<WorkspaceRow>>;
 }
 
 export function countWorkspaces(db: TenantDb): Promise<number> {

@@ -88,4 +88,15 @@ describe('nested lists and relations are batched', () => {
     expect((next.data as Lists).workspaces.edges[0]!.node.mappings.totalCount).toBe(MAPPINGS);
     expect(next.statements).toBe(withoutCount.statements + 1);
   });
+
+  it.each([
+    ['workspaces', WORKSPACES],
+    ['pipelineJobs', WORKSPACES * JOBS],
+    ['mappings', WORKSPACES * MAPPINGS],
+  ] as const)("a top-level list's totalCount is counted by its page's statement too: %s", async (list, total) => {
+    const withoutCount = await counted(`{ ${list}(first: 5) { edges { node { id } } } }`);
+    const withCount = await counted(`{ ${list}(first: 5) { totalCount edges { node { id } } } }`);
+    expect((withCount.data as Record<string, { totalCount: number }>)[list]!.totalCount).toBe(total);
+    expect(withCount.statements).toBe(withoutCount.statements);
+  });
 });

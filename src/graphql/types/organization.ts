@@ -4,7 +4,7 @@ import * as users from '../../users/user.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { OrganizationRef, UserConnection, UserRef, WorkspaceConnection, WorkspaceRef } from './refs.js';
 
@@ -39,9 +39,10 @@ OrganizationRef.implement({
         type: WorkspaceRef,
         description: 'Its workspaces, newest first (the same list as `Query.workspaces`).',
         complexity: connectionComplexity,
-        resolve: async (_o, args, ctx) => {
+        resolve: async (_o, args, ctx, info) => {
           const scope = scopeOf(ctx);
-          return toConnection(await workspaces.listWorkspaces(scope, args), () => workspaces.countWorkspaces(scope));
+          const page = await workspaces.listWorkspaces(scope, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+          return toConnection(page, () => workspaces.countWorkspaces(scope));
         },
       },
       WorkspaceConnection,

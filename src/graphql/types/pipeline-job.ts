@@ -6,7 +6,7 @@ import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingRef, PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
@@ -202,7 +202,7 @@ builder.queryFields((t) => ({
         createdAfter: t.arg({ type: 'DateTime', description: 'Only jobs queued after this instant (exclusive).' }),
         createdBefore: t.arg({ type: 'DateTime', description: 'Only jobs queued before this instant (exclusive).' }),
       },
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         const scope = scopeOf(ctx);
         const filter = {
           workspaceId: args.workspaceId ? idOf(args.workspaceId, 'Workspace') : null,
@@ -211,7 +211,8 @@ builder.queryFields((t) => ({
           createdAfter: args.createdAfter,
           createdBefore: args.createdBefore,
         };
-        return toConnection(await jobs.listPipelineJobs(scope, filter, args), () => jobs.countPipelineJobs(scope, filter));
+        const page = await jobs.listPipelineJobs(scope, filter, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        return toConnection(page, () => jobs.countPipelineJobs(scope, filter));
       },
     },
     PipelineJobConnection,

@@ -6,7 +6,7 @@ import * as warehouses from '../../warehouses/warehouse.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/workspace-settings.js';
 import { builder, type SchemaTypes } from '../builder.js';
-import { connectionComplexity, idOf, nestedConnection, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, nestedConnection, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
 import { MappingStatusEnum } from './mapping.js';
@@ -145,9 +145,10 @@ builder.queryFields((t) => ({
       description: "The organization's workspaces, newest first, at most 100 a page. Any role.",
       authScopes: { authenticated: true },
       complexity: connectionComplexity,
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         const scope = scopeOf(ctx);
-        return toConnection(await workspaces.listWorkspaces(scope, args), () => workspaces.countWorkspaces(scope));
+        const page = await workspaces.listWorkspaces(scope, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        return toConnection(page, () => workspaces.countWorkspaces(scope));
       },
     },
     WorkspaceConnection,
