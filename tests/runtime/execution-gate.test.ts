@@ -1,5 +1,8 @@
+import { parse } from 'graphql';
 import pg from 'pg';
 import { ExecutionGate } from '../../src/execution-gate.js';
+import type { GraphQLContext } from '../../src/graphql/context.js';
+import { costGatePlugin } from '../../src/graphql/cost-gate.plugin.js';
 import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/index.js';
 
 /**
@@ -163,4 +166,24 @@ describe('GRAPHQL_MAX_CONCURRENT over HTTP', () => {
     }
     expect((await read()).status).toBe(200);
   }, 30_000);
+});
+
+describe('a costly response is serialised a turn of the event loop after its execution', () => {
+  const plugin = costGatePlugin(new ExecutionGate(1_000_000));
+  /** Whether a timer set when execution completed had run by the time willSendResponse returned. */
+  async function timerRanBeforeSerialising(query: string): Promise<boolean> {
+    const context = { limits: { depth: 100, complexity: 1_000_000 } } as unknown as GraphQLContext;
+    const listener = (await plugin.requestDidStart!({} as never))!;
+    await listener.didResolveOperation!({ document: parse(query), request: { variables: {} }, contextValue: context } as never);
+    let ran = false;
+    setTimeout(() => (ran = true), 0);
+    await listener.willSendResponse!({} as never);
+    return ran;
+  }
+
+  it('from a cost of 10,000 on (the 50×20×10 dashboard), other timers and I/O run first; a small one goes at once', async () => {
+    const big = '{ workspaces(first: 50) { edges { node { mappings(first: 20) { edges { node { id fieldMappings { targetField } } } } } } } }';
+    expect(await timerRanBeforeSerialising(big)).toBe(true);
+    expect(await timerRanBeforeSerialising('{ workspaces(first: 5) { edges { node { name } } } }')).toBe(false);
+  });
 });
