@@ -3,7 +3,9 @@ import type { TenantDb } from '../db/database.js';
 import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import type { PipelineJobAttemptRow } from '../db/tables/pipeline-job-attempts.table.js';
 import type { LogLevel, PipelineJobLogRow } from '../db/tables/pipeline-job-logs.table.js';
-import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import type { JobStatus, PipelineJobRow, PipelineJobUpdate, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import { jobEventOfRow } from './job-events.dao.js';
+import { movedRow, moveJobRow } from './pipeline-job.dao.js';
 
 /** Attempts, log lines and mapping conflicts of pipeline jobs. */
 
@@ -53,6 +55,104 @@ export async function jobForStart(db: TenantDb, jobId: string): Promise<{ job: P
     open: open_number === null || open_number === undefined ? null : { number: Number(open_number), worker: String(open_worker) },
     lastNumber: Number(last_number ?? 0),
   };
+}
+
+/**
+ * Starts attempt `number` (or the one after the job's last, if higher) by
+ * `worker` in one statement: moves the job as `move` says, opens the attempt,
+ * writes its "started" line and announces the change — only when no attempt
+ * is open. Undefined when nothing moved (the job was not in a status `move`
+ * allows, or an attempt is still open: the caller's transaction deals with it).
+ */
+export async function startAttemptAtOnce(
+  db: TenantDb,
+  jobId: string,
+  move: { from: readonly JobStatus[]; patch: PipelineJobUpdate; announceFor: string },
+  number: number,
+  worker: string,
+): Promise<PipelineJobRow | undefined> {
+  // attempt start: move + attempt + "started" line + NOTIFY in one statement
+  const row = await db
+    .with('moved', (qc) =>
+      moveJobRow(qc, jobId, move.from, move.patch).where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('pipeline_job_attempts as open').select(sql.lit(1).as('one')).where('open.job_id', '=', jobId).where('open.ended_at', 'is', null))),
+      ),
+    )
+    .with('attempt', (qc) =>
+      qc
+        .insertInto('pipeline_job_attempts')
+        .columns(['job_id', 'number', 'worker'])
+        .expression((eb) =>
+          eb.selectFrom('moved').select((e) => [
+            'moved.id',
+            sql<number>`greatest(${number}::int, coalesce(${e.selectFrom('pipeline_job_attempts as last').select((l) => l.fn.max('last.number').as('n')).where('last.job_id', '=', jobId)}, 0) + 1)`.as('number'),
+            sql<string>`${worker}::text`.as('worker'),
+          ]),
+        )
+        .returning(['job_id', 'number']),
+    )
+    .with('started', (qc) =>
+      qc
+        .insertInto('pipeline_job_logs')
+        .columns(['job_id', 'level', 'message'])
+        .expression((eb) =>
+          eb.selectFrom('attempt').select(['attempt.job_id', sql<string>`'info'`.as('level'), sql<string>`concat('attempt ', attempt.number, ' started on ', ${worker}::text)`.as('message')]),
+        ),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .select(jobEventOfRow(move.announceFor, 'moved').as('_announced'))
+    .executeTakeFirst();
+  return movedRow(row);
+}
+
+/**
+ * Ends the job's attempt in one statement: moves the job as `move` says and,
+ * when it moved, ends its open attempt with `failure` and announces the change.
+ * Log lines are written in order: `kept` whether or not the job moved (lines
+ * logged while it ran), then `ifMoved` only when it did. Undefined when the job
+ * did not move (cancelled meanwhile).
+ */
+export async function endAttemptAtOnce(
+  db: TenantDb,
+  jobId: string,
+  move: { from: readonly JobStatus[]; patch: PipelineJobUpdate; announceFor: string },
+  failure: StoredFailure | null,
+  lines: { kept: readonly NewLogLine[]; ifMoved: readonly NewLogLine[] },
+): Promise<PipelineJobRow | undefined> {
+  const all = [...lines.kept.map((l) => ({ ...l, ifMoved: false })), ...lines.ifMoved.map((l) => ({ ...l, ifMoved: true }))];
+  // attempt end: move + attempt ended + log lines + NOTIFY in one statement
+  const row = await db
+    .with('moved', (qc) => moveJobRow(qc, jobId, move.from, move.patch))
+    .with('ended', (qc) =>
+      qc
+        .updateTable('pipeline_job_attempts')
+        .set({ ended_at: new Date(), failure: failure ? JSON.stringify(failure) : null })
+        .where('job_id', '=', jobId)
+        .where('ended_at', 'is', null)
+        .where(({ exists, selectFrom }) => exists(selectFrom('moved').select('moved.id'))),
+    )
+    .with('logged', (qc) =>
+      qc
+        .insertInto('pipeline_job_logs')
+        .columns(['job_id', 'level', 'message', 'mapping_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom(
+              sql<{ level: LogLevel; message: string; mapping_id: string | null; if_moved: boolean; n: number }>`unnest(${all.map((l) => l.level)}::text[], ${all.map((l) => l.message)}::text[], ${all.map((l) => l.mappingId ?? null)}::uuid[], ${all.map((l) => l.ifMoved)}::boolean[]) with ordinality`.as<'line'>(
+                sql`line(level, message, mapping_id, if_moved, n)`,
+              ),
+            )
+            .select([sql<string>`${jobId}::uuid`.as('job_id'), 'line.level', 'line.message', 'line.mapping_id'])
+            .where(({ or, not, exists, selectFrom, ref }) => or([not(ref('line.if_moved')), exists(selectFrom('moved').select('moved.id'))]))
+            .orderBy('line.n'),
+        ),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .select(jobEventOfRow(move.announceFor, 'moved').as('_announced'))
+    .executeTakeFirst();
+  return movedRow(row);
 }
 
 export interface NewLogLine {
