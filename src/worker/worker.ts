@@ -6,6 +6,7 @@ import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
 import { JOB_QUEUE, JobQueue, LOST_QUEUE, SCHEDULE_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
 import { JobRun } from '../jobs/job-run.manager.js';
 import type { Logger } from '../logger.js';
+import { compilerReady } from '../mappings/sql/index.js';
 import { runScheduleTick } from '../schedules/schedule.manager.js';
 import { EXECUTORS } from './executors.js';
 import { SourcePool } from './source-pool.js';
@@ -50,6 +51,8 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+    // Every job compiles its mappings: load the compiler before claiming one (compilerReady).
+    await compilerReady();
     await this.queue.start();
     const boss = this.queue.boss;
     await boss.work<JobMessage>(
