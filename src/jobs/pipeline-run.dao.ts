@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { MappingRow } from '../db/tables/mappings.table.js';
 import type { TenantDb } from '../db/database.js';
 import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import type { PipelineJobAttemptRow } from '../db/tables/pipeline-job-attempts.table.js';
@@ -191,22 +193,37 @@ export function lockMappingsForRun(db: TenantDb, workspaceId: string, ids: reado
   return q.orderBy('id').forUpdate().execute();
 }
 
-/** The mappings of a job, in the order they were chosen. */
-export async function mappingsOfJob(db: TenantDb, mappingIds: readonly string[]) {
-  if (mappingIds.length === 0) return [];
-  const rows = await db.selectFrom('mappings').selectAll().where('id', 'in', [...mappingIds]).execute();
-  return mappingIds.map((id) => rows.find((r) => r.id === id)).filter((r) => r !== undefined);
-}
-
-/** The workspace's active PostgreSQL data sources with their cached schemas, oldest first (which one a mapping reads: src/worker/mapping-source.ts). */
-export function postgresSourcesOfWorkspace(db: TenantDb, workspaceId: string) {
-  return db
+/** What a job's executor reads of a data source: the workspace's active PostgreSQL ones, oldest first (which one a mapping reads: src/worker/mapping-source.ts). */
+const jobSources = (db: TenantDb, workspaceId: string) =>
+  db
     .selectFrom('data_sources')
     .select(['id', 'name', 'source_type', 'connection_config', 'schema_cache'])
     .where('workspace_id', '=', workspaceId)
     .where('is_active', '=', true)
     .where('source_type', '=', 'postgresql')
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('id');
+
+export type JobSourceRow = Awaited<ReturnType<ReturnType<typeof jobSources>['execute']>>[number];
+
+/**
+ * What a job runs, in one statement: its mappings, in the order they were
+ * chosen, and the workspace's active PostgreSQL data sources with their cached
+ * schemas, oldest first (jobSources; read once, beside the mappings, as JSON —
+ * their columns are text and JSONB, so they arrive as a row would). No sources
+ * when the job has no mapping: nothing would read one.
+ */
+export async function mappingsOfJob(db: TenantDb, workspaceId: string, mappingIds: readonly string[]): Promise<{ mappings: MappingRow[]; sources: JobSourceRow[] }> {
+  if (mappingIds.length === 0) return { mappings: [], sources: [] };
+  const rows = await db
+    .selectFrom('mappings')
+    .selectAll('mappings')
+    .select(() => jsonArrayFrom(jobSources(db, workspaceId)).as('_sources'))
+    .where('id', 'in', [...mappingIds])
     .execute();
+  const mappings = mappingIds
+    .map((id) => rows.find((r) => r.id === id))
+    .filter((r) => r !== undefined)
+    .map(({ _sources: _, ...mapping }) => mapping);
+  return { mappings, sources: (rows[0]?._sources ?? []) as JobSourceRow[] };
 }
