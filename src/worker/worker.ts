@@ -7,7 +7,6 @@ import type { JobResult } from 'pg-boss';
 import { JOB_QUEUE, JobQueue, LOST_QUEUE, SCHEDULE_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
 import { JobRun } from '../jobs/job-run.manager.js';
 import type { Logger } from '../logger.js';
-import { compilerReady } from '../mappings/sql/index.js';
 import { runScheduleTick } from '../schedules/schedule.manager.js';
 import { EXECUTORS } from './executors.js';
 import { SourcePool } from './source-pool.js';
@@ -64,8 +63,6 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    // Every job compiles its mappings: load the compiler before claiming one (compilerReady).
-    await compilerReady();
     await this.queue.start();
     const boss = this.queue.boss;
     const batchSize = batchSizeFor(this.config.concurrency, this.config.batchSize);

@@ -117,8 +117,9 @@ const untranslatable = (path: string[], message: string): MappingProblem => ({ p
 
 /**
  * Loads what compileMapping needs (both parsers' WASM) once per process. A
- * worker awaits it before it claims a job: loading blocks the event loop for
- * a second or more, which the first jobs (and their heartbeats) would wait out.
+ * worker process awaits it before it claims a job: loading blocks the event
+ * loop (for seconds on a busy machine), which the first jobs and their
+ * heartbeats would otherwise wait out.
  */
 export const compilerReady = async (): Promise<void> => {
   await Promise.all([pgParserReady(), polyglotReady()]);
