@@ -10,7 +10,8 @@ import { findPipelineJobById } from './pipeline-job.dao.js';
 import * as runs from './pipeline-run.dao.js';
 
 /**
- * What workers do to a job's record: each step one transaction that moves the
+ * What workers do to a job's record: each step atomic — one statement in the
+ * usual case (an attempt's start and end), a transaction otherwise — moves the
  * job through the lifecycle, ends or opens an attempt, writes its log lines and
  * announces the change. Workers reach the organization from the queue message,
  * never by polling tenant schemas.
