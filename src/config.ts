@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   // Pipeline job workers and their queue (README: Pipeline jobs and workers).
   WORKER_IN_PROCESS: bool.default(true),
   WORKER_CONCURRENCY: int(1, 100).default(2),
+  WORKER_BATCH_SIZE: int(1, 100).default(1),
   WORKER_ORG_CONCURRENCY: int(1, 100).default(1),
   WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(20_000),
@@ -194,6 +195,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     jobs: {
       workerInProcess: env.WORKER_IN_PROCESS,
       concurrency: env.WORKER_CONCURRENCY,
+      batchSize: env.WORKER_BATCH_SIZE,
       organizationConcurrency: env.WORKER_ORG_CONCURRENCY,
       pollSeconds: env.WORKER_POLL_SECONDS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,

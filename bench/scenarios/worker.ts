@@ -18,7 +18,7 @@ import { target, type Row, type Scenario } from './scenario.js';
  * pipeline_jobs timestamps); every job must have completed with exactly one
  * attempt and one "started" log line.
  *
- * `npm run bench -- worker [--jobs 2000] [--workers 4] [--concurrency 8]`;
+ * `npm run bench -- worker [--jobs 2000] [--workers 4] [--concurrency 8] [--batch 4]`;
  * BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/profiles" profiles
  * the workers (written when they exit), BENCH_TALLY=1 adds each statement's
  * count per job to the notes.
@@ -117,6 +117,8 @@ export const worker: Scenario = {
     const JOBS = arg(args, 'jobs', Number(process.env.BENCH_WORKER_JOBS ?? 2000));
     const WORKERS = arg(args, 'workers', 4);
     const CONCURRENCY = arg(args, 'concurrency', 8);
+    // Trivial jobs of equal length: the case WORKER_BATCH_SIZE is for (README, "Workers").
+    const BATCH = arg(args, 'batch', 4);
     const seeded = await h.organization({ slug: 'bench-worker', workspaces: 1, dataSourcesPerWorkspace: 0, mappingsPerWorkspace: 0, jobsPerWorkspace: 0, users: 3 });
     const s = `"${seeded.org.schema_name}"`;
     const workspaceId = seeded.workspaceIds[0]!;
@@ -164,6 +166,7 @@ export const worker: Scenario = {
         LOG_LEVEL: 'warn',
         WORKER_CONCURRENCY: String(CONCURRENCY),
         WORKER_ORG_CONCURRENCY: String(WORKERS * CONCURRENCY),
+        WORKER_BATCH_SIZE: String(BATCH),
       };
       const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
       const startedAt = Date.now();
@@ -222,7 +225,7 @@ export const worker: Scenario = {
         const perJob = (v: number | null) => (v === null || !completed ? null : Math.round((v / completed) * 10) / 10);
 
         const row: Row = {
-          case: `${JOBS} mapping_test jobs, ${WORKERS} workers × concurrency ${CONCURRENCY} (req/s = jobs/s; p50/p99 = job start → completion)`,
+          case: `${JOBS} mapping_test jobs, ${WORKERS} workers × concurrency ${CONCURRENCY}, batches of ${BATCH} (req/s = jobs/s; p50/p99 = job start → completion)`,
           connections: WORKERS * CONCURRENCY,
           apiRequestsPerSecond: jobsPerSecond,
           floorRequestsPerSecond: null,
@@ -283,10 +286,10 @@ export const worker: Scenario = {
             target('every job completed, exactly one attempt (none run twice)', `${JOBS} completed, 1 attempt each`, `${completed} completed; attempts per job ${attempts.map((a) => `${a.n}: ${a.jobs}`).join(', ')}; ${started?.n} "started" lines`, completed === JOBS && once1),
           ],
           notes: [
-            `${JOBS} jobs, one mapping each (\`customers.cust_id → id\`, a source table of 3 rows on the same PostgreSQL), queued through createPipelineJob (${queueSeconds.toFixed(1)} s) before ${WORKERS} worker processes (WORKER_CONCURRENCY=${CONCURRENCY}, WORKER_ORG_CONCURRENCY=${WORKERS * CONCURRENCY}, defaults otherwise: WORKER_POLL_SECONDS 2, JOB_CANCEL_CHECK_MS 1000) started.`,
+            `${JOBS} jobs, one mapping each (\`customers.cust_id → id\`, a source table of 3 rows on the same PostgreSQL), queued through createPipelineJob (${queueSeconds.toFixed(1)} s) before ${WORKERS} worker processes (WORKER_CONCURRENCY=${CONCURRENCY}, WORKER_ORG_CONCURRENCY=${WORKERS * CONCURRENCY}, WORKER_BATCH_SIZE=${BATCH}, defaults otherwise: WORKER_POLL_SECONDS 2, JOB_CANCEL_CHECK_MS 1000) started.`,
             `Throughput is completed jobs / (last completed_at − first started_at); worker start-up is outside it. Jobs running at once, on average (Σ durations / span): ${meanRunning} of ${WORKERS * CONCURRENCY} slots. Wall time from spawning the workers to the last job seen ended: ${wallSeconds.toFixed(1)} s.`,
             `Statuses: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}${attemptFailures.length ? `; failed attempts: ${attemptFailures.map((f) => `${f.n} × ${JSON.stringify(f.failure)}`).join('; ')}` : ''}${unfinished.length ? ` (not completed, up to 5: ${unfinished.map((u) => `${u.status} ${JSON.stringify(u.failure)}`).join('; ')})` : ''}. Attempts by worker: ${byWorker.map((r) => r.n).join(' / ')}.`,
-            `Statements per job counts every statement the worker processes sent from the first job's start to the end (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own), over completed jobs. CPU per job (same window): the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
+            `Statements per job counts every query (round trip) the worker processes sent from the first job's start to the end (job records, pg-boss fetch/complete/heartbeat/supervision, the source's own; a message of several statements, such as a source read's begin, SELECT and rollback, counts once), over completed jobs. CPU per job (same window): the workers' own (process.cpuUsage) and all PostgreSQL processes' (/proc), both load-independent, unlike jobs/s on a shared machine.`,
             ...plans,
             ...tallyNotes,
           ],

@@ -11,6 +11,6 @@ export { testApiReachability, testFileSource, testSnowflakeReachability } from '
 export { countReadableRelations, introspectPostgres } from './postgres-catalog.dao.js';
 export { closeQuietly, connectPostgres, SSL_MODES, type ConnectOptions, type ConnectProgress, type PostgresSettings, type SslMode } from './postgres.js';
 export { AttemptLimiter, takeConnectionAttempt } from './rate-limit.js';
-export { cancelBackend, describeSelect, readBatches, readOnlyRows, type BatchRead, type ResultColumn } from './source-query.dao.js';
+export { beginReadOnly, cancelBackend, describeSelect, readBatches, readOnlyRows, type BatchRead, type ResultColumn } from './source-query.dao.js';
 export { scrub } from './scrub.js';
 export { previewRows, type PreviewColumn, type PreviewRows } from './source-preview.dao.js';

@@ -7,15 +7,42 @@ import { quoteIdent } from '../db/identifiers.js';
  * here; it runs read-only, and the transaction is always rolled back.
  */
 
-/** Up to `rowLimit` rows of a SELECT, read-only: the column names and the rows as arrays. */
-export async function readOnlyRows(client: pg.Client, select: string, rowLimit: number): Promise<{ columns: string[]; rows: unknown[][] }> {
-  await client.query('BEGIN READ ONLY');
+/**
+ * How a read-only transaction on a source begins. For a job, one message also
+ * names the transaction after it (`application_name`, so pg_stat_activity says
+ * whose statement runs, on a new connection or one an earlier job used) and
+ * drops any session advisory lock left on a reused connection: the reads below
+ * send it with their first statement, so it costs no round trip of its own.
+ */
+export function beginReadOnly(client: pg.Client, applicationName?: string): string {
+  if (applicationName === undefined) return 'BEGIN READ ONLY';
+  // source query: read-only transaction named after the job
+  return `BEGIN READ ONLY; SELECT set_config('application_name', ${client.escapeLiteral(applicationName)}, true), pg_advisory_unlock_all()`;
+}
+
+/**
+ * Ends a read's transaction, whatever state it is in. Sent even when the
+ * client's transaction status says idle: a failed statement rejects its query
+ * before the server's ReadyForQuery updates that status, and the ROLLBACK
+ * queues behind it.
+ */
+const rollBack = (client: pg.Client) => client.query('ROLLBACK').then(() => undefined, () => undefined);
+
+/**
+ * Up to `rowLimit` rows of a SELECT, read-only: the column names and the rows
+ * as arrays. The transaction's begin (beginReadOnly), the SELECT and the
+ * ROLLBACK go in one message, one round trip; a failed statement skips the
+ * rest of it, so a failure rolls back on its own.
+ */
+export async function readOnlyRows(client: pg.Client, select: string, rowLimit: number, begin = 'BEGIN READ ONLY'): Promise<{ columns: string[]; rows: unknown[][] }> {
   try {
     // source query: the mapping's rows, at most rowLimit
-    const result = await client.query<unknown[]>({ text: `SELECT * FROM (${select}) AS mapped LIMIT ${Math.trunc(rowLimit)}`, rowMode: 'array' });
+    const results = (await client.query<unknown[]>({ text: `${begin}; SELECT * FROM (${select}) AS mapped LIMIT ${Math.trunc(rowLimit)}; ROLLBACK`, rowMode: 'array' })) as unknown as pg.QueryArrayResult[];
+    const result = results.at(-2)!;
     return { columns: result.fields.map((f) => f.name), rows: result.rows };
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
+  } catch (err) {
+    await rollBack(client);
+    throw err;
   }
 }
 
@@ -35,18 +62,18 @@ export interface ResultColumn {
 const FIRST_USER_OID = 16384;
 
 /** The columns of a SELECT and their types (`format_type`), without reading a row; types of the source's own making become text. */
-export async function describeSelect(client: pg.Client, select: string): Promise<ResultColumn[]> {
-  await client.query('BEGIN READ ONLY');
+export async function describeSelect(client: pg.Client, select: string, begin = 'BEGIN READ ONLY'): Promise<ResultColumn[]> {
   try {
     // source query: the mapping's result shape, no rows
-    const shape = await client.query({ text: `SELECT * FROM (${select}) AS mapped LIMIT 0`, rowMode: 'array' });
+    const results = (await client.query({ text: `${begin}; SELECT * FROM (${select}) AS mapped LIMIT 0`, rowMode: 'array' })) as unknown as pg.QueryArrayResult[];
+    const shape = results.at(-1)!;
     const oids = shape.fields.map((f) => f.dataTypeID);
     const mods = shape.fields.map((f) => f.dataTypeModifier);
     // source query: the SQL names of the result's types
     const named = await client.query<{ type: string }>('SELECT format_type(t.oid, t.mod) AS type FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS t(oid, mod, n) ORDER BY t.n', [oids, mods]);
     return shape.fields.map((f, i) => ({ name: f.name, type: f.dataTypeID < FIRST_USER_OID ? named.rows[i]!.type : 'text' }));
   } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await rollBack(client);
   }
 }
 
@@ -66,9 +93,9 @@ export interface BatchRead {
  * the caller can stop (and check cancellation) between batches. Rolled back
  * when the read ends or the caller stops early.
  */
-export async function* readBatches(client: pg.Client, select: string, read: BatchRead): AsyncGenerator<(string | null)[][]> {
-  await client.query('BEGIN READ ONLY');
+export async function* readBatches(client: pg.Client, select: string, read: BatchRead, begin = 'BEGIN READ ONLY'): AsyncGenerator<(string | null)[][]> {
   try {
+    await client.query(begin);
     const col = read.since ? quoteIdent(read.since.column) : null;
     const where = col && read.since?.from != null ? ` WHERE mapped.${col} >= $1` : '';
     const order = col ? ` ORDER BY mapped.${col}` : '';
@@ -82,6 +109,6 @@ export async function* readBatches(client: pg.Client, select: string, read: Batc
       if (batch.rows.length < size) break;
     }
   } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await rollBack(client);
   }
 }

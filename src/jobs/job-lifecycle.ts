@@ -34,6 +34,17 @@ export interface JobTx {
 }
 
 /**
+ * How a job moves to `to`: from the statuses that may move there, stamped
+ * completed_at when `to` is final, announced for its organization. What moveJob
+ * runs, and what the attempt steps that move a job in one statement with more
+ * take (pipeline-run.dao.ts).
+ */
+export function moveTo(organizationId: string, to: JobStatus, patch: Omit<PipelineJobUpdate, 'status'> = {}) {
+  const finished = isFinished(to) ? { completed_at: new Date() } : {};
+  return { from: predecessorsOf(to), patch: { ...finished, ...patch, status: to }, announceFor: organizationId };
+}
+
+/**
  * Moves a job to `to` when its current status allows it, in the caller's
  * transaction, and announces the change. Returns undefined (and changes
  * nothing) when the job is not in a status that may move there.
@@ -45,9 +56,9 @@ export async function moveJob(
   to: JobStatus,
   patch: Omit<PipelineJobUpdate, 'status'> = {},
 ): Promise<PipelineJobRow | undefined> {
-  const finished = isFinished(to) ? { completed_at: new Date() } : {};
+  const move = moveTo(organizationId, to, patch);
   // The job event rides on the update itself (one statement, announced only when the row moved).
-  return transitionPipelineJob(tx.tenant, jobId, predecessorsOf(to), { ...finished, ...patch, status: to }, organizationId);
+  return transitionPipelineJob(tx.tenant, jobId, move.from, move.patch, move.announceFor);
 }
 
 /** Changes a running job without moving it (progress, metadata) and announces it; undefined when it is no longer running. */

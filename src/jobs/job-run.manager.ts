@@ -1,16 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { JobMessage } from '../auth/scope.js';
-import type { PlatformDatabase } from '../db/database.js';
+import type { PlatformDatabase, TenantDb } from '../db/database.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
 import { findOrganizationById } from '../organizations/organization.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
-import { moveJob, updateRunningJob } from './job-lifecycle.js';
+import { moveJob, moveTo, updateRunningJob } from './job-lifecycle.js';
 import { findPipelineJobById } from './pipeline-job.dao.js';
 import * as runs from './pipeline-run.dao.js';
 
 /**
- * What workers do to a job's record: each step one transaction that moves the
+ * What workers do to a job's record: each step atomic — one statement in the
+ * usual case (an attempt's start and end), a transaction otherwise — moves the
  * job through the lifecycle, ends or opens an attempt, writes its log lines and
  * announces the change. Workers reach the organization from the queue message,
  * never by polling tenant schemas.
@@ -52,7 +53,12 @@ export class JobRun {
    * (its worker was lost) and moves the job to running. Null when the job is no
    * longer pending (cancelled meanwhile, or already finished: a redelivery).
    */
-  start(number: number, worker: string): Promise<PipelineJobRow | null> {
+  async start(number: number, worker: string): Promise<PipelineJobRow | null> {
+    // The usual case, a pending job with no attempt open, in one statement.
+    const move = moveTo(this.tenant.organizationId, 'running', { started_at: new Date(), failure: null, error_message: null });
+    const started = await runs.startAttemptAtOnce(this.tenant.db, this.jobId, move, number, worker);
+    this.lastWrite = Date.now();
+    if (started) return started;
     return this.tenant.transaction(async ({ platform, tenant }) => {
       // The job, its open attempt and its last attempt number: one statement.
       const found = await runs.jobForStart(tenant, this.jobId);
@@ -190,21 +196,19 @@ export class JobRun {
   ): Promise<boolean> {
     const waiting = await this.takeBuffered();
     const progress = waiting.progress === undefined || 'progress' in patch ? {} : { progress: clampProgress(waiting.progress) };
+    const move = moveTo(this.tenant.organizationId, to, {
+      ...progress,
+      ...patch,
+      ...(to === 'pending' ? {} : { failure: failure ? JSON.stringify(failure) : null }),
+    });
+    // Lines logged while it ran are kept even when the job did not move (cancelled meanwhile:
+    // acknowledgeCancel ends the attempt), as they were when each was written at once.
+    const ends = (db: TenantDb) => runs.endAttemptAtOnce(db, this.jobId, move, failure, { kept: waiting.lines, ifMoved: lines });
+    if (!then) return Boolean(await ends(this.tenant.db));
     return this.tenant.transaction(async ({ platform, tenant }) => {
-      const moved = await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, to, {
-        ...progress,
-        ...patch,
-        ...(to === 'pending' ? {} : { failure: failure ? JSON.stringify(failure) : null }),
-      });
-      // Lines logged while it ran are kept, as they were when each was written at once.
-      if (!moved) {
-        await runs.insertLogs(tenant, this.jobId, waiting.lines);
-        return false; // cancelled meanwhile: acknowledgeCancel ends the attempt
-      }
-      await runs.endOpenAttempts(tenant, this.jobId, failure);
-      await runs.insertLogs(tenant, this.jobId, [...waiting.lines, ...lines]);
-      await then?.(platform);
-      return true;
+      const moved = await ends(tenant);
+      if (moved) await then(platform);
+      return Boolean(moved);
     });
   }
 }

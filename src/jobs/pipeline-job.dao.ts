@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { TenantDb } from '../db/database.js';
+import { sql, type QueryCreator } from 'kysely';
+import type { TenantDatabase, TenantDb } from '../db/database.js';
 import { countByParent, countQuery, countRows, fetchPage, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import { jobEventOfRow } from './job-events.dao.js';
@@ -73,10 +73,30 @@ export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string
 }
 
 /**
- * Moves a job between statuses only from the expected one (no lost updates).
+ * The update that moves a job between statuses only from the expected one (no
+ * lost updates), returning the moved row: the body of a `moved` CTE, so a
+ * statement can announce the change and record what goes with it
+ * (transitionPipelineJob; starting and ending attempts, pipeline-run.dao.ts).
  * run_metadata given is merged into the stored keys (what the job was created
- * with, such as who or what queued it, stays). With `announceFor` (the
- * organization's id) the same statement announces the change (job-events.dao.ts).
+ * with, such as who or what queued it, stays).
+ */
+export function moveJobRow(qc: QueryCreator<TenantDatabase>, id: string, from: readonly JobStatus[], patch: PipelineJobUpdate) {
+  const { run_metadata, ...rest } = patch;
+  const merged = run_metadata === undefined ? {} : { run_metadata: sql<Record<string, unknown>>`run_metadata || ${typeof run_metadata === 'string' ? run_metadata : JSON.stringify(run_metadata)}::jsonb` };
+  return qc.updateTable('pipeline_jobs').set({ ...rest, ...merged }).where('id', '=', id).where('status', 'in', [...from]).returningAll();
+}
+
+/** The job row of a statement that selected `moved.*` and its announcement (`_announced`). */
+export function movedRow(row: (PipelineJobRow & { _announced?: unknown }) | undefined): PipelineJobRow | undefined {
+  if (!row) return undefined;
+  const { _announced: _, ...job } = row;
+  return job;
+}
+
+/**
+ * Moves a job between statuses only from the expected one (moveJobRow). With
+ * `announceFor` (the organization's id) the same statement announces the
+ * change (job-events.dao.ts).
  */
 export async function transitionPipelineJob(
   db: TenantDb,
@@ -85,19 +105,12 @@ export async function transitionPipelineJob(
   patch: PipelineJobUpdate,
   announceFor?: string,
 ): Promise<PipelineJobRow | undefined> {
-  const { run_metadata, ...rest } = patch;
-  const merged = run_metadata === undefined ? {} : { run_metadata: sql<Record<string, unknown>>`run_metadata || ${typeof run_metadata === 'string' ? run_metadata : JSON.stringify(run_metadata)}::jsonb` };
-  const set = { ...rest, ...merged };
-  if (announceFor === undefined) {
-    return db.updateTable('pipeline_jobs').set(set).where('id', '=', id).where('status', 'in', [...from]).returningAll().executeTakeFirst();
-  }
+  if (announceFor === undefined) return moveJobRow(db, id, from, patch).executeTakeFirst();
   const row = await db
-    .with('moved', (qb) => qb.updateTable('pipeline_jobs').set(set).where('id', '=', id).where('status', 'in', [...from]).returningAll())
+    .with('moved', (qc) => moveJobRow(qc, id, from, patch))
     .selectFrom('moved')
     .selectAll()
     .select(jobEventOfRow(announceFor, 'moved').as('_announced'))
     .executeTakeFirst();
-  if (!row) return undefined;
-  const { _announced: _, ...job } = row;
-  return job as PipelineJobRow;
+  return movedRow(row);
 }

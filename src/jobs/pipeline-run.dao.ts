@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { MappingRow } from '../db/tables/mappings.table.js';
 import type { TenantDb } from '../db/database.js';
 import { fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import type { PipelineJobAttemptRow } from '../db/tables/pipeline-job-attempts.table.js';
 import type { LogLevel, PipelineJobLogRow } from '../db/tables/pipeline-job-logs.table.js';
-import type { PipelineJobRow, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import type { JobStatus, PipelineJobRow, PipelineJobUpdate, StoredFailure } from '../db/tables/pipeline-jobs.table.js';
+import { jobEventOfRow } from './job-events.dao.js';
+import { movedRow, moveJobRow } from './pipeline-job.dao.js';
 
 /** Attempts, log lines and mapping conflicts of pipeline jobs. */
 
@@ -55,6 +59,104 @@ export async function jobForStart(db: TenantDb, jobId: string): Promise<{ job: P
   };
 }
 
+/**
+ * Starts attempt `number` (or the one after the job's last, if higher) by
+ * `worker` in one statement: moves the job as `move` says, opens the attempt,
+ * writes its "started" line and announces the change — only when no attempt
+ * is open. Undefined when nothing moved (the job was not in a status `move`
+ * allows, or an attempt is still open: the caller's transaction deals with it).
+ */
+export async function startAttemptAtOnce(
+  db: TenantDb,
+  jobId: string,
+  move: { from: readonly JobStatus[]; patch: PipelineJobUpdate; announceFor: string },
+  number: number,
+  worker: string,
+): Promise<PipelineJobRow | undefined> {
+  // attempt start: move + attempt + "started" line + NOTIFY in one statement
+  const row = await db
+    .with('moved', (qc) =>
+      moveJobRow(qc, jobId, move.from, move.patch).where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('pipeline_job_attempts as open').select(sql.lit(1).as('one')).where('open.job_id', '=', jobId).where('open.ended_at', 'is', null))),
+      ),
+    )
+    .with('attempt', (qc) =>
+      qc
+        .insertInto('pipeline_job_attempts')
+        .columns(['job_id', 'number', 'worker'])
+        .expression((eb) =>
+          eb.selectFrom('moved').select((e) => [
+            'moved.id',
+            sql<number>`greatest(${number}::int, coalesce(${e.selectFrom('pipeline_job_attempts as last').select((l) => l.fn.max('last.number').as('n')).where('last.job_id', '=', jobId)}, 0) + 1)`.as('number'),
+            sql<string>`${worker}::text`.as('worker'),
+          ]),
+        )
+        .returning(['job_id', 'number']),
+    )
+    .with('started', (qc) =>
+      qc
+        .insertInto('pipeline_job_logs')
+        .columns(['job_id', 'level', 'message'])
+        .expression((eb) =>
+          eb.selectFrom('attempt').select(['attempt.job_id', sql<string>`'info'`.as('level'), sql<string>`concat('attempt ', attempt.number, ' started on ', ${worker}::text)`.as('message')]),
+        ),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .select(jobEventOfRow(move.announceFor, 'moved').as('_announced'))
+    .executeTakeFirst();
+  return movedRow(row);
+}
+
+/**
+ * Ends the job's attempt in one statement: moves the job as `move` says and,
+ * when it moved, ends its open attempt with `failure` and announces the change.
+ * Log lines are written in order: `kept` whether or not the job moved (lines
+ * logged while it ran), then `ifMoved` only when it did. Undefined when the job
+ * did not move (cancelled meanwhile).
+ */
+export async function endAttemptAtOnce(
+  db: TenantDb,
+  jobId: string,
+  move: { from: readonly JobStatus[]; patch: PipelineJobUpdate; announceFor: string },
+  failure: StoredFailure | null,
+  lines: { kept: readonly NewLogLine[]; ifMoved: readonly NewLogLine[] },
+): Promise<PipelineJobRow | undefined> {
+  const all = [...lines.kept.map((l) => ({ ...l, ifMoved: false })), ...lines.ifMoved.map((l) => ({ ...l, ifMoved: true }))];
+  // attempt end: move + attempt ended + log lines + NOTIFY in one statement
+  const row = await db
+    .with('moved', (qc) => moveJobRow(qc, jobId, move.from, move.patch))
+    .with('ended', (qc) =>
+      qc
+        .updateTable('pipeline_job_attempts')
+        .set({ ended_at: new Date(), failure: failure ? JSON.stringify(failure) : null })
+        .where('job_id', '=', jobId)
+        .where('ended_at', 'is', null)
+        .where(({ exists, selectFrom }) => exists(selectFrom('moved').select('moved.id'))),
+    )
+    .with('logged', (qc) =>
+      qc
+        .insertInto('pipeline_job_logs')
+        .columns(['job_id', 'level', 'message', 'mapping_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom(
+              sql<{ level: LogLevel; message: string; mapping_id: string | null; if_moved: boolean; n: number }>`unnest(${all.map((l) => l.level)}::text[], ${all.map((l) => l.message)}::text[], ${all.map((l) => l.mappingId ?? null)}::uuid[], ${all.map((l) => l.ifMoved)}::boolean[]) with ordinality`.as<'line'>(
+                sql`line(level, message, mapping_id, if_moved, n)`,
+              ),
+            )
+            .select([sql<string>`${jobId}::uuid`.as('job_id'), 'line.level', 'line.message', 'line.mapping_id'])
+            .where(({ or, not, exists, selectFrom, ref }) => or([not(ref('line.if_moved')), exists(selectFrom('moved').select('moved.id'))]))
+            .orderBy('line.n'),
+        ),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .select(jobEventOfRow(move.announceFor, 'moved').as('_announced'))
+    .executeTakeFirst();
+  return movedRow(row);
+}
+
 export interface NewLogLine {
   level: LogLevel;
   message: string;
@@ -91,22 +193,37 @@ export function lockMappingsForRun(db: TenantDb, workspaceId: string, ids: reado
   return q.orderBy('id').forUpdate().execute();
 }
 
-/** The mappings of a job, in the order they were chosen. */
-export async function mappingsOfJob(db: TenantDb, mappingIds: readonly string[]) {
-  if (mappingIds.length === 0) return [];
-  const rows = await db.selectFrom('mappings').selectAll().where('id', 'in', [...mappingIds]).execute();
-  return mappingIds.map((id) => rows.find((r) => r.id === id)).filter((r) => r !== undefined);
-}
-
-/** The workspace's active PostgreSQL data sources with their cached schemas, oldest first (which one a mapping reads: src/worker/mapping-source.ts). */
-export function postgresSourcesOfWorkspace(db: TenantDb, workspaceId: string) {
-  return db
+/** What a job's executor reads of a data source: the workspace's active PostgreSQL ones, oldest first (which one a mapping reads: src/worker/mapping-source.ts). */
+const jobSources = (db: TenantDb, workspaceId: string) =>
+  db
     .selectFrom('data_sources')
     .select(['id', 'name', 'source_type', 'connection_config', 'schema_cache'])
     .where('workspace_id', '=', workspaceId)
     .where('is_active', '=', true)
     .where('source_type', '=', 'postgresql')
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('id');
+
+export type JobSourceRow = Awaited<ReturnType<ReturnType<typeof jobSources>['execute']>>[number];
+
+/**
+ * What a job runs, in one statement: its mappings, in the order they were
+ * chosen, and the workspace's active PostgreSQL data sources with their cached
+ * schemas, oldest first (jobSources; read once, beside the mappings, as JSON —
+ * their columns are text and JSONB, so they arrive as a row would). No sources
+ * when the job has no mapping: nothing would read one.
+ */
+export async function mappingsOfJob(db: TenantDb, workspaceId: string, mappingIds: readonly string[]): Promise<{ mappings: MappingRow[]; sources: JobSourceRow[] }> {
+  if (mappingIds.length === 0) return { mappings: [], sources: [] };
+  const rows = await db
+    .selectFrom('mappings')
+    .selectAll('mappings')
+    .select(() => jsonArrayFrom(jobSources(db, workspaceId)).as('_sources'))
+    .where('id', 'in', [...mappingIds])
     .execute();
+  const mappings = mappingIds
+    .map((id) => rows.find((r) => r.id === id))
+    .filter((r) => r !== undefined)
+    .map(({ _sources: _, ...mapping }) => mapping);
+  return { mappings, sources: (rows[0]?._sources ?? []) as JobSourceRow[] };
 }

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { AppServices } from '../auth/scope.js';
 import type { Config } from '../config.js';
-import { cancelBackend, closeQuietly, connectPostgres, type PostgresSettings } from '../connectors/index.js';
+import { beginReadOnly, cancelBackend, closeQuietly, connectPostgres, type PostgresSettings } from '../connectors/index.js';
 import type { PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { JobFailure } from '../jobs/job-failure.js';
 import type { JobRun } from '../jobs/job-run.manager.js';
-import { postgresSourcesOfWorkspace } from '../jobs/pipeline-run.dao.js';
+import type { JobSourceRow } from '../jobs/pipeline-run.dao.js';
 import { postgresSettingsOf } from '../data-sources/source-settings.js';
 import { sourceOfMapping } from './mapping-source.js';
 import { SourcePool } from './source-pool.js';
@@ -30,6 +30,12 @@ export type Executor = (ctx: ExecutorContext) => Promise<Record<string, unknown>
 export function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new JobFailure('platform', 'cancelled', 'cancelled');
 }
+
+/** What a job's sessions on sources and warehouses are named (pg_stat_activity's application_name). */
+export const jobApplicationName = (job: Pick<PipelineJobRow, 'id'>) => `datalinx-job-${job.id}`;
+
+/** The first statement(s) of a job's read-only transaction on `client`: named after the job (beginReadOnly). */
+export const jobReadBegin = (ctx: ExecutorContext, client: pg.Client) => beginReadOnly(client, jobApplicationName(ctx.job));
 
 const connectOptions = (ctx: ExecutorContext, applicationName: string) => ({
   policy: ctx.services.connectors.policy,
@@ -78,21 +84,17 @@ interface CheckedOut {
   detach: () => void;
 }
 
-/** A source connection for this job: an idle one of the worker's pool (same organization, data source and settings), or a new one. */
+/**
+ * A source connection for this job: an idle one of the worker's pool (same
+ * organization, data source and settings), or a new one. A reused session is
+ * named after this job, and drops any advisory lock an earlier job took, by
+ * the first statement of each read (beginReadOnly), not by a round trip here.
+ */
 async function checkout(ctx: ExecutorContext, dataSourceId: string, settings: PostgresSettings, applicationName: string): Promise<CheckedOut> {
   const options = connectOptions(ctx, applicationName);
   const pool = ctx.sourcePool;
   const key = SourcePool.key(ctx.run.tenant.organizationId, dataSourceId, { settings, statementTimeoutMs: options.statementTimeoutMs });
   let client = pool?.take(key);
-  if (client) {
-    try {
-      // A reused session: named after this job (pg_stat_activity), holding no advisory lock an earlier job took.
-      await client.query("SELECT set_config('application_name', $1, false), pg_advisory_unlock_all()", [applicationName]);
-    } catch {
-      await closeQuietly(client);
-      client = undefined;
-    }
-  }
   if (!client) {
     client = await connectPostgres(settings, options);
     pool?.opened(client);
@@ -101,12 +103,13 @@ async function checkout(ctx: ExecutorContext, dataSourceId: string, settings: Po
 }
 
 /**
- * The job's connections to its sources, one per data source, opened on first
- * use: the source of each mapping by `sourceOfMapping`'s rule. Throws a SOURCE
- * CONFIG_ERROR when the workspace has no active PostgreSQL source.
+ * The job's connections to its sources (`sources`: the workspace's active
+ * PostgreSQL sources, oldest first, as mappingsOfJob read them), one per data
+ * source, opened on first use: the source of each mapping by
+ * `sourceOfMapping`'s rule. Throws a SOURCE CONFIG_ERROR when the workspace has
+ * no active PostgreSQL source.
  */
-export async function sourceConnections(ctx: ExecutorContext, application: string) {
-  const sources = await postgresSourcesOfWorkspace(ctx.run.tenant.db, ctx.job.workspace_id);
+export function sourceConnections(ctx: ExecutorContext, sources: readonly JobSourceRow[], application: string) {
   const opened = new Map<string, Promise<CheckedOut>>();
   return {
     of(sourceTable: string): Promise<pg.Client> {

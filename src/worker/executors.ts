@@ -2,14 +2,14 @@ import { readOnlyRows } from '../connectors/index.js';
 import type { PipelineJobRow } from '../db/tables/pipeline-jobs.table.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
 import { mappingsOfJob } from '../jobs/pipeline-run.dao.js';
-import { checkAborted, sourceConnections, type Executor } from './executor-context.js';
+import { checkAborted, jobApplicationName, jobReadBegin, sourceConnections, type Executor } from './executor-context.js';
 import { fullRefresh, incremental } from './load-executors.js';
 import { mappingSelect } from './mapping-select.js';
 
 /** mapping_test: each mapping's query against its source, read-only, with a statement timeout and a row limit. */
 const mappingTest: Executor = async (ctx) => {
-  const mappings = await mappingsOfJob(ctx.run.tenant.db, ctx.job.mapping_ids);
-  const sources = await sourceConnections(ctx, `datalinx-job-${ctx.job.id}`);
+  const { mappings, sources: sourceRows } = await mappingsOfJob(ctx.run.tenant.db, ctx.job.workspace_id, ctx.job.mapping_ids);
+  const sources = sourceConnections(ctx, sourceRows, jobApplicationName(ctx.job));
   const started = Date.now();
   const results: Record<string, unknown> = {};
   let failed = 0;
@@ -22,7 +22,7 @@ const mappingTest: Executor = async (ctx) => {
       const client = await sources.of(mapping.source_table);
       try {
         const { sql, columns } = await mappingSelect(mapping);
-        const result = await readOnlyRows(client, sql, ctx.config.testRowLimit);
+        const result = await readOnlyRows(client, sql, ctx.config.testRowLimit, jobReadBegin(ctx, client));
         const got = result.columns;
         const missing = columns.filter((c) => !got.includes(c));
         if (missing.length > 0) throw new JobFailure('mapping', 'config_error', `the result lacks column(s) ${missing.join(', ')}`);

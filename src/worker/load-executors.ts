@@ -7,7 +7,7 @@ import { mappingsOfJob } from '../jobs/pipeline-run.dao.js';
 import { toIncremental, type IncrementalConfig } from '../mappings/mapping-incremental.js';
 import * as wh from '../warehouses/warehouse-load.dao.js';
 import { findWorkspaceWarehouse, notSupported } from '../warehouses/warehouse.manager.js';
-import { cancellableConnection, checkAborted, sourceConnections, type Executor, type ExecutorContext } from './executor-context.js';
+import { cancellableConnection, checkAborted, jobApplicationName, jobReadBegin, sourceConnections, type Executor, type ExecutorContext } from './executor-context.js';
 import { mappingSelect, type MappingQuery } from './mapping-select.js';
 
 /**
@@ -74,7 +74,7 @@ interface Load {
  */
 async function stream(load: Load, select: string, read: Omit<BatchRead, 'batchRows'>, write: (rows: (string | null)[][]) => Promise<number>) {
   const { ctx } = load;
-  const batches = readBatches(load.source, select, { ...read, batchRows: ctx.config.loadBatchRows });
+  const batches = readBatches(load.source, select, { ...read, batchRows: ctx.config.loadBatchRows }, jobReadBegin(ctx, load.source));
   let rowsRead = 0;
   let rowsWritten = 0;
   try {
@@ -111,7 +111,7 @@ async function refreshMapping(load: Load, incremental: IncrementalConfig | null)
   const { ctx, mapping, schema } = load;
   const staging = stagingName(mapping);
   const query = await mappingSelect(mapping, staging);
-  const columns = await at(ctx, 'source', () => describeSelect(load.source, query.sql));
+  const columns = await at(ctx, 'source', () => describeSelect(load.source, query.sql, jobReadBegin(ctx, load.source)));
   checkColumns(query, columns);
   const names = columns.map((c) => c.name);
   return inTransaction(load, async () => {
@@ -134,7 +134,7 @@ async function incrementMapping(load: Load, incremental: IncrementalConfig): Pro
   const { ctx, mapping, schema } = load;
   const target = mapping.target_table;
   const query = await mappingSelect(mapping);
-  const columns = await at(ctx, 'source', () => describeSelect(load.source, query.sql));
+  const columns = await at(ctx, 'source', () => describeSelect(load.source, query.sql, jobReadBegin(ctx, load.source)));
   checkColumns(query, columns);
   const names = columns.map((c) => c.name);
   return inTransaction(load, async () => {
@@ -176,9 +176,9 @@ function loader(mode: Mode): Executor {
   return async (ctx) => {
     const started = Date.now();
     const target = await warehouseOf(ctx);
-    const mappings = await mappingsOfJob(ctx.run.tenant.db, ctx.job.mapping_ids);
-    const application = `datalinx-job-${ctx.job.id}`;
-    const sources = await sourceConnections(ctx, application);
+    const { mappings, sources: sourceRows } = await mappingsOfJob(ctx.run.tenant.db, ctx.job.workspace_id, ctx.job.mapping_ids);
+    const application = jobApplicationName(ctx.job);
+    const sources = sourceConnections(ctx, sourceRows, application);
     const results: Record<string, MappingResult> = {};
     const metadata = () => {
       const all = Object.values(results);

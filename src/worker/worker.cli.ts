@@ -1,6 +1,7 @@
 import { loadConfig, StartupError } from '../config.js';
 import { openSystemDb } from '../db/system.js';
 import { createLogger } from '../logger.js';
+import { compilerReady } from '../mappings/sql/index.js';
 import { createServices } from '../services.js';
 import { Worker } from './worker.js';
 
@@ -26,6 +27,8 @@ const system = await openSystemDb(config, logger, { migrate: config.migrations.o
 });
 const services = await createServices(config, logger, system);
 const worker = new Worker(services, config.jobs, system.url, logger);
+// Every job compiles its mappings: a worker process loads the compiler before it claims one (compilerReady).
+await compilerReady();
 await worker.start();
 
 let stopping = false;

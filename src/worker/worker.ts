@@ -3,6 +3,7 @@ import type { AppServices, JobMessage, ScheduleMessage } from '../auth/scope.js'
 import type { Config } from '../config.js';
 import type { OrganizationRow } from '../db/tables/organizations.table.js';
 import { classifyFailure, JobFailure } from '../jobs/job-failure.js';
+import type { JobResult } from 'pg-boss';
 import { JOB_QUEUE, JobQueue, LOST_QUEUE, SCHEDULE_QUEUE, type QueuedJob } from '../jobs/job-queue.js';
 import { JobRun } from '../jobs/job-run.manager.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,18 @@ import { SourcePool } from './source-pool.js';
  * name): jobs of the same organization within this time skip the lookup.
  */
 const ORGANIZATION_CACHE_MS = 30_000;
+
+/**
+ * Jobs a slot fetches at once: the largest divisor of `concurrency` up to
+ * `wanted` (WORKER_BATCH_SIZE), so the slots (concurrency / batch) run at most
+ * `concurrency` jobs together. Fetching and settling a batch costs a statement
+ * each, as one job does; the slot waits for the batch's slowest job before it
+ * fetches again, so long jobs of mixed lengths are better fetched one at a time.
+ */
+export function batchSizeFor(concurrency: number, wanted: number): number {
+  for (let b = Math.min(wanted, concurrency); b > 1; b--) if (concurrency % b === 0) return b;
+  return 1;
+}
 
 /** Why a running job's signal was aborted. */
 class Stop extends JobFailure {
@@ -52,28 +65,40 @@ export class Worker {
   async start(): Promise<void> {
     await this.queue.start();
     const boss = this.queue.boss;
+    const batchSize = batchSizeFor(this.config.concurrency, this.config.batchSize);
     await boss.work<JobMessage>(
-        JOB_QUEUE,
-        {
-          includeMetadata: true,
-          batchSize: 1,
-          localConcurrency: this.config.concurrency,
-          groupConcurrency: this.config.organizationConcurrency,
-          pollingIntervalSeconds: this.config.pollSeconds,
-          // After a job, fetch the next one at once while the queue has more ready (pg-boss's cached
-          // stats; a fetch that finds none ends it): otherwise each slot waits out the poll interval
-          // between jobs, whatever the backlog (bench/README.md, "worker").
-          burstWhenReadyExceeds: 1,
-        },
-        async ([job]) => {
-          if (!job) return;
-          try {
-            await this.track(job as QueuedJob);
-          } finally {
-            this.wakeOne();
-          }
-        },
-      );
+      JOB_QUEUE,
+      {
+        includeMetadata: true,
+        // `batchSize` jobs per fetch, run at once, in concurrency / batchSize slots: at most
+        // WORKER_CONCURRENCY jobs at once as before. A slot fetches again once all of its batch ended.
+        batchSize,
+        localConcurrency: this.config.concurrency / batchSize,
+        groupConcurrency: this.config.organizationConcurrency,
+        pollingIntervalSeconds: this.config.pollSeconds,
+        // After a job, fetch the next one at once while the queue has more ready (pg-boss's cached
+        // stats; a fetch that finds none ends it): otherwise each slot waits out the poll interval
+        // between jobs, whatever the backlog (bench/README.md, "worker").
+        burstWhenReadyExceeds: 1,
+        // Each job of a batch settles on its own (completed, or failed and retried by the queue), the
+        // batch's completions in one statement and its failures in another.
+        perJobResults: true,
+      },
+      async (jobs) => {
+        try {
+          return await Promise.all(
+            jobs.map((job) =>
+              this.track(job as QueuedJob).then(
+                (): JobResult => ({ id: job.id, status: 'completed' }),
+                (err: unknown): JobResult => ({ id: job.id, status: 'failed', output: err instanceof Error ? err : new Error(String(err)) }),
+              ),
+            ),
+          );
+        } finally {
+          this.wakeOne();
+        }
+      },
+    );
     await boss.work<JobMessage>(LOST_QUEUE, { pollingIntervalSeconds: this.config.pollSeconds }, async ([job]) => {
       if (!job) return;
       const run = await JobRun.of(this.services.system.db, job.data);

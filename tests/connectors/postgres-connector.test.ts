@@ -1,4 +1,4 @@
-import { addressPolicy, closeQuietly, connectPostgres, introspectPostgres, testPostgresConnection, type PostgresSettings, type TestOptions } from '../../src/connectors/index.js';
+import { addressPolicy, beginReadOnly, closeQuietly, connectPostgres, introspectPostgres, readOnlyRows, testPostgresConnection, type PostgresSettings, type TestOptions } from '../../src/connectors/index.js';
 import { SourceConnectionError } from '../../src/errors.js';
 import { closedPort, createSourceDb, silentListener, type SourceDb } from '../support/index.js';
 
@@ -172,6 +172,39 @@ describe('connectPostgres and the address policy', () => {
           },
         ],
       });
+    } finally {
+      await closeQuietly(client);
+    }
+  });
+});
+
+describe('readOnlyRows on a source session', () => {
+  it('reads in one round trip named after the job, leaves the session idle and unnamed by it, and rolls back a failed read before it settles', async () => {
+    const client = await connectPostgres(settings(), { policy: OPTIONS.policy, connectTimeoutMs: 5_000, applicationName: 'datalinx-pool' });
+    try {
+      await client.query("insert into crm.customers values (1, 'a@example.test', 1.5)");
+      const sent: string[] = [];
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        sent.push(String((args[0] as { text?: string }).text ?? args[0]));
+        return query(...args);
+      };
+      const select = "select id, email, current_setting('application_name') as app, current_setting('transaction_read_only') as ro from crm.customers";
+      expect(await readOnlyRows(client, select, 10, beginReadOnly(client, "datalinx-job-1'x"))).toEqual({
+        columns: ['id', 'email', 'app', 'ro'],
+        rows: [[1, 'a@example.test', "datalinx-job-1'x", 'on']],
+      });
+      expect(sent).toHaveLength(1);
+      expect(client.getTransactionStatus()).toBe('I');
+      // A failed read rejects only once its transaction is rolled back, so the session is usable at once —
+      // even when the client's status has not caught up (the server flushes an error before its ReadyForQuery).
+      const status = client.getTransactionStatus.bind(client);
+      client.getTransactionStatus = () => 'I';
+      await expect(readOnlyRows(client, 'select * from crm.no_such_table', 10, beginReadOnly(client, 'datalinx-job-2'))).rejects.toMatchObject({ code: '42P01' });
+      client.getTransactionStatus = status;
+      expect(client.getTransactionStatus()).toBe('I');
+      const { rows } = await query("select current_setting('application_name') as a") as { rows: { a: string }[] };
+      expect(rows).toEqual([{ a: 'datalinx-pool' }]);
     } finally {
       await closeQuietly(client);
     }

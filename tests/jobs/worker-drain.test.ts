@@ -111,4 +111,24 @@ describe('SIGTERM to a worker process', () => {
     next.child.kill('SIGTERM');
     expect(await exited(next.child)).toBe(0);
   }, 120_000);
+
+  it('past the grace period with a batch (WORKER_BATCH_SIZE): every job of it is handed back, none spending a retry', async () => {
+    const ids: string[] = [];
+    for (const name of ['dim_batch_a', 'dim_batch_b']) ids.push(await createJob(server, org.users.editor.token, workspaceId, 'MAPPING_TEST', [await mappingOn(name, 'slow_customers')]));
+    // Both queued before the worker starts: its one slot fetches them together.
+    const worker = workers.start({ WORKER_SHUTDOWN_GRACE_MS: '500', WORKER_CONCURRENCY: '2', WORKER_BATCH_SIZE: '2', WORKER_ORG_CONCURRENCY: '2' });
+    await waitFor('both source queries', async () => (await activeSourceQueries(source, 'slow_customers')) === 2);
+    worker.child.kill('SIGTERM');
+    expect(await exited(worker.child)).toBe(0);
+    expect(await activeSourceQueries(source, 'slow_customers')).toBe(0);
+    for (const id of ids) {
+      const handedBack = (await attempts(id)).pipelineJob;
+      expect({ status: handedBack.status, attempts: handedBack.attempts.map((a) => [a.number, a.endedAt !== null, a.failure]), deliveries: await deliveries(id) }).toEqual({
+        status: 'PENDING',
+        attempts: [[1, true, null]],
+        deliveries: { messages: 2, retries: 0 },
+      });
+      await mutate(server, 'mutation($id: ID!) { cancelPipelineJob(id: $id) { __typename } }', { id }, org.users.editor.token);
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { Keyring } from '../../src/crypto/keyring.js';
 import { addFieldSourcesOf } from '../../src/mappings/mapping-field-source.dao.js';
 import { createDataSource, createJob, createSourceDb, createWorkspace, globalId, sourceConfigOf, tenantDbOf, useTestApi, useWorkers, waitFor, type SourceDb } from '../support/index.js';
 
-// Four real worker processes race over 1,000 queued jobs: each job runs exactly once.
+// Four real worker processes race over 1,000 queued jobs: each job runs exactly once, fetched alone or in batches.
 const JOBS = 1_000;
 const WORKERS = 4;
 const KEYRING = Keyring.generate('worker-race').json;
@@ -36,7 +36,8 @@ it(`${WORKERS} workers over ${JOBS} jobs: every job completes with exactly one a
   // to open (CI runs other suites meanwhile) would end an attempt with a TRANSIENT_ERROR, rightly retried.
   // Such retries are tested in worker-retry.test.ts; here they would hide what is checked.
   const patient = { SOURCE_CONNECT_TIMEOUT_MS: '60000', DB_CONNECT_TIMEOUT_MS: '60000', JOB_HEARTBEAT_SECONDS: '30' };
-  for (let i = 0; i < WORKERS; i++) workers.start({ WORKER_CONCURRENCY: '4', WORKER_ORG_CONCURRENCY: '16', LOG_LEVEL: 'warn', ...patient });
+  // Half of them fetch 4 jobs at a time (WORKER_BATCH_SIZE), half one at a time: neither may run a job twice.
+  for (let i = 0; i < WORKERS; i++) workers.start({ WORKER_CONCURRENCY: '4', WORKER_ORG_CONCURRENCY: '16', WORKER_BATCH_SIZE: i % 2 === 0 ? '4' : '1', LOG_LEVEL: 'warn', ...patient });
 
   await waitFor(
     'every job to end',

@@ -1,6 +1,7 @@
 import net from 'node:net';
+import { sql } from 'kysely';
 import { Keyring } from '../../src/crypto/keyring.js';
-import { createActiveMapping, createDataSource, createJob, createSourceDb, createWorkspace, gqlData, sourceConfigOf, useTestApi, useWorkers, waitFor, type SourceDb } from '../support/index.js';
+import { createActiveMapping, createDataSource, createJob, createSourceDb, createWorkspace, gqlData, localId, sourceConfigOf, useTestApi, useWorkers, waitFor, type SourceDb } from '../support/index.js';
 
 // A source that is unreachable at first: the attempt fails as a TRANSIENT_ERROR, the queue retries it after
 // its backoff, and once the source answers the job completes, its attempts telling the story.
@@ -66,4 +67,34 @@ it('an unreachable source is a TRANSIENT_ERROR, retried after a backoff; the ret
   expect(done.attempts.map((a) => a.number)).toEqual(done.attempts.map((_, i) => i + 1));
   expect(done.attempts.at(-1)!.failure).toBeNull();
   expect(done.attempts.slice(0, -1).every((a) => a.failure?.type === 'TRANSIENT_ERROR')).toBe(true);
+}, 120_000);
+
+it('in a batch (WORKER_BATCH_SIZE), each job settles on its own in the queue: the failing one waits for its retry, the other is completed once', async () => {
+  for (const w of workers.all) if (w.exitCode === null) w.kill('SIGKILL');
+  const good = await createSourceDb('CREATE TABLE customers (cust_id int PRIMARY KEY); INSERT INTO customers VALUES (1);');
+  try {
+    const unreachable = await createWorkspace(server, org.users.editor.token, 'Batch unreachable');
+    await createDataSource(server, org.users.editor.token, unreachable, sourceConfigOf(good, { host: '127.0.0.1', port: await freePort() }));
+    const reachable = await createWorkspace(server, org.users.editor.token, 'Batch reachable');
+    await createDataSource(server, org.users.editor.token, reachable, sourceConfigOf(good));
+    const fieldMappings = [{ targetField: 'id', source: 'cust_id' }];
+    const failing = await createJob(server, org.users.editor.token, unreachable, 'MAPPING_TEST', [await createActiveMapping(server, org.users.editor.token, unreachable, { sourceTable: 'customers', fieldMappings })]);
+    const passing = await createJob(server, org.users.editor.token, reachable, 'MAPPING_TEST', [await createActiveMapping(server, org.users.editor.token, reachable, { sourceTable: 'customers', fieldMappings })]);
+    // Both queued before the worker starts: its one slot fetches them together.
+    workers.start({ WORKER_CONCURRENCY: '2', WORKER_BATCH_SIZE: '2', WORKER_ORG_CONCURRENCY: '2' });
+    const job = async (id: string) => (await gqlData<{ pipelineJob: Job }>(server, JOB, { id }, org.users.viewer.token)).pipelineJob;
+    const queued = async (id: string) =>
+      // test probe: the queue's record of the job's delivery
+      (await sql<{ state: string; retry_count: number }>`select state, retry_count from datalinx_queue.job where name = 'pipeline-jobs' and data->>'jobId' = ${localId(id)}`.execute(server.db.db)).rows;
+    await waitFor('both settled in the queue', async () => (await queued(passing))[0]?.state === 'completed' && (await queued(failing))[0]?.state === 'retry');
+    expect({ passing: await queued(passing), failing: await queued(failing) }).toEqual({
+      passing: [{ state: 'completed', retry_count: 0 }],
+      failing: [{ state: 'retry', retry_count: 0 }],
+    });
+    expect(await job(passing)).toEqual({ status: 'COMPLETED', failure: null, attempts: [{ number: 1, failure: null }] });
+    expect(await job(failing)).toEqual({ status: 'PENDING', failure: null, attempts: [{ number: 1, failure: { origin: 'SOURCE', type: 'TRANSIENT_ERROR', retryable: true } }] });
+  } finally {
+    for (const w of workers.all) if (w.exitCode === null) w.kill('SIGKILL');
+    await good.drop();
+  }
 }, 120_000);

@@ -116,6 +116,16 @@ function postgresSelect(def: MappingDefinition): string {
 const untranslatable = (path: string[], message: string): MappingProblem => ({ path, code: 'untranslatable', message, position: null, suggestion: null });
 
 /**
+ * Loads what compileMapping needs (both parsers' WASM) once per process. A
+ * worker process awaits it before it claims a job: loading blocks the event
+ * loop (for seconds on a busy machine), which the first jobs and their
+ * heartbeats would otherwise wait out.
+ */
+export const compilerReady = async (): Promise<void> => {
+  await Promise.all([pgParserReady(), polyglotReady()]);
+};
+
+/**
  * Compiles a mapping for `dialect`. PostgreSQL output is re-parsed by
  * libpg-query; other dialects' by polyglot's parser for that dialect.
  */
