@@ -28,7 +28,7 @@ const MappingVersionRef = builder.objectRef<MappingVersionRow>('MappingVersion')
     fieldMappings: t.field({ type: [FieldMappingRef], description: 'How each target column was filled.', resolve: (v) => toFieldMappings(v.field_mappings) }),
     decorators: t.field({ type: [DecoratorInterface], description: 'Steps applied to the mapped rows, in order.', resolve: (v) => toDecorators(v.decorators) }),
     cteDefinitions: t.field({ type: [CteDefinitionRef], description: 'Common table expressions, in order.', resolve: (v) => toCteDefinitions(v.cte_definitions) }),
-    status: t.field({ type: MappingStatusEnum, description: 'Its status at this version.', resolve: (v) => v.status }),
+    status: t.expose('status', { type: MappingStatusEnum, description: 'Its status at this version.' }),
   }),
 });
 

@@ -249,7 +249,7 @@ MappingRef.implement({
       description: 'How INCREMENTAL jobs load it; null when it is loaded by full refresh only.',
       resolve: (m) => toIncremental(m.incremental),
     }),
-    status: t.field({ type: MappingStatusEnum, description: 'Where it is in its life.', resolve: (m) => m.status }),
+    status: t.expose('status', { type: MappingStatusEnum, description: 'Where it is in its life.' }),
     version: t.exposeInt('version', { description: 'Starts at 1, bumped by every change; send it back as expectedVersion.' }),
     createdAt: t.expose('created_at', { type: 'DateTime', description: 'When the mapping was created.' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime', description: 'When it last changed (content or status).' }),
