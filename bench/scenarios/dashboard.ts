@@ -90,11 +90,14 @@ export const floorQueries = (s: string) => ({
     )})))::text`,
 });
 
+/** The largest value of a row figure over `rows` (missing figures count as 0). */
+const maxOf = (rows: Row[], key: 'apiRssMb' | 'eventLoopDelayMaxMs') => Math.max(0, ...rows.map((r) => r[key] ?? 0));
+
 export const DASHBOARD_SHAPE = { slug: 'bench-dash', workspaces: 50, dataSourcesPerWorkspace: 8, mappingsPerWorkspace: 20, jobsPerWorkspace: 40, users: 10 };
 
 export const dashboard: Scenario = {
   name: 'dashboard',
-  description: 'Nested dashboard reads: 50 workspaces × 20 mappings (with field mappings) × 10 jobs, and the SPA dashboard (20 × 10 × 5 with data sources and createdBy), at 10 and 50 connections.',
+  description: 'Nested dashboard reads: 50 workspaces × 20 mappings (with field mappings) × 10 jobs, and the SPA dashboard (20 × 10 × 5 with data sources and createdBy), at 10 and 50 connections, and one at a time for the event loop.',
   async run(h: Harness, args: string[] = []) {
     // `npm run bench -- dashboard spa` (or `big`) runs one of the two shapes only.
     const only = args[0];
@@ -119,8 +122,13 @@ export const dashboard: Scenario = {
       const result = await compare(h, name, [10, 50], token, { query }, { name: floor, params: [...params] }, seconds);
       rows.push(...result.rows);
       sql[name] = result.sql;
+      // One connection, the API alone: the longest any single request holds the event loop (with 10 or 50
+      // connections the delay also sums the stretches of requests whose results arrive in the same turn).
+      rows.push(...(await compare(h, `${name} (one at a time)`, [1], token, { query }, null, () => 10)).rows);
     }
     const worst = (name: string) => Math.min(...rows.filter((r) => r.case === name).map((r) => r.ratioToFloor ?? 0));
+    const single = rows.filter((r) => r.connections === 1);
+    const concurrent = rows.filter((r) => r.connections > 1);
     const big = 'dashboard 50×20×10';
     const spa = 'SPA dashboard 20×10×5';
     return {
@@ -134,6 +142,9 @@ export const dashboard: Scenario = {
             ]
           : []),
         ...(spa in sql ? [target('SPA dashboard vs floor', '≥ 0.5×', `${worst(spa)}× (lower of 10/50 conns); ${sql[spa]} SQL statements incl. authentication`, worst(spa) >= 0.5)] : []),
+        target('API RSS, every run', '< 300 MB', `${maxOf(rows, 'apiRssMb')} MB`, maxOf(rows, 'apiRssMb') < 300),
+        target('event loop held by one request (one connection)', '< 50 ms', `${maxOf(single, 'eventLoopDelayMaxMs')} ms`, maxOf(single, 'eventLoopDelayMaxMs') < 50),
+        target('event-loop delay with 10 and 50 connections', '< 50 ms', `${maxOf(concurrent, 'eventLoopDelayMaxMs')} ms`, maxOf(concurrent, 'eventLoopDelayMaxMs') < 50),
       ],
       notes: [
         `Response sizes (API / floor bytes): ${Object.entries(sizes).map(([k, v]) => `${k} ${v.api} / ${v.floor}`).join('; ')}.`,
