@@ -209,21 +209,23 @@ export type JobSourceRow = Awaited<ReturnType<ReturnType<typeof jobSources>['exe
 /**
  * What a job runs, in one statement: its mappings, in the order they were
  * chosen, and the workspace's active PostgreSQL data sources with their cached
- * schemas, oldest first (jobSources; read once, beside the mappings, as JSON —
- * their columns are text and JSONB, so they arrive as a row would). No sources
- * when the job has no mapping: nothing would read one.
+ * schemas, oldest first (jobSources; read once, as JSON — their columns are
+ * text and JSONB, so they arrive as a row would — and sent on the first row
+ * only: a job of 100 mappings would otherwise carry every cached schema 100
+ * times). No sources when the job has no mapping: nothing would read one.
  */
 export async function mappingsOfJob(db: TenantDb, workspaceId: string, mappingIds: readonly string[]): Promise<{ mappings: MappingRow[]; sources: JobSourceRow[] }> {
   if (mappingIds.length === 0) return { mappings: [], sources: [] };
   const rows = await db
     .selectFrom('mappings')
     .selectAll('mappings')
-    .select(() => jsonArrayFrom(jobSources(db, workspaceId)).as('_sources'))
+    // job inputs: the sources' subquery runs once (an InitPlan); only the first row carries its result
+    .select(sql<JobSourceRow[] | null>`case when row_number() over () = 1 then ${jsonArrayFrom(jobSources(db, workspaceId))} end`.as('_sources'))
     .where('id', 'in', [...mappingIds])
     .execute();
   const mappings = mappingIds
     .map((id) => rows.find((r) => r.id === id))
     .filter((r) => r !== undefined)
     .map(({ _sources: _, ...mapping }) => mapping);
-  return { mappings, sources: (rows[0]?._sources ?? []) as JobSourceRow[] };
+  return { mappings, sources: rows.find((r) => r._sources != null)?._sources ?? [] };
 }
