@@ -201,15 +201,18 @@ export class JobRun {
       ...patch,
       ...(to === 'pending' ? {} : { failure: failure ? JSON.stringify(failure) : null }),
     });
-    // Lines logged while it ran are kept even when the job did not move (cancelled meanwhile:
-    // acknowledgeCancel ends the attempt), as they were when each was written at once.
+    // Lines logged while it ran are kept even when the job did not move, as they were when each was written at once.
     const ends = (db: TenantDb) => runs.endAttemptAtOnce(db, this.jobId, move, failure, { kept: waiting.lines, ifMoved: lines });
-    if (!then) return Boolean(await ends(this.tenant.db));
-    return this.tenant.transaction(async ({ platform, tenant }) => {
-      const moved = await ends(tenant);
-      if (moved) await then(platform);
-      return Boolean(moved);
-    });
+    const moved = then
+      ? await this.tenant.transaction(async ({ platform, tenant }) => {
+          const done = Boolean(await ends(tenant));
+          if (done) await then(platform);
+          return done;
+        })
+      : Boolean(await ends(this.tenant.db));
+    // Cancelled after the worker last looked: the job did not move; its attempt ends as a cancel's does.
+    if (!moved && (await this.isCancelled())) await this.acknowledgeCancel();
+    return moved;
   }
 }
 

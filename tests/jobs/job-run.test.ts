@@ -104,19 +104,23 @@ describe('a job run', () => {
     });
   });
 
-  it('cancelled while it ran: the end moves nothing and writes only the lines logged meanwhile; the cancel ends the attempt', async () => {
-    const run = await newRun();
-    await run.start(1, 'w1');
-    await run.log([{ level: 'info', message: 'before the cancel' }]);
-    await transitionPipelineJob(db(), run.jobId, ['running'], { status: 'cancelled' });
-    expect(await run.complete({ rows_processed: 3 })).toBe(false);
-    expect(await record(run.jobId)).toMatchObject({ status: 'cancelled', attempts: [[1, 'w1', false, null]], logs: ['info: attempt 1 started on w1', 'info: before the cancel'] });
-    await run.acknowledgeCancel();
-    expect(await record(run.jobId)).toMatchObject({
-      attempts: [[1, 'w1', true, 'cancelled']],
-      logs: ['info: attempt 1 started on w1', 'info: before the cancel', 'warn: stopped: the job was cancelled'],
-    });
-  });
+  it.each(['complete', 'fail', 'retryLater'] as const)(
+    'cancelled after the worker last looked, then %s: the job stays cancelled, the lines logged meanwhile are kept, the attempt ends as cancelled',
+    async (end) => {
+      const run = await newRun();
+      await run.start(1, 'w1');
+      await run.log([{ level: 'info', message: 'before the cancel' }]);
+      await transitionPipelineJob(db(), run.jobId, ['running'], { status: 'cancelled' });
+      const failure = { origin: 'source', type: 'transient_error', retryable: true, message: 'busy' } as const;
+      const moved = end === 'complete' ? await run.complete({ rows_processed: 3 }) : end === 'fail' ? await run.fail(failure) : await run.retryLater(failure, 'retry 1 of 3');
+      expect(moved).toBe(false);
+      expect(await record(run.jobId)).toMatchObject({
+        status: 'cancelled',
+        attempts: [[1, 'w1', true, 'cancelled']],
+        logs: ['info: attempt 1 started on w1', 'info: before the cancel', 'warn: stopped: the job was cancelled'],
+      });
+    },
+  );
 
   it('a delivery of a job whose attempt is still open (its worker was lost) ends that attempt as WORKER_LOST and starts the next', async () => {
     const run = await newRun();
