@@ -108,7 +108,7 @@ export class Worker {
     await boss.work<ScheduleMessage>(SCHEDULE_QUEUE, { pollingIntervalSeconds: this.config.pollSeconds }, async ([tick]) => {
       if (tick) await runScheduleTick(this.services, tick.data, this.logger);
     });
-    this.logger.info({ worker: this.name, concurrency: this.config.concurrency }, 'worker started');
+    this.logger.info({ worker: this.name, concurrency: this.config.concurrency, batchSize }, 'worker started');
   }
 
   /**
