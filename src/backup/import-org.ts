@@ -13,7 +13,8 @@ import { PLATFORM_SCHEMA, type PlatformDatabase } from '../db/database.js';
 import { compareVersions, type MigrationFile } from '../db/migration-files.js';
 import { applyTenantSection, MIGRATION_LOCK_KEY } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
-import { assertSchemaName, quoteIdent, schemaNameForSlug } from '../tenancy/tenancy.js';
+import { rebuildFieldSources } from '../mappings/mapping-field-source.dao.js';
+import { assertSchemaName, quoteIdent, schemaNameForSlug, tenantDb } from '../tenancy/tenancy.js';
 import { decryptingStream, isEncrypted } from './archive-crypto.js';
 import { ArchiveError, readArchive, type ArchiveHeader, type ArchiveManifest, type TableBegin } from './archive-format.js';
 import { copyIn, disableImportedSchedules, PLATFORM_TABLES, schemaVersions, tableColumns } from './backup.dao.js';
@@ -178,6 +179,8 @@ export async function importOrganization(
 
       const newer = tenantFiles.filter((f) => compareVersions(f.version, header.tenantSchemaVersion) > 0);
       for (const file of newer) await applyTenantSection(trx, header.organization.id, schemaName, file);
+      // Derived from field_mappings, like every writer of a mapping does: not taken on the file's word.
+      await rebuildFieldSources(tenantDb(trx, schemaName));
       const schedulesDisabled = await disableImportedSchedules(trx, schemaName);
       await recordAudit(trx, { actor: SYSTEM_ACTOR, organizationId: null, requestId: 'admin-cli' }, {
         action: 'organization.import',

@@ -106,6 +106,16 @@ export function upsertFieldSourcesOf<DB extends TenantDatabase>(qb: QueryCreator
     );
 }
 
+/** The mapping_field_sources rows of the stored mappings (all of them, or those of `mappingIds`), as a query. */
+function storedEntries(db: TenantDb, mappingIds?: readonly string[]) {
+  let q = db
+    .selectFrom('mappings as m')
+    .innerJoinLateral(sql<{ target_field: string; source: string | null; transform: string | null }>`datalinx_platform.field_mapping_entries(m.field_mappings)`.as('e'), (join) => join.onTrue())
+    .select(['m.id', 'e.target_field', 'e.source', 'e.transform', 'm.created_at']);
+  if (mappingIds) q = q.where(sql<SqlBool>`m.id = any(${[...mappingIds]}::uuid[])`);
+  return q;
+}
+
 /**
  * Rows for mappings written by bulk SQL rather than through insertMapping
  * (benchmark and test seeds), in one statement; mappings that have rows
@@ -113,17 +123,17 @@ export function upsertFieldSourcesOf<DB extends TenantDatabase>(qb: QueryCreator
  */
 export async function addFieldSourcesOf(db: TenantDb, mappingIds: readonly string[]): Promise<void> {
   if (mappingIds.length === 0) return;
-  await db
-    .insertInto('mapping_field_sources')
-    .columns(COLUMNS)
-    // mapping field sources: the rows of mappings inserted by bulk SQL
-    .expression((eb) =>
-      eb
-        .selectFrom('mappings as m')
-        .innerJoinLateral(sql<{ target_field: string; source: string | null; transform: string | null }>`datalinx_platform.field_mapping_entries(m.field_mappings)`.as('e'), (join) => join.onTrue())
-        .select(['m.id', 'e.target_field', 'e.source', 'e.transform', 'm.created_at'])
-        .where(sql<SqlBool>`m.id = any(${[...mappingIds]}::uuid[])`)
-        .where((w) => w.not(w.exists(w.selectFrom('mapping_field_sources as have').select('have.mapping_id').whereRef('have.mapping_id', '=', 'm.id')))),
-    )
-    .execute();
+  // mapping field sources: the rows of mappings inserted by bulk SQL
+  const missing = storedEntries(db, mappingIds).where((w) => w.not(w.exists(w.selectFrom('mapping_field_sources as have').select('have.mapping_id').whereRef('have.mapping_id', '=', 'm.id'))));
+  await db.insertInto('mapping_field_sources').columns(COLUMNS).expression(missing).execute();
+}
+
+/**
+ * Every mapping's rows derived again from its field_mappings (an imported
+ * organization: what an archive carries of a derived table is not trusted).
+ */
+export async function rebuildFieldSources(db: TenantDb): Promise<void> {
+  await db.deleteFrom('mapping_field_sources').execute();
+  // mapping field sources: the rows of every mapping
+  await db.insertInto('mapping_field_sources').columns(COLUMNS).expression(storedEntries(db)).execute();
 }

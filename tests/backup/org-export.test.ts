@@ -119,6 +119,24 @@ describe('export-org / import-org', () => {
     expect(await login(server, world.org.users.owner.email, PASSWORD)).toMatchObject({ __typename: 'LoginPayload', session: { accessToken: expect.any(String) } });
   });
 
+  it("derives mapping_field_sources again on import: the file's rows of it are not taken on their word", async () => {
+    const live = tenantDb(server.db.db, 'org_acme_restored');
+    const derived = () => live.selectFrom('mapping_field_sources').select(['mapping_id', 'target_field', 'source', 'transform']).orderBy('mapping_id').orderBy('target_field').execute();
+    const expected = await derived();
+    expect(expected.length).toBeGreaterThan(0);
+    // An archive whose derived rows disagree with field_mappings: one row changed, one more.
+    const [first] = expected;
+    await live.updateTable('mapping_field_sources').set({ source: 'not_what_field_mappings_say' }).where('mapping_id', '=', first!.mapping_id).where('target_field', '=', first!.target_field).execute();
+    await live.insertInto('mapping_field_sources').values({ mapping_id: first!.mapping_id, target_field: 'no_such_field', source: 'x', transform: null, mapping_created_at: new Date() }).execute();
+    const file = nextFile();
+    await exportOrganizationToFile(server.db.pool, { slug: 'acme-restored', file });
+    await organizations.deleteOrganization(operatorScope(server.db), world.org.id);
+
+    await importOrganization(server.db, await openArchive(file, async () => ''), { slug: 'acme-restored' });
+
+    expect(await derived()).toEqual(expected);
+  });
+
   it('imports under the same slug into an empty cluster, encrypted with a passphrase', async () => {
     const before = await orgRows(server.db.db, world.org.id);
     const file = nextFile();
