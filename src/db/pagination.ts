@@ -240,12 +240,12 @@ export async function countByParent(
   return counts;
 }
 
-/** How many rows a filtered query matches (the connections' totalCount). */
 /** The rows of `qb` counted, as a query selecting `count` (alone, or inside a page's statement: PageRead.count). */
 export function countQuery(qb: SelectQueryBuilder<any, any, unknown>): SelectQueryBuilder<any, any, { count: number }> {
   return qb.select(sql<number>`count(*)::int`.as('count'));
 }
 
+/** How many rows a filtered query matches (the connections' totalCount). */
 export async function countRows(qb: SelectQueryBuilder<any, any, unknown>): Promise<number> {
   return (await countQuery(qb).executeTakeFirstOrThrow()).count;
 }

@@ -1,5 +1,6 @@
 import { sql, type QueryCreator, type RawBuilder, type SqlBool } from 'kysely';
 import type { TenantDatabase, TenantDb } from '../db/database.js';
+import { countQuery } from '../db/pagination.js';
 import type { StoredFieldMappings } from '../db/tables/mappings.table.js';
 
 /**
@@ -59,10 +60,7 @@ export function matchingFieldSources(search: FieldMappingSearch, alias = 's'): R
 
 /** How many mappings the search matches, as a query (selecting `count`) on the side table's index alone. */
 export function countingFieldSources(db: TenantDb, search: FieldMappingSearch) {
-  return db
-    .selectFrom('mapping_field_sources as s')
-    .where(matchingFieldSources(search))
-    .select(sql<number>`count(*)::int`.as('count'));
+  return countQuery(db.selectFrom('mapping_field_sources as s').where(matchingFieldSources(search)));
 }
 
 /** The entries of the mapping rows of `from` (a CTE or table with id, created_at, field_mappings), as mapping_field_sources rows. */

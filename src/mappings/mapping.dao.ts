@@ -1,6 +1,6 @@
 import { sql, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { TenantDatabase, TenantDb } from '../db/database.js';
-import { countByParent, fetchPage, fetchPagesByParent, type Keyset, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
+import { countByParent, countQuery, fetchPage, fetchPagesByParent, type Keyset, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { MappingRow, MappingStatus, MappingUpdate, NewMappingRow } from '../db/tables/mappings.table.js';
 import {
@@ -93,7 +93,7 @@ function counting(db: TenantDb, filter: MappingFilter) {
   const { fieldMappingsContain, ...others } = filter;
   // The contains filter alone: an index-only count of mapping_field_sources, without visiting mappings.
   if (joinsFieldSources(filter) && Object.values(others).every((v) => v == null)) return countingFieldSources(db, fieldMappingsContain!);
-  return filtered(db, filter).select(sql<number>`count(*)::int`.as('count'));
+  return countQuery(filtered(db, filter));
 }
 
 /** A page of mappings; with `args.withTotalCount`, counted in the same statement (page.totalCount). */
