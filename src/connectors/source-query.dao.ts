@@ -32,7 +32,7 @@ const rollBack = (client: pg.Client) => client.query('ROLLBACK').then(() => unde
  * Up to `rowLimit` rows of a SELECT, read-only: the column names and the rows
  * as arrays. The transaction's begin (beginReadOnly), the SELECT and the
  * ROLLBACK go in one message, one round trip; a failed statement skips the
- * rest of it, so a failure rolls back on its own.
+ * rest of the message, ROLLBACK included, so a failure is rolled back here.
  */
 export async function readOnlyRows(client: pg.Client, select: string, rowLimit: number, begin = 'BEGIN READ ONLY'): Promise<{ columns: string[]; rows: unknown[][] }> {
   try {
