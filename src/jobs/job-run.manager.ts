@@ -59,23 +59,17 @@ export class JobRun {
     const started = await runs.startAttemptAtOnce(this.tenant.db, this.jobId, move, number, worker);
     this.lastWrite = Date.now();
     if (started) return started;
+    // An attempt still open (its worker was lost): ended as WORKER_LOST, then this one starts as above.
     return this.tenant.transaction(async ({ platform, tenant }) => {
-      // The job, its open attempt and its last attempt number: one statement.
       const found = await runs.jobForStart(tenant, this.jobId);
-      if (!found) return null;
-      const { job: current, open, lastNumber } = found;
-      if (open) {
-        await runs.endOpenAttempts(tenant, this.jobId, lostFailure(open.worker));
-        await runs.insertLogs(tenant, this.jobId, [{ level: 'warn', message: `attempt ${open.number} was lost: worker ${open.worker} stopped answering` }]);
-        if (current.status === 'running') await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, 'pending');
-      }
-      const moved = await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, 'running', { started_at: new Date(), failure: null, error_message: null });
-      if (!moved) return null;
-      const n = Math.max(number, lastNumber + 1);
-      await runs.insertAttempt(tenant, this.jobId, n, worker);
-      await runs.insertLogs(tenant, this.jobId, [{ level: 'info', message: `attempt ${n} started on ${worker}` }]);
-      this.lastWrite = Date.now();
-      return moved;
+      if (!found?.open) return null;
+      const { job: current, open } = found;
+      await runs.endOpenAttempts(tenant, this.jobId, lostFailure(open.worker));
+      await runs.insertLogs(tenant, this.jobId, [{ level: 'warn', message: `attempt ${open.number} was lost: worker ${open.worker} stopped answering` }]);
+      if (current.status === 'running') await moveJob({ platform, tenant }, this.tenant.organizationId, this.jobId, 'pending');
+      const restarted = await runs.startAttemptAtOnce(tenant, this.jobId, move, number, worker);
+      if (restarted) this.lastWrite = Date.now();
+      return restarted ?? null;
     });
   }
 

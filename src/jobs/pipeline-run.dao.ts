@@ -16,10 +16,6 @@ export function attemptsOfJobs(db: TenantDb, jobIds: readonly string[]): Promise
   return db.selectFrom('pipeline_job_attempts').selectAll().where('job_id', 'in', jobIds).orderBy('number').execute();
 }
 
-export function insertAttempt(db: TenantDb, jobId: string, number: number, worker: string): Promise<PipelineJobAttemptRow> {
-  return db.insertInto('pipeline_job_attempts').values({ job_id: jobId, number, worker }).returningAll().executeTakeFirstOrThrow();
-}
-
 /** Ends the job's open attempts (at most one), with a failure or none. */
 export async function endOpenAttempts(db: TenantDb, jobId: string, failure: StoredFailure | null): Promise<PipelineJobAttemptRow[]> {
   return db
@@ -36,27 +32,22 @@ export function findOpenAttempt(db: TenantDb, jobId: string): Promise<PipelineJo
 }
 
 /**
- * What starting an attempt reads, in one statement: the job, the attempt still
- * open (its worker was lost), and the highest attempt number so far.
+ * What starting an attempt after a lost one reads, in one statement: the job
+ * and the attempt still open (its worker was lost), if any.
  */
-export async function jobForStart(db: TenantDb, jobId: string): Promise<{ job: PipelineJobRow; open: Pick<PipelineJobAttemptRow, 'number' | 'worker'> | null; lastNumber: number } | undefined> {
+export async function jobForStart(db: TenantDb, jobId: string): Promise<{ job: PipelineJobRow; open: Pick<PipelineJobAttemptRow, 'number' | 'worker'> | null } | undefined> {
   const row = await db
     .selectFrom('pipeline_jobs as j')
+    .leftJoin('pipeline_job_attempts as a', (join) => join.onRef('a.job_id', '=', 'j.id').on('a.ended_at', 'is', null))
     .selectAll('j')
-    .select((eb) => [
-      eb.selectFrom('pipeline_job_attempts as a').select('a.number').whereRef('a.job_id', '=', 'j.id').where('a.ended_at', 'is', null).orderBy('a.number').limit(1).as('open_number'),
-      eb.selectFrom('pipeline_job_attempts as a').select('a.worker').whereRef('a.job_id', '=', 'j.id').where('a.ended_at', 'is', null).orderBy('a.number').limit(1).as('open_worker'),
-      eb.selectFrom('pipeline_job_attempts as a').select((e) => e.fn.max('a.number').as('n')).whereRef('a.job_id', '=', 'j.id').as('last_number'),
-    ])
+    .select(['a.number as open_number', 'a.worker as open_worker'])
     .where('j.id', '=', jobId)
+    .orderBy('a.number')
+    .limit(1)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { open_number, open_worker, last_number, ...job } = row;
-  return {
-    job: job as PipelineJobRow,
-    open: open_number === null || open_number === undefined ? null : { number: Number(open_number), worker: String(open_worker) },
-    lastNumber: Number(last_number ?? 0),
-  };
+  const { open_number, open_worker, ...job } = row;
+  return { job: job as PipelineJobRow, open: open_number === null ? null : { number: open_number, worker: String(open_worker) } };
 }
 
 /**
