@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import * as dataSources from '../../src/data-sources/data-source.dao.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import type { WorkspaceRow } from '../../src/db/tables/workspaces.table.js';
@@ -184,15 +185,21 @@ describe('mapping DAO through a tenant handle', () => {
       cte_definitions: [{ name: 'recent', sql: 'select 1' }],
     });
     const byId = await mappings.findMappingById(a.db, stored.id);
+    // Nothing is parsed before it is read: a list that never shows the JSON pays nothing for it.
+    const parse = jest.spyOn(JSON, 'parse');
+    const parsedFieldMappings = () => parse.mock.calls.filter(([text]) => String(text).includes('trim(id)')).length;
     const [listed] = (await mappings.listMappings(a.db, { workspaceId: ws.id }, {})).rows;
     const paged = (await mappings.pagesByWorkspaceIds(a.db, [ws.id], {}, { first: 5 })).get(ws.id)!.rows[0]!;
     const counted = (await mappings.pagesByWorkspaceIds(a.db, [ws.id], {}, { first: 5, withTotalCount: true })).get(ws.id)!.rows[0]!;
-    // Nothing is parsed before it is read: a list that never shows the JSON pays nothing for it.
     for (const row of [listed!, paged, counted]) {
       for (const column of ['field_mappings', 'decorators', 'cte_definitions'] as const) {
         expect(Object.getOwnPropertyDescriptor(row, column)?.get).toBeInstanceOf(Function);
       }
     }
+    expect(parsedFieldMappings()).toBe(0);
+    void paged.field_mappings;
+    expect(parsedFieldMappings()).toBe(1);
+    parse.mockRestore();
     for (const row of [listed!, paged, counted]) {
       expect(row).toEqual(byId);
       expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify(byId)));

@@ -1,4 +1,4 @@
-import { createMapping, createWorkspace, errorsOf, globalId, gqlData, localId, mutate, tenantDbOf, useTestApi } from '../support/index.js';
+import { createMapping, createWorkspace, errorsOf, globalId, gqlData, localId, mutate, seedOrganization, tenantDbOf, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let ws1: string;
@@ -73,6 +73,18 @@ describe('mappings filters', () => {
       org.users.viewer.token,
     );
     expect(labelled(data.mappings)).toEqual({ totalCount: expected.length, labels: expected });
+  });
+
+  it("another organization's search finds none of these mappings, with the same filters and counts none", async () => {
+    const other = await seedOrganization(server);
+    const data = await gqlData<{ a: Page; b: Page }>(
+      server,
+      `{ a: mappings(fieldMappingsContain: { targetField: "customer_id", source: "cust_id" }) { totalCount edges { node { id } } }
+         b: mappings(hasTargetField: "email") { totalCount edges { node { id } } } }`,
+      {},
+      other.users.viewer.token,
+    );
+    expect(data).toEqual({ a: { totalCount: 0, edges: [] }, b: { totalCount: 0, edges: [] } });
   });
 
   it('workspace.mappings filters by status within the workspace', async () => {
