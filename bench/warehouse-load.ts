@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { readBatches } from '../src/connectors/index.js';
+import { beginReadOnly, readBatches } from '../src/connectors/index.js';
 import { copyRows, createTable, insertRows, type Row } from '../src/warehouses/warehouse-load.dao.js';
 import { openScratchDatabase } from '../scripts/scratch-database.js';
 
@@ -57,7 +57,7 @@ try {
       await createTable(warehouse, 'wh', 'load', columns);
       const t0 = performance.now();
       let written = 0;
-      for await (const rows of readBatches(source, select, { batchRows: BATCH })) written += write ? await write(rows) : rows.length;
+      for await (const rows of readBatches(source, select, { batchRows: BATCH }, beginReadOnly(source, 'datalinx-bench-load'))) written += write ? await write(rows) : rows.length;
       await warehouse.query('COMMIT');
       times.push(performance.now() - t0);
       if (written !== ROWS) throw new Error(`${way}: ${written} rows written, expected ${ROWS}`);

@@ -14,8 +14,7 @@ import { quoteIdent } from '../db/identifiers.js';
  * drops any session advisory lock left on a reused connection: the reads below
  * send it with their first statement, so it costs no round trip of its own.
  */
-export function beginReadOnly(client: pg.Client, applicationName?: string): string {
-  if (applicationName === undefined) return 'BEGIN READ ONLY';
+export function beginReadOnly(client: pg.Client, applicationName: string): string {
   // source query: read-only transaction named after the job
   return `BEGIN READ ONLY; SELECT set_config('application_name', ${client.escapeLiteral(applicationName)}, true), pg_advisory_unlock_all()`;
 }
@@ -34,7 +33,7 @@ const rollBack = (client: pg.Client) => client.query('ROLLBACK').then(() => unde
  * ROLLBACK go in one message, one round trip; a failed statement skips the
  * rest of the message, ROLLBACK included, so a failure is rolled back here.
  */
-export async function readOnlyRows(client: pg.Client, select: string, rowLimit: number, begin = 'BEGIN READ ONLY'): Promise<{ columns: string[]; rows: unknown[][] }> {
+export async function readOnlyRows(client: pg.Client, select: string, rowLimit: number, begin: string): Promise<{ columns: string[]; rows: unknown[][] }> {
   try {
     // source query: the mapping's rows, at most rowLimit
     const results = (await client.query<unknown[]>({ text: `${begin}; SELECT * FROM (${select}) AS mapped LIMIT ${Math.trunc(rowLimit)}; ROLLBACK`, rowMode: 'array' })) as unknown as pg.QueryArrayResult[];
@@ -62,7 +61,7 @@ export interface ResultColumn {
 const FIRST_USER_OID = 16384;
 
 /** The columns of a SELECT and their types (`format_type`), without reading a row; types of the source's own making become text. */
-export async function describeSelect(client: pg.Client, select: string, begin = 'BEGIN READ ONLY'): Promise<ResultColumn[]> {
+export async function describeSelect(client: pg.Client, select: string, begin: string): Promise<ResultColumn[]> {
   try {
     // source query: the mapping's result shape, no rows
     const results = (await client.query({ text: `${begin}; SELECT * FROM (${select}) AS mapped LIMIT 0`, rowMode: 'array' })) as unknown as pg.QueryArrayResult[];
@@ -93,7 +92,7 @@ export interface BatchRead {
  * the caller can stop (and check cancellation) between batches. Rolled back
  * when the read ends or the caller stops early.
  */
-export async function* readBatches(client: pg.Client, select: string, read: BatchRead, begin = 'BEGIN READ ONLY'): AsyncGenerator<(string | null)[][]> {
+export async function* readBatches(client: pg.Client, select: string, read: BatchRead, begin: string): AsyncGenerator<(string | null)[][]> {
   try {
     await client.query(begin);
     const col = read.since ? quoteIdent(read.since.column) : null;
