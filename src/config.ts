@@ -39,6 +39,9 @@ const EnvSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('datalinx'),
   JWT_AUDIENCE: z.string().min(1).default('datalinx-api'),
   JWT_ACCESS_TTL_SECONDS: int(30, 86_400).default(900),
+  // How long an open session is remembered between requests (0: checked on every request).
+  SESSION_CACHE_TTL_MS: int(0, 600_000).default(10_000),
+  SESSION_CACHE_MAX: int(1, 10_000_000).default(10_000),
 
   KEYRING: z.string().optional(),
   KEYRING_FILE: z.string().optional(),
@@ -213,6 +216,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     // Sign-up is open by default only on the embedded database, never in production.
     allowSignup: env.ALLOW_SIGNUP ?? (env.NODE_ENV !== 'production' && !env.DATABASE_URL),
     refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+    sessionCache: { ttlMs: env.SESSION_CACHE_TTL_MS, max: env.SESSION_CACHE_MAX },
     jwt: {
       secret: env.JWT_SECRET,
       algorithm: env.JWT_ALGORITHM,

@@ -22,6 +22,8 @@ import { JobEventHub } from './live/job-event-hub.js';
 import { ServerLifecycle } from './lifecycle.js';
 import { metricsRoute, type Metrics } from './metrics/metrics.js';
 import { authenticate } from './sessions/authentication.js';
+import { SessionCache } from './sessions/session-cache.js';
+import { sessionCachePlugin } from './graphql/session-cache.plugin.js';
 
 export interface ServerDeps {
   config: Config;
@@ -63,11 +65,12 @@ export async function createContext(
   config: Config,
   services: AppServices,
   request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger },
+  sessions: SessionCache | null = null,
 ): Promise<GraphQLContext> {
   const { requestId, clientAddress } = request;
   let auth;
   try {
-    auth = await authenticate({ db: services.system.db, tokens: services.tokens }, request.authorization);
+    auth = await authenticate({ db: services.system.db, tokens: services.tokens, sessions }, request.authorization);
   } catch (err) {
     if (err instanceof ServiceUnavailableError || isUnavailableError(err)) {
       throw unavailableGraphQLError(request.requestId, config.database.retryAfterSeconds);
@@ -223,13 +226,32 @@ export async function buildServer({ config, services, database, lifecycle = new 
     new Gauge({ name: 'datalinx_graphql_requests_waiting', help: 'GraphQL requests waiting for an execution slot.', registers: [metrics.registry], collect() { this.set(gate.queued); } });
   }
 
+  // The process's one LISTEN connection: job events for live updates, credential notices for
+  // them and for the session cache. It connects when the first watcher or subscriber needs it.
+  const listener =
+    config.subscriptions.enabled || config.sessionCache.ttlMs > 0
+      ? new JobEventHub({
+          // LISTEN needs a session of its own: not through a transaction-mode pooler.
+          connectionString: config.database.directUrl ?? database.url,
+          logger: services.logger,
+          reconnect: config.subscriptions.reconnect,
+          connectTimeoutMs: config.database.pool.connectionTimeoutMillis,
+        })
+      : null;
+  const sessions = listener && config.sessionCache.ttlMs > 0 ? new SessionCache(listener, config.sessionCache) : null;
+
   const apollo = createApollo({
     logger,
     introspection: config.graphql.introspection,
     hideSuggestions: config.isProduction,
     limits: config.graphql.limits,
     jit: config.graphql.jit,
-    plugins: [serviceUnavailablePlugin(config.database.retryAfterSeconds), costGatePlugin(costGate), ...(metrics ? [metrics.apolloPlugin] : [])],
+    plugins: [
+      serviceUnavailablePlugin(config.database.retryAfterSeconds),
+      costGatePlugin(costGate),
+      ...(sessions ? [sessionCachePlugin(sessions)] : []),
+      ...(metrics ? [metrics.apolloPlugin] : []),
+    ],
   });
   await apollo.start();
   // Fastify's close waits for in-flight requests (src/lifecycle.ts); Apollo stops after them.
@@ -237,13 +259,18 @@ export async function buildServer({ config, services, database, lifecycle = new 
   await app.register(fastifyApollo(apollo), {
     path: GRAPHQL_PATH,
     context: async (request) =>
-      createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }),
+      createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }, sessions),
   });
-  if (config.subscriptions.enabled) {
-    const live = attachLiveUpdates(app.server, app.log, { config, services, database, lifecycle, metrics });
+  if (config.subscriptions.enabled && listener) {
+    const live = attachLiveUpdates(app.server, app.log, { config, services, lifecycle, metrics }, listener, sessions);
     // Sockets first (before the HTTP server waits for its connections), the listener last.
     app.addHook('preClose', live.closeSockets);
-    app.addHook('onClose', live.closeListener);
+  }
+  if (listener) {
+    app.addHook('onClose', async () => {
+      sessions?.close();
+      await listener.close();
+    });
   }
   return app;
 }
@@ -257,15 +284,10 @@ export async function buildServer({ config, services, database, lifecycle = new 
 function attachLiveUpdates(
   server: HttpServer,
   log: FastifyBaseLogger,
-  { config, services, database, lifecycle, metrics }: Required<Omit<ServerDeps, 'metrics'>> & { metrics: Metrics | null },
+  { config, services, lifecycle, metrics }: Required<Omit<ServerDeps, 'metrics' | 'database'>> & { metrics: Metrics | null },
+  jobEvents: JobEventHub,
+  sessions: SessionCache | null,
 ) {
-  // LISTEN needs a session of its own: not through a transaction-mode pooler.
-  const jobEvents = new JobEventHub({
-    connectionString: config.database.directUrl ?? database.url,
-    logger: services.logger,
-    reconnect: config.subscriptions.reconnect,
-    connectTimeoutMs: config.database.pool.connectionTimeoutMillis,
-  });
   const subscriptions = attachSubscriptionServer({
     server,
     path: GRAPHQL_PATH,
@@ -278,11 +300,11 @@ function attachLiveUpdates(
     credentials: jobEvents,
     registry: metrics?.registry,
     createContext: async (request) => ({
-      ...(await createContext(config, services, { ...request, logger: log.child({ requestId: request.requestId }) })),
+      ...(await createContext(config, services, { ...request, logger: log.child({ requestId: request.requestId }) }, sessions)),
       jobEvents,
     }),
   });
-  return { closeSockets: () => subscriptions.close(), closeListener: () => jobEvents.close() };
+  return { closeSockets: () => subscriptions.close() };
 }
 
 export type Server = Awaited<ReturnType<typeof buildServer>>;

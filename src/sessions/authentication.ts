@@ -8,6 +8,7 @@ import type { AccessTokens } from '../auth/jwt.js';
 import { safeEqualHex, sha256Hex } from '../auth/secrets.js';
 import { findActiveKeyByPrefix, touchKey } from '../service-accounts/service-account.dao.js';
 import { Tenant } from '../tenancy/tenant.js';
+import { isSessionCheck, type SessionCache, type SessionFound } from './session-cache.js';
 import { findSessionUserAndOrganization } from './session.dao.js';
 
 export interface Authenticated {
@@ -17,7 +18,7 @@ export interface Authenticated {
   sessionId?: string;
 }
 
-type Deps = { db: Kysely<PlatformDatabase>; tokens: AccessTokens };
+type Deps = { db: Kysely<PlatformDatabase>; tokens: AccessTokens; sessions?: SessionCache | null };
 
 /** A service account's API key (dlx_…): found by its prefix, compared by hash in constant time. */
 async function authenticateApiKey(deps: Deps, key: string): Promise<Authenticated> {
@@ -34,6 +35,19 @@ async function authenticateApiKey(deps: Deps, key: string): Promise<Authenticate
 }
 
 /**
+ * The user of an open session, in the organization the token names: one
+ * statement, or none while the session cache remembers it.
+ */
+async function openSession(deps: Deps, claims: { sub: string; sid: string; org: string }): Promise<SessionFound> {
+  const remembered = deps.sessions?.lookup(claims.sub, claims.sid, claims.org);
+  if (remembered && !isSessionCheck(remembered)) return remembered;
+  const found = await findSessionUserAndOrganization(deps.db, claims.sub, claims.sid, claims.org);
+  if (!found) throw new UnauthenticatedError('Invalid token');
+  if (remembered) deps.sessions?.store(remembered, found);
+  return found;
+}
+
+/**
  * Turns an Authorization header into the acting user or service account and
  * their organization's tenant handle. No header: anonymous (null). A bad or
  * stale credential: an error, never a silent downgrade to anonymous.
@@ -45,10 +59,7 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   const credential = match[1]!;
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(deps, credential);
   const claims = await deps.tokens.verify(credential);
-  // One statement: the user of an open session, in the organization the token names.
-  const found = await findSessionUserAndOrganization(deps.db, claims.sub, claims.sid, claims.org);
-  if (!found) throw new UnauthenticatedError('Invalid token');
-  const { user, organization: org } = found;
+  const { user, organization: org } = await openSession(deps, claims);
   return {
     actor: { kind: 'user', id: user.id, organizationId: org.id, role: user.role },
     tenant: new Tenant(deps.db, org),

@@ -9,7 +9,7 @@ import { platform } from '../../src/db/database.js';
 import { createOrganization } from '../../src/organizations/organization.manager.js';
 import { insertUser } from '../../src/users/user.dao.js';
 import { systemScope } from '../../src/auth/scope.js';
-import { failure, seedOrganization, sessionToken, startConfiguredServer, useTestApi } from '../support/index.js';
+import { failure, seedOrganization, sessionToken, startConfiguredServer, useTestApi, waitFor } from '../support/index.js';
 
 const { server, org } = useTestApi();
 
@@ -75,13 +75,16 @@ describe('access tokens (HS256)', () => {
     expect(res.body.errors?.[0]?.message).toBe('Token expired');
   });
 
-  it('refuses a valid token of a user who has since been deleted', async () => {
+  it('refuses a valid token of a user who has since been deleted (elsewhere: as soon as the notice arrives)', async () => {
     const user = await insertUser(server.db.db, { organization_id: org.id, email: `gone@${org.slug}.test`, role: 'editor' });
     const bearer = await sessionToken(server, user);
     expect((await server.gql(ME, {}, bearer)).status).toBe(200);
 
+    // Deleted by another connection, as the admin CLI or another API process would: this process may
+    // remember the session until the `datalinx_credentials` notice of the delete arrives.
     await platform(server.db.db).deleteFrom('users').where('id', '=', user.id).execute();
 
+    await waitFor('the deleted user to be refused', async () => (await server.gql(ME, {}, bearer)).status === 401, 10_000);
     expect(await meWith(bearer)).toEqual(UNAUTHENTICATED);
   });
 

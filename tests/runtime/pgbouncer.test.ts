@@ -108,8 +108,14 @@ describeIfBouncer('through PgBouncer in transaction mode', () => {
     const admin = new pg.Client({ connectionString: directUrl });
     await admin.connect();
     try {
-      const { rows } = await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`);
-      expect(rows[0]!.n).toBeLessThanOrEqual(3);
+      const { rows } = await admin.query<{ pooled: number; listening: number }>(
+        `select count(*) filter (where application_name <> 'datalinx-job-events')::int as pooled,
+                count(*) filter (where application_name = 'datalinx-job-events')::int as listening
+           from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      expect(rows[0]!.pooled).toBeLessThanOrEqual(3);
+      // Besides, each API process's one LISTEN connection (credential notices, live updates): direct, as LISTEN needs a session.
+      expect(rows[0]!.listening).toBe(apis.length);
     } finally {
       await admin.end();
     }

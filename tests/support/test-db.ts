@@ -18,6 +18,13 @@ export class StatementCounter {
     this.count = 0;
     this.statements = [];
   }
+  /**
+   * The statements other than an access token's session check, which the
+   * session cache sends only when it does not remember the session.
+   */
+  get data(): string[] {
+    return this.statements.filter((s) => !s.includes('"session_user_id"'));
+  }
 }
 
 export interface TestDb extends SystemDb {
