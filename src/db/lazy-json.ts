@@ -55,11 +55,32 @@ function accessorFor(column: string): PropertyDescriptor {
 }
 
 /**
+ * A JSON column a list did not read (PageArgs.withoutJson): reading it is a
+ * bug in what decided the client shows none, never a silent undefined. Not
+ * enumerable, so a spread or JSON.stringify of the row passes it by.
+ */
+const unreadAccessors = new Map<string, PropertyDescriptor>();
+function unreadAccessorFor(column: string): PropertyDescriptor {
+  let accessor = unreadAccessors.get(column);
+  if (!accessor) {
+    accessor = {
+      enumerable: false,
+      configurable: true,
+      get() {
+        throw new Error(`JSON column "${column}" was not read by this list (the selection was taken to need none)`);
+      },
+    };
+    unreadAccessors.set(column, accessor);
+  }
+  return accessor;
+}
+
+/**
  * A copy of `row` with its `plain` columns as they are and its `json` columns
  * (selected as text with jsonAsText) parsed on first access. Columns of `row`
- * named in neither list are left out.
+ * named in neither list are left out; those named in `unread` throw when read.
  */
-export function withLazyJson<R>(row: object, plain: readonly string[], json: readonly string[]): R {
+export function withLazyJson<R>(row: object, plain: readonly string[], json: readonly string[], unread: readonly string[] = []): R {
   const source = row as Record<string, unknown>;
   const copy: Record<string | symbol, unknown> = {};
   for (const column of plain) copy[column] = source[column];
@@ -67,5 +88,6 @@ export function withLazyJson<R>(row: object, plain: readonly string[], json: rea
   for (const column of json) held[column] = source[column] as string | null;
   Object.defineProperty(copy, JSON_COLUMNS, { value: held });
   for (const column of json) Object.defineProperty(copy, column, accessorFor(column));
+  for (const column of unread) Object.defineProperty(copy, column, unreadAccessorFor(column));
   return copy as R;
 }

@@ -12,6 +12,12 @@ export interface PageArgs {
   before?: string | null;
   /** The client asked for totalCount: count the whole list in the page's statement where the list can (nested first pages, fetchPage with a count). */
   withTotalCount?: boolean;
+  /**
+   * The client selects no field that reads the rows' JSON columns: the page
+   * reads only the plain ones (a dashboard's mappings carry ≈ 1 KB of JSONB
+   * each it never shows). Reading an unread JSON column of such a row throws.
+   */
+  withoutJson?: boolean;
 }
 
 export interface Page<T> {
@@ -126,6 +132,9 @@ export interface ListColumns {
   json: readonly string[];
 }
 
+/** What a page reads of `columns`: without the JSON ones when the client shows none (`args.withoutJson`). */
+const readColumns = (columns: ListColumns, args: PageArgs): ListColumns => (args.withoutJson ? { plain: columns.plain, json: [] } : columns);
+
 /** The outer select of a cut page: the plain columns, and the JSON ones as text under their own names. */
 const castAfterCut = (columns: ListColumns, from: string) => [
   ...columns.plain.map((c) => `${from}.${c}`),
@@ -136,7 +145,8 @@ const castAfterCut = (columns: ListColumns, from: string) => [
 const selectStored = (qb: AnyQuery, columns: ListColumns) => qb.select([...columns.plain, ...columns.json]);
 
 /** The rows of a list as the DAO returns them: the list's columns, JSON parsed on first access. */
-const lazyRows = <O>(rows: readonly object[], columns: ListColumns): O[] => rows.map((row) => withLazyJson<O>(row, columns.plain, columns.json));
+const lazyRows = <O>(rows: readonly object[], columns: ListColumns, unread: readonly string[]): O[] =>
+  rows.map((row) => withLazyJson<O>(row, columns.plain, columns.json, unread));
 
 /** How a top-level page is read besides its query: see fetchPage. */
 export interface PageRead {
@@ -162,16 +172,17 @@ export interface PageRead {
 export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, read?: PageRead): Promise<Page<O>> {
   const plan = planPage(args);
   const keyset = read?.keyset ?? OWN_KEYSET;
-  const listed = read ? selectStored(qb, read.columns) : qb;
+  const columns = read && readColumns(read.columns, args);
+  const listed = columns ? selectStored(qb, columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
   const cut = applyCursor(listed, table, plan, keyset).orderBy(orderSql(plan, keyset)).limit(plan.limit + 1);
   const counted = args.withTotalCount && read?.count;
-  let query = read ? read.db.selectFrom(cut.as('page')).select(castAfterCut(read.columns, 'page')).orderBy(orderSql(plan)) : cut;
+  let query = read ? read.db.selectFrom(cut.as('page')).select(castAfterCut(columns!, 'page')).orderBy(orderSql(plan)) : cut;
   if (counted) query = query.select(read.count!.as('page_total'));
   const rows = (await query.execute()) as { page_total?: number }[];
   // The count is read from the row pg returns; the rows the DAO returns are the list's columns only.
   const total = counted ? (rows[0]?.page_total ?? (plan.hasCursor ? undefined : 0)) : undefined;
-  const page = toPage(read ? lazyRows<O>(rows, read.columns) : (rows as O[]), plan);
+  const page = toPage(read ? lazyRows<O>(rows, columns!, args.withoutJson ? read.columns.json : []) : (rows as O[]), plan);
   return total === undefined ? page : { ...page, totalCount: total };
 }
 
@@ -189,9 +200,11 @@ export async function fetchPagesByParent<O>(
   parentColumn: string,
   parentIds: readonly string[],
   args: PageArgs,
-  columns: ListColumns,
+  listColumns: ListColumns,
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
+  const columns = readColumns(listColumns, args);
+  const unread = args.withoutJson ? listColumns.json : [];
   const counted = Boolean(args.withTotalCount) && !plan.hasCursor;
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();
@@ -211,7 +224,7 @@ export async function fetchPagesByParent<O>(
     for (const row of rows) {
       const parent = row[parentColumn] as string;
       if (row.page_total !== undefined) totals.set(parent, row.page_total);
-      grouped.get(parent)?.push(withLazyJson<O>(row, columns.plain, columns.json));
+      grouped.get(parent)?.push(withLazyJson<O>(row, columns.plain, columns.json, unread));
     }
   }
   return new Map(

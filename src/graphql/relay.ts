@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { encodeCursor, type Page } from '../db/pagination.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { CallScope, RequestScope } from '../auth/scope.js';
@@ -76,7 +76,7 @@ export const connectionComplexity = (args: { first?: number | null; last?: numbe
   multiplier: Math.min(args.first ?? args.last ?? 20, 100),
 });
 
-type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean };
+type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean; withoutJson?: boolean };
 
 /** Whether the field being resolved selects `name` directly (through fragments too). */
 export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
@@ -90,6 +90,34 @@ export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'frag
       return inSet(info.fragments[s.name.value]?.selectionSet);
     });
   return info.fieldNodes.some((node) => inSet(node.selectionSet));
+}
+
+/**
+ * Whether the connection being resolved shows, of its nodes (`edges { node }`,
+ * through fragments too), only fields named in `plainFields`: fields that
+ * read no JSON column of the row, so the page need not read those
+ * (PageArgs.withoutJson). Any other field, or a selection it cannot follow,
+ * answers false: the page reads every column.
+ */
+export function nodesSelectOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
+  const fragmentSelections = (name: string): SelectionSetNode | undefined => info.fragments[name]?.selectionSet;
+  /** Every selection of `set`, fragments spread (each fragment once per walk: a cycle is invalid anyway). */
+  const fieldsOf = (set: SelectionSetNode | undefined, seen = new Set<string>()): FieldNode[] =>
+    (set?.selections ?? []).flatMap((s): FieldNode[] => {
+      if (s.kind === Kind.FIELD) return [s];
+      if (s.kind === Kind.INLINE_FRAGMENT) return fieldsOf(s.selectionSet, seen);
+      if (seen.has(s.name.value)) return [];
+      seen.add(s.name.value);
+      return fieldsOf(fragmentSelections(s.name.value), seen);
+    });
+  const nodeFieldsPlain = (node: FieldNode) => fieldsOf(node.selectionSet).every((f) => plainFields.has(f.name.value) || f.name.value === '__typename');
+  const edgeFieldPlain = (f: FieldNode) => (f.name.value === 'node' ? nodeFieldsPlain(f) : f.name.value === 'cursor' || f.name.value === '__typename');
+  return info.fieldNodes.every((connection) =>
+    fieldsOf(connection.selectionSet).every((f) => {
+      if (f.name.value === 'edges') return fieldsOf(f.selectionSet).every(edgeFieldPlain);
+      return f.name.value === 'pageInfo' || f.name.value === 'totalCount' || f.name.value === '__typename';
+    }),
+  );
 }
 
 /**
@@ -107,9 +135,17 @@ export async function nestedConnection<T extends { id: string }, F>(
   args: PageArgsOf,
   pages: (scope: RequestScope, ids: readonly string[], filter: F, args: PageArgsOf) => Promise<Map<string, Page<T>>>,
   counts: (scope: RequestScope, ids: readonly string[], filter: F) => Promise<Map<string, number>>,
+  plainFields?: ReadonlySet<string>,
 ): Promise<ConnectionResult<T>> {
   const scope = scopeOf(ctx);
-  const pageArgs = { first: args.first, last: args.last, after: args.after, before: args.before, withTotalCount: selectsField(info, 'totalCount') };
+  const pageArgs = {
+    first: args.first,
+    last: args.last,
+    after: args.after,
+    before: args.before,
+    withTotalCount: selectsField(info, 'totalCount'),
+    withoutJson: plainFields !== undefined && nodesSelectOnly(info, plainFields),
+  };
   const page = await ctx.loaders
     .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
       const byParent = await pages(scope, ids, filter, pageArgs);

@@ -12,7 +12,7 @@ import {
 import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, nodesSelectOnly, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
@@ -234,6 +234,15 @@ const FieldMappingsContainInput = builder.inputType('FieldMappingContainsInput',
   }),
 });
 
+/**
+ * The Mapping fields that read no JSON column of the row (field_mappings,
+ * decorators, cte_definitions): a list showing only these reads none
+ * (PageArgs.withoutJson). A field left out here only costs the list those
+ * columns; one listed wrongly throws (src/db/lazy-json.ts), never answers
+ * from a column that was not read.
+ */
+export const MAPPING_PLAIN_FIELDS: ReadonlySet<string> = new Set(['id', 'workspace', 'targetTable', 'sourceTable', 'incremental', 'status', 'version', 'createdAt', 'updatedAt']);
+
 MappingRef.implement({
   description: "How a source table's columns become a warehouse table: field mappings, decorators and CTEs, versioned. Any member may read it.",
   fields: (t) => ({
@@ -291,7 +300,11 @@ builder.queryFields((t) => ({
           fieldMappingsContain: args.fieldMappingsContain,
         };
         // With totalCount asked for, the page's statement counts too.
-        const page = await mappings.listMappings(scope, filter, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        const page = await mappings.listMappings(scope, filter, {
+          ...args,
+          withTotalCount: selectsField(info, 'totalCount'),
+          withoutJson: nodesSelectOnly(info, MAPPING_PLAIN_FIELDS),
+        });
         return toConnection(page, () => mappings.countMappings(scope, filter));
       },
     },

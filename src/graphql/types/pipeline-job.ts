@@ -6,7 +6,7 @@ import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, nodesSelectOnly, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingRef, PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
@@ -122,6 +122,11 @@ function attemptLoader(ctx: object) {
   return loader;
 }
 
+/** The PipelineJob fields that read neither JSON column (run_metadata, failure): see MAPPING_PLAIN_FIELDS. */
+export const JOB_PLAIN_FIELDS: ReadonlySet<string> = new Set([
+  'id', 'workspace', 'jobType', 'status', 'createdAt', 'startedAt', 'completedAt', 'errorMessage', 'progress', 'mappings', 'retryOf', 'attempts', 'logs', 'createdBy',
+]);
+
 PipelineJobRef.implement({
   description: 'One run of a workspace pipeline, from queued to finished. Any member may read it.',
   fields: (t) => ({
@@ -211,7 +216,11 @@ builder.queryFields((t) => ({
           createdAfter: args.createdAfter,
           createdBefore: args.createdBefore,
         };
-        const page = await jobs.listPipelineJobs(scope, filter, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        const page = await jobs.listPipelineJobs(scope, filter, {
+          ...args,
+          withTotalCount: selectsField(info, 'totalCount'),
+          withoutJson: nodesSelectOnly(info, JOB_PLAIN_FIELDS),
+        });
         return toConnection(page, () => jobs.countPipelineJobs(scope, filter));
       },
     },

@@ -8,8 +8,8 @@ import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/wo
 import { builder, type SchemaTypes } from '../builder.js';
 import { connectionComplexity, idOf, nestedConnection, scopeOf, selectsField, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
-import { JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
-import { MappingStatusEnum } from './mapping.js';
+import { JOB_PLAIN_FIELDS, JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
+import { MAPPING_PLAIN_FIELDS, MappingStatusEnum } from './mapping.js';
 import { WarehouseInput } from './workspace-warehouse.js';
 import {
   DataSourceConnection,
@@ -109,7 +109,17 @@ WorkspaceRef.implement({
         args: { status: t.arg({ type: MappingStatusEnum, description: 'Only mappings with this status.' }) },
         complexity: connectionComplexity,
         resolve: (w, args, ctx, info) =>
-          nestedConnection(ctx, info, 'Workspace.mappings', w.id, { status: args.status }, args, mappings.mappingPagesByWorkspace, mappings.mappingCountsByWorkspace),
+          nestedConnection(
+            ctx,
+            info,
+            'Workspace.mappings',
+            w.id,
+            { status: args.status },
+            args,
+            mappings.mappingPagesByWorkspace,
+            mappings.mappingCountsByWorkspace,
+            MAPPING_PLAIN_FIELDS,
+          ),
       },
       MappingConnection,
     ),
@@ -123,7 +133,17 @@ WorkspaceRef.implement({
         },
         complexity: connectionComplexity,
         resolve: (w, args, ctx, info) =>
-          nestedConnection(ctx, info, 'Workspace.pipelineJobs', w.id, { status: args.status, jobType: args.jobType }, args, jobs.jobPagesByWorkspace, jobs.jobCountsByWorkspace),
+          nestedConnection(
+            ctx,
+            info,
+            'Workspace.pipelineJobs',
+            w.id,
+            { status: args.status, jobType: args.jobType },
+            args,
+            jobs.jobPagesByWorkspace,
+            jobs.jobCountsByWorkspace,
+            JOB_PLAIN_FIELDS,
+          ),
       },
       PipelineJobConnection,
     ),
