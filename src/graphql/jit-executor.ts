@@ -1,5 +1,5 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import { execute, type GraphQLSchema } from 'graphql';
+import { execute, isObjectType, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from './context.js';
 
@@ -8,6 +8,56 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
 
 /** Compiled operations kept, most recently used last; clients send a handful of distinct documents. */
 const MAX_COMPILED = 500;
+
+/** A field that only reads its parent's property of another name, e.g. `sourceTable` ← `source_table`. */
+interface Exposure {
+  field: GraphQLField<unknown, unknown>;
+  property: string;
+}
+
+/**
+ * The fields defined with Pothos' `t.expose…('source_table')` under another
+ * name, whose resolver no plugin wrapped (no scope, no argument guard): they
+ * return `parent[property]` and nothing else.
+ */
+export function exposuresOf(schema: GraphQLSchema): Exposure[] {
+  const found: Exposure[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const property = field.extensions?.pothosExposedField;
+      if (typeof property !== 'string' || property === field.name) continue;
+      if (field.resolve !== field.extensions?.pothosOriginalResolve) continue;
+      found.push({ field: field as GraphQLField<unknown, unknown>, property });
+    }
+  }
+  return found;
+}
+
+/**
+ * Compiles `document` with the exposed fields read inline. graphql-jit calls a
+ * field's resolver through a closure, an arguments object, an info object and
+ * a response path of as many objects as the field is deep; a field without a
+ * resolver it reads as `parent[field.name]` in the compiled code. For the
+ * length of the (synchronous) compilation only, each exposure's field is
+ * named by its property and has no resolver, so the code reads
+ * `parent.source_table` into the response key `sourceTable`; nothing else
+ * runs meanwhile, and the schema is as it was once compileQuery returns. On
+ * the error path the compiled code would name the field by its property, but
+ * a query whose compiled run reports an error is answered by graphql-js.
+ */
+export function compileReadingExposures(schema: GraphQLSchema, exposures: readonly Exposure[], document: DocumentNode, operationName: string | undefined) {
+  const saved = exposures.map(({ field }) => ({ name: field.name, resolve: field.resolve }));
+  try {
+    for (const { field, property } of exposures) {
+      field.name = property;
+      field.resolve = undefined;
+    }
+    return compileQuery(schema, document, operationName);
+  } finally {
+    exposures.forEach(({ field }, i) => Object.assign(field, saved[i]));
+  }
+}
 
 /**
  * Executes operations with graphql-jit, which compiles each document once into
@@ -27,6 +77,7 @@ const MAX_COMPILED = 500;
  */
 export function jitGateway(schema: GraphQLSchema): Gateway {
   const compiled = new Map<string, CompiledQuery>();
+  const exposures = exposuresOf(schema);
   const graphqlJs: Executor = async (request) =>
     execute({
       schema,
@@ -42,7 +93,7 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
     if (query) {
       compiled.delete(key);
     } else {
-      const result = compileQuery(schema, request.document, request.operationName ?? undefined);
+      const result = compileReadingExposures(schema, exposures, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return graphqlJs(request);
       query = result;
       if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);

@@ -1,7 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { parse, print, type OperationDefinitionNode } from 'graphql';
+import { execute, parse, print, type OperationDefinitionNode } from 'graphql';
+import { isCompiledQuery } from 'graphql-jit';
 import { DASHBOARD_QUERY, SPA_QUERY } from '../../bench/scenarios/dashboard.js';
-import { buildServer } from '../../src/server.js';
+import { buildServer, createContext } from '../../src/server.js';
+import { compileReadingExposures, exposuresOf } from '../../src/graphql/jit-executor.js';
+import { schema } from '../../src/graphql/schema.js';
 import {
   globalId,
   insertJobs,
@@ -109,15 +112,58 @@ describe('default query limits', () => {
   });
 });
 
+/** Every field of `type` the compiled executor reads inline as another property (`sourceTable` ← `source_table`). */
+const inlined = (type: string) =>
+  exposuresOf(schema)
+    .filter((e) => schema.getType(type) && Object.values((schema.getType(type) as { getFields(): Record<string, unknown> }).getFields()).includes(e.field))
+    .map((e) => e.field.name);
+
+/** Every inlined field of the four listed types, through lists and a node. */
+const INLINE_QUERY = () => {
+  const every = (type: string) => ['id', ...inlined(type)].join(' ');
+  return `query($ds: ID!) {
+    workspaces(first: 3) { edges { node { ${every('Workspace')}
+      mappings(first: 3) { edges { node { ${every('Mapping')} } } }
+      pipelineJobs(first: 3) { edges { node { ${every('PipelineJob')} } } } } } }
+    node(id: $ds) { ... on DataSource { ${every('DataSource')} } } }`;
+};
+
 describe('the compiled executor', () => {
-  it('answers the dashboards exactly as graphql-js does', async () => {
+  it('runs the inline reads itself (no fallback to graphql-js) with the same answer, and leaves the schema as it was', async () => {
+    const document = parse(INLINE_QUERY());
+    const exposures = exposuresOf(schema);
+    const compiled = compileReadingExposures(schema, exposures, document, undefined);
+    for (const { field } of exposures) expect(field.resolve).toBe(field.extensions.pothosOriginalResolve);
+    expect(exposures.every(({ field }) => Object.values(schema.getTypeMap()).some((t) => 'getFields' in t && (t.getFields() as Record<string, unknown>)[field.name] === field))).toBe(true);
+    if (!isCompiledQuery(compiled)) throw new Error('not compiled');
+    const context = () => createContext(server.config, server.services, { requestId: 'jit', clientAddress: null, authorization: `Bearer ${org.users.viewer.token}`, logger: server.app.log });
+    const variableValues = { ds: globalId('DataSource', dataSourceId) };
+    const jit = await compiled.query(undefined, await context(), variableValues);
+    expect(jit.errors).toBeUndefined();
+    const js = await execute({ schema, document, contextValue: await context(), variableValues });
+    expect(js.errors).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(jit))).toEqual(JSON.parse(JSON.stringify(js)));
+    const workspaces = (jit.data as { workspaces: { edges: { node: { mappings: { edges: { node: Record<string, unknown> }[] } } }[] } }).workspaces;
+    expect(workspaces.edges[0]!.node.mappings.edges[0]!.node).toMatchObject({ sourceTable: expect.any(String), targetTable: expect.any(String) });
+  });
+
+  it('reads exposed fields of the listed types inline', () => {
+    expect(inlined('Mapping')).toEqual(expect.arrayContaining(['sourceTable', 'targetTable', 'createdAt', 'updatedAt']));
+    expect(inlined('DataSource')).toEqual(expect.arrayContaining(['sourceType', 'isActive', 'lastSchemaRefresh']));
+    expect(inlined('PipelineJob')).toEqual(expect.arrayContaining(['jobType', 'createdAt', 'startedAt', 'completedAt', 'errorMessage']));
+    expect(inlined('Workspace')).toEqual(expect.arrayContaining(['createdAt', 'updatedAt']));
+  });
+
+  it('answers the dashboards, and every field it reads inline, exactly as graphql-js does', async () => {
+    const inline = INLINE_QUERY();
     const plain = await buildServer({ config: { ...server.config, graphql: { ...server.config.graphql, jit: false } }, services: server.services, database: server.db });
     await plain.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (plain.server.address() as { port: number }).port;
-      for (const query of [DASHBOARD_QUERY, SPA_QUERY, '{ organization { name users(first: 5) { totalCount edges { node { email role } } } } }']) {
+      for (const query of [DASHBOARD_QUERY, SPA_QUERY, '{ organization { name users(first: 5) { totalCount edges { node { email role } } } } }', inline]) {
+        const variables = { ds: globalId('DataSource', dataSourceId) };
         const ask = async (url: string) =>
-          (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` }, body: JSON.stringify({ query }) })).json();
+          (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` }, body: JSON.stringify({ query, variables }) })).json();
         const [jit, js] = await Promise.all([ask(server.url), ask(`http://127.0.0.1:${port}`)]);
         expect((jit as { errors?: unknown }).errors).toBeUndefined();
         expect(jit).toEqual(js);

@@ -235,7 +235,7 @@ DataSourceRef.implement({
   fields: (t) => ({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it belongs to.', resolve: (d) => d.workspace_id }),
     name: t.exposeString('name', { description: 'Display name.' }),
-    sourceType: t.field({ type: DataSourceTypeEnum, description: 'What kind of source; fixed at creation.', resolve: (d) => d.source_type }),
+    sourceType: t.expose('source_type', { type: DataSourceTypeEnum, description: 'What kind of source; fixed at creation.' }),
     connectionConfig: t.field({
       type: ConnectionConfigUnion,
       description: 'How to connect, typed by `sourceType`; secrets appear only as `has…` flags.',

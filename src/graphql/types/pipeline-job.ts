@@ -131,7 +131,7 @@ PipelineJobRef.implement({
   description: 'One run of a workspace pipeline, from queued to finished. Any member may read it.',
   fields: (t) => ({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it runs for.', resolve: (j) => j.workspace_id }),
-    jobType: t.field({ type: JobTypeEnum, description: 'What it does.', resolve: (j) => j.job_type }),
+    jobType: t.expose('job_type', { type: JobTypeEnum, description: 'What it does.' }),
     status: t.expose('status', { type: JobStatusEnum, description: 'Where it is.' }),
     createdAt: t.expose('created_at', { type: 'DateTime', description: 'When it was queued. Lists are ordered by this.' }),
     startedAt: t.expose('started_at', { type: 'DateTime', nullable: true, description: 'When a runner started it; null while pending.' }),
