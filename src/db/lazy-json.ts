@@ -55,24 +55,28 @@ function accessorFor(column: string): PropertyDescriptor {
 }
 
 /**
- * A JSON column a list did not read (PageArgs.withoutJson): reading it is a
- * bug in what decided the client shows none, never a silent undefined. Not
- * enumerable, so a spread or JSON.stringify of the row passes it by.
+ * The JSON columns a list did not read (PageArgs.withoutJson): reading one is
+ * a bug in what decided the client shows none, never a silent undefined. The
+ * getters are on the rows' prototype (one per set of columns), so a row costs
+ * no property definition, and a spread or JSON.stringify of it passes them by.
  */
-const unreadAccessors = new Map<string, PropertyDescriptor>();
-function unreadAccessorFor(column: string): PropertyDescriptor {
-  let accessor = unreadAccessors.get(column);
-  if (!accessor) {
-    accessor = {
-      enumerable: false,
-      configurable: true,
-      get() {
-        throw new Error(`JSON column "${column}" was not read by this list (the selection was taken to need none)`);
-      },
-    };
-    unreadAccessors.set(column, accessor);
+const unreadPrototypes = new WeakMap<readonly string[], object>();
+function unreadPrototype(unread: readonly string[]): object {
+  // Keyed by the list: the DAOs pass their constant column lists.
+  let prototype = unreadPrototypes.get(unread);
+  if (!prototype) {
+    const getters: PropertyDescriptorMap = {};
+    for (const column of unread) {
+      getters[column] = {
+        get() {
+          throw new Error(`JSON column "${column}" was not read by this list (the selection was taken to need none)`);
+        },
+      };
+    }
+    prototype = Object.create(Object.prototype, getters) as object;
+    unreadPrototypes.set(unread, prototype);
   }
-  return accessor;
+  return prototype;
 }
 
 /**
@@ -82,12 +86,12 @@ function unreadAccessorFor(column: string): PropertyDescriptor {
  */
 export function withLazyJson<R>(row: object, plain: readonly string[], json: readonly string[], unread: readonly string[] = []): R {
   const source = row as Record<string, unknown>;
-  const copy: Record<string | symbol, unknown> = {};
+  const copy: Record<string | symbol, unknown> = unread.length === 0 ? {} : Object.create(unreadPrototype(unread));
   for (const column of plain) copy[column] = source[column];
+  if (json.length === 0) return copy as R;
   const held: Record<string, Held> = {};
   for (const column of json) held[column] = source[column] as string | null;
   Object.defineProperty(copy, JSON_COLUMNS, { value: held });
   for (const column of json) Object.defineProperty(copy, column, accessorFor(column));
-  for (const column of unread) Object.defineProperty(copy, column, unreadAccessorFor(column));
   return copy as R;
 }

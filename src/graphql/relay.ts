@@ -78,8 +78,29 @@ export const connectionComplexity = (args: { first?: number | null; last?: numbe
 
 type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean; withoutJson?: boolean };
 
+/**
+ * What a question about a field's selection answered, per field node: it
+ * depends on the node's selection set and its document's fragments only, and
+ * a document Apollo parsed once gives the same node objects to every request
+ * that sends its text (a list's parents ask it once each, too).
+ */
+const selectionAnswers = new WeakMap<FieldNode, Map<unknown, boolean>>();
+function rememberedAnswer(info: Pick<GraphQLResolveInfo, 'fieldNodes'>, question: unknown, answer: () => boolean): boolean {
+  if (info.fieldNodes.length !== 1) return answer();
+  const node = info.fieldNodes[0]!;
+  let answers = selectionAnswers.get(node);
+  if (!answers) selectionAnswers.set(node, (answers = new Map()));
+  let known = answers.get(question);
+  if (known === undefined) answers.set(question, (known = answer()));
+  return known;
+}
+
 /** Whether the field being resolved selects `name` directly (through fragments too). */
 export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
+  return rememberedAnswer(info, name, () => selectsFieldNow(info, name));
+}
+
+function selectsFieldNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
   const seen = new Set<string>();
   const inSet = (set: SelectionSetNode | undefined): boolean =>
     (set?.selections ?? []).some((s) => {
@@ -100,6 +121,10 @@ export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'frag
  * answers false: the page reads every column.
  */
 export function nodesSelectOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
+  return rememberedAnswer(info, plainFields, () => nodesSelectOnlyNow(info, plainFields));
+}
+
+function nodesSelectOnlyNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
   const fragmentSelections = (name: string): SelectionSetNode | undefined => info.fragments[name]?.selectionSet;
   /** Every selection of `set`, fragments spread (each fragment once per walk: a cycle is invalid anyway). */
   const fieldsOf = (set: SelectionSetNode | undefined, seen = new Set<string>()): FieldNode[] =>
