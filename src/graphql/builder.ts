@@ -126,7 +126,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => ctx.limits,
+    // Measured once: the cost gate already found this operation within them (context.ts, limitsChecked).
+    limit: (ctx) => (ctx.limitsChecked ? {} : ctx.limits),
     complexityError: (kind, result) => queryLimitError(kind, result),
   },
   validation: {

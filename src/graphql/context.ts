@@ -36,6 +36,12 @@ export interface GraphQLContext {
   signedInUserId?: string;
   /** Query depth / complexity / breadth limits, checked before the root field resolves. */
   limits: { depth: number; complexity: number; breadth?: number };
+  /**
+   * Set when the cost gate (cost-gate.plugin.ts) measured the operation that
+   * runs and found it within `limits`, so the complexity plugin does not
+   * measure it again; otherwise that plugin measures and refuses.
+   */
+  limitsChecked?: boolean;
   /** The process's job events, on WebSocket connections only (subscriptions); absent over HTTP. */
   jobEvents?: JobEventHub;
 }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { complexityFromQuery } from '@pothos/plugin-complexity';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { currentScope } from '../db/work-scope.js';
 import type { ExecutionGate } from '../execution-gate.js';
 import type { GraphQLContext } from './context.js';
@@ -13,6 +13,27 @@ import { schema } from './schema.js';
  * the loop (other requests, timers, sockets) for the sum of both.
  */
 const SERIALISE_LATER_COST = 10_000;
+
+/**
+ * The operation that runs, with the document's fragments: complexityFromQuery
+ * measures a document's first operation, which need not be the one
+ * `operationName` chose.
+ */
+const alone = new WeakMap<OperationDefinitionNode, DocumentNode>();
+function operationAlone(document: DocumentNode, operation: OperationDefinitionNode | undefined): DocumentNode {
+  if (!operation) return document;
+  let found = alone.get(operation);
+  if (!found) {
+    found = { kind: Kind.DOCUMENT, definitions: [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] };
+    alone.set(operation, found);
+  }
+  return found;
+}
+
+/** As the complexity plugin judges: over a limit when the limit is a number below the measure. */
+function withinLimits(measured: { complexity: number; depth: number; breadth: number }, limits: GraphQLContext['limits']): boolean {
+  return !(limits.depth < measured.depth) && !(limits.complexity < measured.complexity) && !(typeof limits.breadth === 'number' && limits.breadth < measured.breadth);
+}
 
 /** Resolves in a later turn of the event loop (a timer: I/O and other timers run first). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -32,9 +53,12 @@ export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLC
       let turn: ReturnType<ExecutionGate['enter']> | null = null;
       let cost = 1;
       return {
-        async didResolveOperation({ document, request, contextValue }) {
+        async didResolveOperation({ document, operation, request, contextValue }) {
           try {
-            cost = complexityFromQuery(document, { schema, ctx: contextValue, variables: request.variables ?? {} }).complexity;
+            const measured = complexityFromQuery(operationAlone(document, operation), { schema, ctx: contextValue, variables: request.variables ?? {} });
+            cost = measured.complexity;
+            // Within every limit: the complexity plugin need not measure the same operation again (builder.ts).
+            if (withinLimits(measured, contextValue.limits)) contextValue.limitsChecked = true;
           } catch {
             // Variables that do not fit: execution refuses them (BAD_USER_INPUT) before any resolver runs.
           }

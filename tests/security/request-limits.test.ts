@@ -145,6 +145,14 @@ describe('cost limits', () => {
     expect(await statementsOf(query)).toBe(await statementsOf('{ __typename }'));
   });
 
+  it('the operation that runs is the one measured: a small first operation does not let a costly second one through', async () => {
+    const costly = '{ workspaces(first: 100) { edges { node { mappings(first: 100) { edges { node { id targetTable fieldMappings { targetField source } } } } } } } }';
+    const document = `query Small { __typename } query Costly ${costly}`;
+    expectRefused(await post(JSON.stringify({ query: document, operationName: 'Costly' })), 200, 'QUERY_LIMIT', /complexity \d+ exceeds the limit of 50000/);
+    const small = await post(JSON.stringify({ query: document, operationName: 'Small' }));
+    expect(small.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('aliases cannot multiply a costly field past the limit either', async () => {
     const query = `{ ${Array.from({ length: 15 }, (_, i) => `a${i}: workspaces(first: 100) { edges { node { mappings(first: 20) { edges { node { id } } } } } }`).join(' ')} }`;
     expectRefused(await gql(query), 200, 'QUERY_LIMIT', /complexity/);
