@@ -148,7 +148,7 @@ export const dashboard: Scenario = {
       ],
       notes: [
         `Response sizes (API / floor bytes): ${Object.entries(sizes).map(([k, v]) => `${k} ${v.api} / ${v.floor}`).join('; ')}.`,
-        'SQL per request counts every statement the API process sent for one request, including authentication (one statement since commit 3de45f9, two before).',
+        'SQL per request counts every statement the API process sent for one request, including authentication: one statement when the session is not remembered (since commit 3de45f9; two before), none while it is (`SESSION_CACHE_TTL_MS`, since 2026-12-07): the one-at-a-time runs count a fresh session\'s first request.',
       ],
       details: { responseBytes: sizes, sqlPerRequest: sql },
     };
