@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Config } from './config.js';
 import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
 import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
@@ -239,6 +239,21 @@ export async function buildServer({ config, services, database, lifecycle = new 
         })
       : null;
   const sessions = listener && config.sessionCache.ttlMs > 0 ? new SessionCache(listener, config.sessionCache) : null;
+  if (metrics && sessions) {
+    let counted = { hits: 0, misses: 0 };
+    new Counter({
+      name: 'datalinx_session_cache_lookups_total',
+      help: 'Access tokens whose session was found remembered (hit) or checked in the database (miss).',
+      labelNames: ['result'],
+      registers: [metrics.registry],
+      collect() {
+        this.inc({ result: 'hit' }, sessions.hits - counted.hits);
+        this.inc({ result: 'miss' }, sessions.misses - counted.misses);
+        counted = { hits: sessions.hits, misses: sessions.misses };
+      },
+    });
+    new Gauge({ name: 'datalinx_session_cache_entries', help: 'Sessions remembered now (at most SESSION_CACHE_MAX).', registers: [metrics.registry], collect() { this.set(sessions.size); } });
+  }
 
   const apollo = createApollo({
     logger,

@@ -116,6 +116,35 @@ describe('the session cache', () => {
   });
 });
 
+describe('metrics', () => {
+  let measured: TestServer;
+  beforeAll(async () => {
+    measured = await startTestServer({}, { metrics: true });
+  });
+  afterAll(() => measured.close());
+
+  it('count remembered (hit) and checked (miss) sessions, and the entries held', async () => {
+    const o = await seedOrganization(measured);
+    const scrape = async () => {
+      const text = await (await fetch(`${measured.url}/metrics`)).text();
+      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { hit: value('datalinx_session_cache_lookups_total{result="hit"}'), miss: value('datalinx_session_cache_lookups_total{result="miss"}'), entries: value('datalinx_session_cache_entries') };
+    };
+    await waitFor('the session to be remembered', async () => {
+      measured.db.counter.reset();
+      await measured.gql('{ __typename }', {}, o.users.viewer.token);
+      return measured.db.counter.count === 0;
+    }, 10_000);
+    const before = await scrape();
+    expect(before.miss).toBeGreaterThanOrEqual(1);
+    expect(before.entries).toBe(1);
+    for (let i = 0; i < 3; i++) await measured.gql('{ __typename }', {}, o.users.viewer.token);
+    const after = await scrape();
+    expect(after.hit - before.hit).toBe(3);
+    expect(after.miss).toBe(before.miss);
+  });
+});
+
 describe('SESSION_CACHE_TTL_MS=0', () => {
   let plain: TestServer;
   beforeAll(async () => {
