@@ -23,6 +23,8 @@ const UNAVAILABLE_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
+  // Kysely, once the process closed its pool at the end of a shutdown: a request that waited its turn until then.
+  'driver has already been destroyed',
 ];
 
 /** Whether a driver error means the database is (for now) unavailable rather than the request being wrong. */
