@@ -118,6 +118,12 @@ describe('SIGTERM to a worker process', () => {
     // Both queued before the worker starts: its one slot fetches them together.
     const worker = workers.start({ WORKER_SHUTDOWN_GRACE_MS: '500', WORKER_CONCURRENCY: '2', WORKER_BATCH_SIZE: '2', WORKER_ORG_CONCURRENCY: '2' });
     await waitFor('both source queries', async () => (await activeSourceQueries(source, 'slow_customers')) === 2);
+    // Fetched together: one statement's now() started both.
+    const { rows: started } = await server.db.pool.query<{ n: number }>(
+      `select count(distinct started_on)::int as n from datalinx_queue.job where name = 'pipeline-jobs' and state = 'active' and data->>'jobId' = any($1)`,
+      [ids.map(localId)],
+    );
+    expect(started[0]!.n).toBe(1);
     worker.child.kill('SIGTERM');
     expect(await exited(worker.child)).toBe(0);
     expect(await activeSourceQueries(source, 'slow_customers')).toBe(0);

@@ -66,4 +66,7 @@ it(`${WORKERS} workers over ${JOBS} jobs: every job completes with exactly one a
   // one "started" log line per job: no second delivery ran it again
   const started = await db.selectFrom('pipeline_job_logs').select((e) => e.fn.countAll<string>().as('n')).where('message', 'like', 'attempt % started on %').executeTakeFirstOrThrow();
   expect(Number(started.n)).toBe(JOBS);
+  // The batched workers did fetch batches: jobs one statement handed out share its now().
+  const batches = await sql<{ n: number }>`select count(*)::int as n from (select started_on from datalinx_queue.job where name = 'pipeline-jobs' group by started_on having count(*) > 1) b`.execute(server.db.db);
+  expect(batches.rows[0]!.n).toBeGreaterThan(0);
 }, 360_000);

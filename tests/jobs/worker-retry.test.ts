@@ -91,6 +91,11 @@ it('in a batch (WORKER_BATCH_SIZE), each job settles on its own in the queue: th
       passing: [{ state: 'completed', retry_count: 0 }],
       failing: [{ state: 'retry', retry_count: 0 }],
     });
+    // Fetched together: one statement's now() started both (two fetches would differ by microseconds at least).
+    const startedOn = async (id: string) =>
+      // test probe: when the queue handed the job out
+      (await sql<{ started_on: Date }>`select started_on from datalinx_queue.job where name = 'pipeline-jobs' and data->>'jobId' = ${localId(id)}`.execute(server.db.db)).rows[0]!.started_on.toISOString();
+    expect(await startedOn(passing)).toBe(await startedOn(failing));
     expect(await job(passing)).toEqual({ status: 'COMPLETED', failure: null, attempts: [{ number: 1, failure: null }] });
     expect(await job(failing)).toEqual({ status: 'PENDING', failure: null, attempts: [{ number: 1, failure: { origin: 'SOURCE', type: 'TRANSIENT_ERROR', retryable: true } }] });
   } finally {
