@@ -126,10 +126,11 @@ const orderSql = (plan: PagePlan, keyset = OWN_KEYSET) => {
  * of 100,000 mappings matching a GIN filter: 9.9 ms with the casts inside,
  * 2.4 ms outside; bench/README.md).
  */
-export interface ListColumns {
+/** What a list reads of its table, named as the row type `Row` names them. */
+export interface ListColumns<Row = any> {
   /** Read as they are; they include `id` and `created_at`, the order of every list. */
-  plain: readonly string[];
-  json: readonly string[];
+  plain: readonly (keyof Row & string)[];
+  json: readonly (keyof Row & string)[];
 }
 
 /** What a page reads of `columns`: without the JSON ones when the client shows none (`args.withoutJson`). */
