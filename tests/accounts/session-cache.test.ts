@@ -104,6 +104,17 @@ describe('the session cache', () => {
     expect(failure(await server.gql('{ __typename }', {}, revoke.token))).toEqual(UNAUTHENTICATED);
   });
 
+  it('signing in elsewhere forgets nothing; a logout without credentials forgets every session', async () => {
+    const fresh = await seedOrganization(server);
+    const token = fresh.users.viewer.token;
+    await remembered(token);
+    const login = await server.gql('mutation { login(email: "nobody@example.test", password: "not the password") { __typename } }');
+    expect(login.status).toBe(200);
+    expect((await counted('{ __typename }', token)).statements).toBe(0);
+    await server.gql('mutation { logout(refreshToken: "not-a-token") }');
+    expect((await counted('{ __typename }', token)).statements).toBe(1);
+  });
+
   it('a mutation run by this process forgets its organization at once, before its response', async () => {
     const fresh = await seedOrganization(server);
     const token = fresh.users.owner.token;
