@@ -133,7 +133,10 @@ describe('the compiled executor', () => {
     const document = parse(INLINE_QUERY());
     const exposures = exposuresOf(schema);
     const compiled = compileReadingExposures(schema, exposures, document, undefined);
-    for (const { field } of exposures) expect(field.resolve).toBe(field.extensions.pothosOriginalResolve);
+    for (const { field, type } of exposures) {
+      if (type) expect(String(field.type)).toBe('ID!');
+      else expect(field.resolve).toBe(field.extensions.pothosOriginalResolve);
+    }
     expect(exposures.every(({ field }) => Object.values(schema.getTypeMap()).some((t) => 'getFields' in t && (t.getFields() as Record<string, unknown>)[field.name] === field))).toBe(true);
     if (!isCompiledQuery(compiled)) throw new Error('not compiled');
     const context = () => createContext(server.config, server.services, { requestId: 'jit', clientAddress: null, authorization: `Bearer ${org.users.viewer.token}`, logger: server.app.log });
@@ -152,6 +155,9 @@ describe('the compiled executor', () => {
     expect(inlined('DataSource')).toEqual(expect.arrayContaining(['sourceType', 'isActive', 'lastSchemaRefresh']));
     expect(inlined('PipelineJob')).toEqual(expect.arrayContaining(['jobType', 'createdAt', 'startedAt', 'completedAt', 'errorMessage']));
     expect(inlined('Workspace')).toEqual(expect.arrayContaining(['createdAt', 'updatedAt']));
+    for (const type of ['Workspace', 'DataSource', 'Mapping', 'PipelineJob']) expect(inlined(type)).toContain('id');
+    // Types whose fields check a scope keep their resolvers, the id's too: the check must run.
+    for (const type of ['Organization', 'User', 'ServiceAccount']) expect(inlined(type)).not.toContain('id');
   });
 
   it('answers the dashboards, and every field it reads inline, exactly as graphql-js does', async () => {

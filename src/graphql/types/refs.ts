@@ -10,6 +10,7 @@ import * as mappings from '../../mappings/mapping.manager.js';
 import * as users from '../../users/user.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { builder } from '../builder.js';
+import { idColumn } from '../sync-global-id.js';
 import { scopeOf } from '../relay.js';
 
 /**
@@ -19,7 +20,7 @@ import { scopeOf } from '../relay.js';
  */
 
 export const OrganizationRef = builder.loadableNodeRef('Organization', {
-  id: { resolve: (o: OrganizationRow) => o.id },
+  id: { resolve: idColumn<OrganizationRow>('id') },
   load: async (ids: string[], ctx) => {
     const scope = scopeOf(ctx);
     const own = scope.tenant.organization;
@@ -28,31 +29,31 @@ export const OrganizationRef = builder.loadableNodeRef('Organization', {
 });
 
 export const UserRef = builder.loadableNodeRef('User', {
-  id: { resolve: (u: UserRow) => u.id },
+  id: { resolve: idColumn<UserRow>('id') },
   load: (ids: string[], ctx) => users.findUsersByIds(scopeOf(ctx), ids),
   sort: (u) => u.id,
 });
 
 export const WorkspaceRef = builder.loadableNodeRef('Workspace', {
-  id: { resolve: (w: WorkspaceRow) => w.id },
+  id: { resolve: idColumn<WorkspaceRow>('id') },
   load: (ids: string[], ctx) => workspaces.findWorkspacesByIds(scopeOf(ctx), ids),
   sort: (w) => w.id,
 });
 
 export const DataSourceRef = builder.loadableNodeRef('DataSource', {
-  id: { resolve: (d: DataSourceSummary) => d.id },
+  id: { resolve: idColumn<DataSourceSummary>('id') },
   load: (ids: string[], ctx) => dataSources.findDataSourcesByIds(scopeOf(ctx), ids),
   sort: (d) => d.id,
 });
 
 export const MappingRef = builder.loadableNodeRef('Mapping', {
-  id: { resolve: (m: MappingRow) => m.id },
+  id: { resolve: idColumn<MappingRow>('id') },
   load: (ids: string[], ctx) => mappings.findMappingsByIds(scopeOf(ctx), ids),
   sort: (m) => m.id,
 });
 
 export const PipelineJobRef = builder.loadableNodeRef('PipelineJob', {
-  id: { resolve: (j: PipelineJobRow) => j.id },
+  id: { resolve: idColumn<PipelineJobRow>('id') },
   load: (ids: string[], ctx) => jobs.findPipelineJobsByIds(scopeOf(ctx), ids),
   sort: (j) => j.id,
 });

@@ -1,13 +1,14 @@
 import type { ServiceAccountKeyRow, ServiceAccountRow } from '../../db/tables/service-accounts.table.js';
 import * as accounts from '../../service-accounts/service-account.manager.js';
 import { builder } from '../builder.js';
+import { idColumn } from '../sync-global-id.js';
 import { connectionOf } from './refs.js';
 import { connectionComplexity, idOf, scopeOf, toConnection } from '../relay.js';
 import { directErrors, payloadErrors } from './error.js';
 import { RoleEnum } from './user.js';
 
 export const ServiceAccountRef = builder.loadableNodeRef('ServiceAccount', {
-  id: { resolve: (a: ServiceAccountRow) => a.id },
+  id: { resolve: idColumn<ServiceAccountRow>('id') },
   load: (ids: string[], ctx) => accounts.findServiceAccountsByIds(scopeOf(ctx), ids),
   sort: (a) => a.id,
 });
