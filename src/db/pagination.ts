@@ -124,17 +124,20 @@ const orderSql = (plan: PagePlan, keyset = OWN_KEYSET) => {
  * after the page is cut: in the page's own select list PostgreSQL casts every
  * row the filter matches before the sort keeps 21 of them (EXPLAIN ANALYZE, 1,500
  * of 100,000 mappings matching a GIN filter: 9.9 ms with the casts inside,
- * 2.4 ms outside; bench/README.md).
+ * 2.4 ms outside; bench/README.md). Named as the row type `Row` names them.
  */
-/** What a list reads of its table, named as the row type `Row` names them. */
 export interface ListColumns<Row = any> {
   /** Read as they are; they include `id` and `created_at`, the order of every list. */
   plain: readonly (keyof Row & string)[];
   json: readonly (keyof Row & string)[];
 }
 
-/** What a page reads of `columns`: without the JSON ones when the client shows none (`args.withoutJson`). */
-const readColumns = (columns: ListColumns, args: PageArgs): ListColumns => (args.withoutJson ? { plain: columns.plain, json: [] } : columns);
+/**
+ * What a page reads of `columns`, and which JSON columns it leaves unread:
+ * none of them when the client shows none (`args.withoutJson`).
+ */
+const readColumns = (columns: ListColumns, args: PageArgs): { read: ListColumns; unread: readonly string[] } =>
+  args.withoutJson ? { read: { plain: columns.plain, json: [] }, unread: columns.json } : { read: columns, unread: [] };
 
 /** The outer select of a cut page: the plain columns, and the JSON ones as text under their own names. */
 const castAfterCut = (columns: ListColumns, from: string) => [
@@ -173,7 +176,8 @@ export interface PageRead {
 export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, read?: PageRead): Promise<Page<O>> {
   const plan = planPage(args);
   const keyset = read?.keyset ?? OWN_KEYSET;
-  const columns = read && readColumns(read.columns, args);
+  const reading = read && readColumns(read.columns, args);
+  const columns = reading?.read;
   const listed = columns ? selectStored(qb, columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
   const cut = applyCursor(listed, table, plan, keyset).orderBy(orderSql(plan, keyset)).limit(plan.limit + 1);
@@ -183,7 +187,7 @@ export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: s
   const rows = (await query.execute()) as { page_total?: number }[];
   // The count is read from the row pg returns; the rows the DAO returns are the list's columns only.
   const total = counted ? (rows[0]?.page_total ?? (plan.hasCursor ? undefined : 0)) : undefined;
-  const page = toPage(read ? lazyRows<O>(rows, columns!, args.withoutJson ? read.columns.json : []) : (rows as O[]), plan);
+  const page = toPage(reading ? lazyRows<O>(rows, reading.read, reading.unread) : (rows as O[]), plan);
   return total === undefined ? page : { ...page, totalCount: total };
 }
 
@@ -204,8 +208,7 @@ export async function fetchPagesByParent<O>(
   listColumns: ListColumns,
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
-  const columns = readColumns(listColumns, args);
-  const unread = args.withoutJson ? listColumns.json : [];
+  const { read: columns, unread } = readColumns(listColumns, args);
   const counted = Boolean(args.withTotalCount) && !plan.hasCursor;
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();

@@ -96,21 +96,23 @@ function rememberedAnswer(info: Pick<GraphQLResolveInfo, 'fieldNodes'>, question
 }
 
 /** Whether the field being resolved selects `name` directly (through fragments too). */
-export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
+function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
   return rememberedAnswer(info, name, () => selectsFieldNow(info, name));
 }
 
 function selectsFieldNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
-  const seen = new Set<string>();
-  const inSet = (set: SelectionSetNode | undefined): boolean =>
-    (set?.selections ?? []).some((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value === name;
-      if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet);
-      if (seen.has(s.name.value)) return false;
-      seen.add(s.name.value);
-      return inSet(info.fragments[s.name.value]?.selectionSet);
-    });
-  return info.fieldNodes.some((node) => inSet(node.selectionSet));
+  return info.fieldNodes.some((node) => fieldsIn(info, node.selectionSet).some((f) => f.name.value === name));
+}
+
+/** The fields of `set`, fragments spread (each fragment once per walk: a cycle is invalid anyway). */
+function fieldsIn(info: Pick<GraphQLResolveInfo, 'fragments'>, set: SelectionSetNode | undefined, seen = new Set<string>()): FieldNode[] {
+  return (set?.selections ?? []).flatMap((s): FieldNode[] => {
+    if (s.kind === Kind.FIELD) return [s];
+    if (s.kind === Kind.INLINE_FRAGMENT) return fieldsIn(info, s.selectionSet, seen);
+    if (seen.has(s.name.value)) return [];
+    seen.add(s.name.value);
+    return fieldsIn(info, info.fragments[s.name.value]?.selectionSet, seen);
+  });
 }
 
 /**
@@ -120,21 +122,12 @@ function selectsFieldNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragment
  * (PageArgs.withoutJson). Any other field, or a selection it cannot follow,
  * answers false: the page reads every column.
  */
-export function nodesSelectOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
+function nodesSelectOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
   return rememberedAnswer(info, plainFields, () => nodesSelectOnlyNow(info, plainFields));
 }
 
 function nodesSelectOnlyNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
-  const fragmentSelections = (name: string): SelectionSetNode | undefined => info.fragments[name]?.selectionSet;
-  /** Every selection of `set`, fragments spread (each fragment once per walk: a cycle is invalid anyway). */
-  const fieldsOf = (set: SelectionSetNode | undefined, seen = new Set<string>()): FieldNode[] =>
-    (set?.selections ?? []).flatMap((s): FieldNode[] => {
-      if (s.kind === Kind.FIELD) return [s];
-      if (s.kind === Kind.INLINE_FRAGMENT) return fieldsOf(s.selectionSet, seen);
-      if (seen.has(s.name.value)) return [];
-      seen.add(s.name.value);
-      return fieldsOf(fragmentSelections(s.name.value), seen);
-    });
+  const fieldsOf = (set: SelectionSetNode | undefined) => fieldsIn(info, set);
   const nodeFieldsPlain = (node: FieldNode) => fieldsOf(node.selectionSet).every((f) => plainFields.has(f.name.value) || f.name.value === '__typename');
   const edgeFieldPlain = (f: FieldNode) => (f.name.value === 'node' ? nodeFieldsPlain(f) : f.name.value === 'cursor' || f.name.value === '__typename');
   return info.fieldNodes.every((connection) =>
@@ -143,6 +136,22 @@ function nodesSelectOnlyNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragm
       return f.name.value === 'pageInfo' || f.name.value === 'totalCount' || f.name.value === '__typename';
     }),
   );
+}
+
+/**
+ * A list's page arguments, and what its selection tells the page: whether
+ * totalCount is asked for, and, given the node fields that read no JSON
+ * column (`plainFields`), whether the nodes show any that do.
+ */
+export function listPageArgs(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, args: PageArgsOf, plainFields?: ReadonlySet<string>): PageArgsOf {
+  return {
+    first: args.first,
+    last: args.last,
+    after: args.after,
+    before: args.before,
+    withTotalCount: selectsField(info, 'totalCount'),
+    withoutJson: plainFields !== undefined && nodesSelectOnly(info, plainFields),
+  };
 }
 
 /**
@@ -163,14 +172,7 @@ export async function nestedConnection<T extends { id: string }, F>(
   plainFields?: ReadonlySet<string>,
 ): Promise<ConnectionResult<T>> {
   const scope = scopeOf(ctx);
-  const pageArgs = {
-    first: args.first,
-    last: args.last,
-    after: args.after,
-    before: args.before,
-    withTotalCount: selectsField(info, 'totalCount'),
-    withoutJson: plainFields !== undefined && nodesSelectOnly(info, plainFields),
-  };
+  const pageArgs = listPageArgs(info, args, plainFields);
   const page = await ctx.loaders
     .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
       const byParent = await pages(scope, ids, filter, pageArgs);

@@ -48,8 +48,7 @@ function filtered(db: TenantDb, f: PipelineJobFilter) {
   return q;
 }
 
-/** What lists read: every column, the JSONB ones as text parsed on first access (lists rarely show them; src/db/lazy-json.ts). */
-/** Every column of the table: a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
+/** What lists read: every column, the JSONB ones as text parsed on first access (lists rarely show them; src/db/lazy-json.ts): a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
 export const LIST_COLUMNS: ListColumns<PipelineJobRow> = {
   plain: ['id', 'workspace_id', 'job_type', 'status', 'created_at', 'started_at', 'completed_at', 'error_message', 'created_by', 'progress', 'mapping_ids', 'retry_of'],
   json: ['run_metadata', 'failure'],

@@ -82,8 +82,7 @@ function filtered(db: TenantDb, f: MappingFilter): MappingsQuery {
   return q;
 }
 
-/** What lists read: every column, the JSONB ones as text parsed on first access (src/db/lazy-json.ts). */
-/** Every column of the table: a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
+/** What lists read: every column, the JSONB ones as text parsed on first access (src/db/lazy-json.ts): a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
 export const LIST_COLUMNS: ListColumns<MappingRow> = {
   plain: ['id', 'workspace_id', 'target_table', 'source_table', 'status', 'version', 'created_at', 'updated_at', 'incremental'],
   json: ['field_mappings', 'decorators', 'cte_definitions'],

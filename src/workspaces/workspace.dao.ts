@@ -35,8 +35,7 @@ export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promi
   return db.selectFrom('workspaces').selectAll().where('id', 'in', ids).execute();
 }
 
-/** What lists read: every column, settings and warehouse as text parsed on first access (src/db/lazy-json.ts). */
-/** Every column of the table: a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
+/** What lists read: every column, settings and warehouse as text parsed on first access (src/db/lazy-json.ts): a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
 export const LIST_COLUMNS: ListColumns<WorkspaceRow> = {
   plain: ['id', 'name', 'description', 'target_schema_id', 'github_repo_url', 'repo_subdirectory', 'created_at', 'updated_at'],
   json: ['settings', 'warehouse'],

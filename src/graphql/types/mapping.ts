@@ -12,7 +12,7 @@ import {
 import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, nodesSelectOnly, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
@@ -300,11 +300,7 @@ builder.queryFields((t) => ({
           fieldMappingsContain: args.fieldMappingsContain,
         };
         // With totalCount asked for, the page's statement counts too.
-        const page = await mappings.listMappings(scope, filter, {
-          ...args,
-          withTotalCount: selectsField(info, 'totalCount'),
-          withoutJson: nodesSelectOnly(info, MAPPING_PLAIN_FIELDS),
-        });
+        const page = await mappings.listMappings(scope, filter, listPageArgs(info, args, MAPPING_PLAIN_FIELDS));
         return toConnection(page, () => mappings.countMappings(scope, filter));
       },
     },

@@ -4,7 +4,7 @@ import * as users from '../../users/user.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, listPageArgs, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { OrganizationRef, UserConnection, UserRef, WorkspaceConnection, WorkspaceRef } from './refs.js';
 
@@ -41,7 +41,7 @@ OrganizationRef.implement({
         complexity: connectionComplexity,
         resolve: async (_o, args, ctx, info) => {
           const scope = scopeOf(ctx);
-          const page = await workspaces.listWorkspaces(scope, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+          const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args));
           return toConnection(page, () => workspaces.countWorkspaces(scope));
         },
       },

@@ -6,7 +6,7 @@ import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, nodesSelectOnly, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingRef, PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
@@ -216,11 +216,7 @@ builder.queryFields((t) => ({
           createdAfter: args.createdAfter,
           createdBefore: args.createdBefore,
         };
-        const page = await jobs.listPipelineJobs(scope, filter, {
-          ...args,
-          withTotalCount: selectsField(info, 'totalCount'),
-          withoutJson: nodesSelectOnly(info, JOB_PLAIN_FIELDS),
-        });
+        const page = await jobs.listPipelineJobs(scope, filter, listPageArgs(info, args, JOB_PLAIN_FIELDS));
         return toConnection(page, () => jobs.countPipelineJobs(scope, filter));
       },
     },

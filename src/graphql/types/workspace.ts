@@ -6,7 +6,7 @@ import * as warehouses from '../../warehouses/warehouse.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/workspace-settings.js';
 import { builder, type SchemaTypes } from '../builder.js';
-import { connectionComplexity, idOf, nestedConnection, scopeOf, selectsField, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, nestedConnection, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { JOB_PLAIN_FIELDS, JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
 import { MAPPING_PLAIN_FIELDS, MappingStatusEnum } from './mapping.js';
@@ -167,7 +167,7 @@ builder.queryFields((t) => ({
       complexity: connectionComplexity,
       resolve: async (_root, args, ctx, info) => {
         const scope = scopeOf(ctx);
-        const page = await workspaces.listWorkspaces(scope, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+        const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args));
         return toConnection(page, () => workspaces.countWorkspaces(scope));
       },
     },
