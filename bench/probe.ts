@@ -66,6 +66,7 @@ process.on('message', (message: { type: string }) => {
         const d = process.cpuUsage(cpuAtReset);
         return Math.round((d.user + d.system) / 1000);
       })(),
+      cpuSystemMs: Math.round(process.cpuUsage(cpuAtReset).system / 1000),
     });
   }
 });

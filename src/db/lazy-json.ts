@@ -55,27 +55,33 @@ function accessorFor(column: string): PropertyDescriptor {
 }
 
 /**
- * The JSON columns a list did not read (PageArgs.withoutJson): reading one is
- * a bug in what decided the client shows none, never a silent undefined. The
- * getters are on the rows' prototype (one per set of columns), so a row costs
- * no property definition, and a spread or JSON.stringify of it passes them by.
+ * The columns a list did not read (PageArgs.columns): reading one is a bug in
+ * what decided the client shows none, never a silent undefined. The getters
+ * are on the rows' prototype (one per set of columns), so a row costs no
+ * property definition, and a spread or JSON.stringify of it passes them by.
  */
-const unreadPrototypes = new WeakMap<readonly string[], object>();
+const unreadPrototypes = new Map<string, object>();
+// A page passes one array for all its rows: found by identity, not by joining it again for each row.
+const unreadPrototypesByList = new WeakMap<readonly string[], object>();
 function unreadPrototype(unread: readonly string[]): object {
-  // Keyed by the list: the DAOs pass their constant column lists.
-  let prototype = unreadPrototypes.get(unread);
+  const known = unreadPrototypesByList.get(unread);
+  if (known) return known;
+  // Few sets: the lists' columns less those a selection reads.
+  const key = unread.join(',');
+  let prototype = unreadPrototypes.get(key);
   if (!prototype) {
     const getters: PropertyDescriptorMap = {};
     for (const column of unread) {
       getters[column] = {
         get() {
-          throw new Error(`JSON column "${column}" was not read by this list (the selection was taken to need none)`);
+          throw new Error(`Column "${column}" was not read by this list (the selection was taken not to need it)`);
         },
       };
     }
     prototype = Object.create(Object.prototype, getters) as object;
-    unreadPrototypes.set(unread, prototype);
+    unreadPrototypes.set(key, prototype);
   }
+  unreadPrototypesByList.set(unread, prototype);
   return prototype;
 }
 

@@ -13,11 +13,13 @@ export interface PageArgs {
   /** The client asked for totalCount: count the whole list in the page's statement where the list can (nested first pages, fetchPage with a count). */
   withTotalCount?: boolean;
   /**
-   * The client selects no field that reads the rows' JSON columns: the page
-   * reads only the plain ones (a dashboard's mappings carry ≈ 1 KB of JSONB
-   * each it never shows). Reading an unread JSON column of such a row throws.
+   * The columns the client's selection reads of each row; left out, every
+   * column of the list. The page reads these and those it needs itself (id,
+   * its order, the parent it is grouped by): a dashboard's 200 mappings carry
+   * ≈ 1 KB of JSONB each, and its jobs timestamps and arrays, it never shows.
+   * Reading a column of such a row that was not read throws.
    */
-  withoutJson?: boolean;
+  columns?: readonly string[];
 }
 
 export interface Page<T> {
@@ -133,11 +135,19 @@ export interface ListColumns<Row = any> {
 }
 
 /**
- * What a page reads of `columns`, and which JSON columns it leaves unread:
- * none of them when the client shows none (`args.withoutJson`).
+ * What a page reads of `columns`: those the client's selection reads
+ * (`args.columns`; all when not given) and the page's own `required` ones;
+ * the rest are left unread.
  */
-const readColumns = (columns: ListColumns, args: PageArgs): { read: ListColumns; unread: readonly string[] } =>
-  args.withoutJson ? { read: { plain: columns.plain, json: [] }, unread: columns.json } : { read: columns, unread: [] };
+function readColumns(columns: ListColumns, args: PageArgs, required: readonly string[]): { read: ListColumns; unread: readonly string[] } {
+  if (!args.columns) return { read: columns, unread: [] };
+  const wanted = new Set([...required, ...args.columns]);
+  const read = { plain: columns.plain.filter((c) => wanted.has(c)), json: columns.json.filter((c) => wanted.has(c)) };
+  return { read, unread: [...columns.plain, ...columns.json].filter((c) => !wanted.has(c)) };
+}
+
+/** The columns a top-level page reads whatever the selection: ids (and cursors), and the order above the cut. */
+const PAGE_COLUMNS = ['id', 'created_at'];
 
 /** The outer select of a cut page: the plain columns, and the JSON ones as text under their own names. */
 const castAfterCut = (columns: ListColumns, from: string) => [
@@ -176,7 +186,7 @@ export interface PageRead {
 export async function fetchPage<O>(qb: SelectQueryBuilder<any, any, O>, table: string, args: PageArgs, read?: PageRead): Promise<Page<O>> {
   const plan = planPage(args);
   const keyset = read?.keyset ?? OWN_KEYSET;
-  const reading = read && readColumns(read.columns, args);
+  const reading = read && readColumns(read.columns, args, PAGE_COLUMNS);
   const columns = reading?.read;
   const listed = columns ? selectStored(qb, columns) : qb;
   // first: 0 still reads one row: hasNextPage must say whether any exist.
@@ -208,7 +218,7 @@ export async function fetchPagesByParent<O>(
   listColumns: ListColumns,
 ): Promise<Map<string, Page<O>>> {
   const plan = planPage(args);
-  const { read: columns, unread } = readColumns(listColumns, args);
+  const { read: columns, unread } = readColumns(listColumns, args, ['id', parentColumn]);
   const counted = Boolean(args.withTotalCount) && !plan.hasCursor;
   const grouped = new Map<string, O[]>(parentIds.map((id) => [id, []]));
   const totals = new Map<string, number>();

@@ -76,7 +76,18 @@ export const connectionComplexity = (args: { first?: number | null; last?: numbe
   multiplier: Math.min(args.first ?? args.last ?? 20, 100),
 });
 
-type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean; withoutJson?: boolean };
+type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean; columns?: readonly string[] };
+
+/**
+ * The columns each field of a listed type reads from its row (`id` too). A
+ * list whose nodes show only fields named here reads only their columns
+ * (PageArgs.columns); any field not named makes it read every column. A field
+ * named with too few columns throws when listed (src/db/lazy-json.ts), never
+ * answers from a column that was not read; tests/graphql/list-columns.test.ts
+ * asks each named field alone.
+ */
+export type FieldColumns<Row> = Readonly<Record<string, readonly (keyof Row & string)[]>>;
+type AnyFieldColumns = Readonly<Record<string, readonly string[]>>;
 
 /**
  * What a question about a field's selection answered, per field node: it
@@ -84,14 +95,15 @@ type PageArgsOf = { first?: number | null; last?: number | null; after?: string 
  * a document Apollo parsed once gives the same node objects to every request
  * that sends its text (a list's parents ask it once each, too).
  */
-const selectionAnswers = new WeakMap<FieldNode, Map<unknown, boolean>>();
-function rememberedAnswer(info: Pick<GraphQLResolveInfo, 'fieldNodes'>, question: unknown, answer: () => boolean): boolean {
+const selectionAnswers = new WeakMap<FieldNode, Map<unknown, unknown>>();
+function rememberedAnswer<A>(info: Pick<GraphQLResolveInfo, 'fieldNodes'>, question: unknown, answer: () => A): A {
   if (info.fieldNodes.length !== 1) return answer();
   const node = info.fieldNodes[0]!;
   let answers = selectionAnswers.get(node);
   if (!answers) selectionAnswers.set(node, (answers = new Map()));
-  let known = answers.get(question);
-  if (known === undefined) answers.set(question, (known = answer()));
+  if (answers.has(question)) return answers.get(question) as A;
+  const known = answer();
+  answers.set(question, known);
   return known;
 }
 
@@ -116,41 +128,47 @@ function fieldsIn(info: Pick<GraphQLResolveInfo, 'fragments'>, set: SelectionSet
 }
 
 /**
- * Whether the connection being resolved shows, of its nodes (`edges { node }`,
- * through fragments too), only fields named in `plainFields`: fields that
- * read no JSON column of the row, so the page need not read those
- * (PageArgs.withoutJson). Any other field, or a selection it cannot follow,
- * answers false: the page reads every column.
+ * The columns the connection being resolved reads of its nodes
+ * (`edges { node }`, through fragments too), given what each field reads
+ * (`fieldColumns`); undefined when it shows a field not named there, or a
+ * selection it cannot follow: the page reads every column.
  */
-function nodesSelectOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
-  return rememberedAnswer(info, plainFields, () => nodesSelectOnlyNow(info, plainFields));
+function nodeColumns(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, fieldColumns: AnyFieldColumns): readonly string[] | undefined {
+  return rememberedAnswer(info, fieldColumns, () => nodeColumnsNow(info, fieldColumns));
 }
 
-function nodesSelectOnlyNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, plainFields: ReadonlySet<string>): boolean {
+function nodeColumnsNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, fieldColumns: AnyFieldColumns): readonly string[] | undefined {
+  const columns = new Set<string>();
   const fieldsOf = (set: SelectionSetNode | undefined) => fieldsIn(info, set);
-  const nodeFieldsPlain = (node: FieldNode) => fieldsOf(node.selectionSet).every((f) => plainFields.has(f.name.value) || f.name.value === '__typename');
-  const edgeFieldPlain = (f: FieldNode) => (f.name.value === 'node' ? nodeFieldsPlain(f) : f.name.value === 'cursor' || f.name.value === '__typename');
-  return info.fieldNodes.every((connection) =>
+  const nodeFieldRead = (f: FieldNode) => {
+    if (f.name.value === '__typename') return true;
+    if (!Object.hasOwn(fieldColumns, f.name.value)) return false;
+    for (const column of fieldColumns[f.name.value]!) columns.add(column);
+    return true;
+  };
+  const edgeFieldRead = (f: FieldNode) => (f.name.value === 'node' ? fieldsOf(f.selectionSet).every(nodeFieldRead) : f.name.value === 'cursor' || f.name.value === '__typename');
+  const known = info.fieldNodes.every((connection) =>
     fieldsOf(connection.selectionSet).every((f) => {
-      if (f.name.value === 'edges') return fieldsOf(f.selectionSet).every(edgeFieldPlain);
+      if (f.name.value === 'edges') return fieldsOf(f.selectionSet).every(edgeFieldRead);
       return f.name.value === 'pageInfo' || f.name.value === 'totalCount' || f.name.value === '__typename';
     }),
   );
+  return known ? [...columns].sort() : undefined;
 }
 
 /**
  * A list's page arguments, and what its selection tells the page: whether
- * totalCount is asked for, and, given the node fields that read no JSON
- * column (`plainFields`), whether the nodes show any that do.
+ * totalCount is asked for, and, given what each node field reads
+ * (`fieldColumns`), which columns the nodes need.
  */
-export function listPageArgs(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, args: PageArgsOf, plainFields?: ReadonlySet<string>): PageArgsOf {
+export function listPageArgs(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, args: PageArgsOf, fieldColumns?: AnyFieldColumns): PageArgsOf {
   return {
     first: args.first,
     last: args.last,
     after: args.after,
     before: args.before,
     withTotalCount: selectsField(info, 'totalCount'),
-    withoutJson: plainFields !== undefined && nodesSelectOnly(info, plainFields),
+    columns: fieldColumns && nodeColumns(info, fieldColumns),
   };
 }
 
@@ -169,10 +187,10 @@ export async function nestedConnection<T extends { id: string }, F>(
   args: PageArgsOf,
   pages: (scope: RequestScope, ids: readonly string[], filter: F, args: PageArgsOf) => Promise<Map<string, Page<T>>>,
   counts: (scope: RequestScope, ids: readonly string[], filter: F) => Promise<Map<string, number>>,
-  plainFields?: ReadonlySet<string>,
+  fieldColumns?: FieldColumns<T>,
 ): Promise<ConnectionResult<T>> {
   const scope = scopeOf(ctx);
-  const pageArgs = listPageArgs(info, args, plainFields);
+  const pageArgs = listPageArgs(info, args, fieldColumns);
   const page = await ctx.loaders
     .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
       const byParent = await pages(scope, ids, filter, pageArgs);

@@ -1,15 +1,18 @@
 import { getNamedType, isCompositeType, type GraphQLObjectType } from 'graphql';
+import { sql } from 'kysely';
 import { withLazyJson } from '../../src/db/lazy-json.js';
-import { JOB_PLAIN_FIELDS } from '../../src/graphql/types/pipeline-job.js';
-import { MAPPING_PLAIN_FIELDS } from '../../src/graphql/types/mapping.js';
+import { DATA_SOURCE_FIELD_COLUMNS } from '../../src/graphql/types/data-source.js';
+import { JOB_FIELD_COLUMNS } from '../../src/graphql/types/pipeline-job.js';
+import { MAPPING_FIELD_COLUMNS } from '../../src/graphql/types/mapping.js';
+import { WORKSPACE_FIELD_COLUMNS } from '../../src/graphql/types/workspace.js';
 import { schema } from '../../src/graphql/schema.js';
-import { gqlData, insertJobs, insertMappings, insertWorkspaces, tenantDbOf, useTestApi } from '../support/index.js';
+import { createDataSource, gqlData, globalId, insertJobs, insertMappings, insertWorkspaces, tenantDbOf, useTestApi } from '../support/index.js';
 
 /**
- * A list whose nodes show no field reading the rows' JSON columns (a mapping's
- * field_mappings, decorators and cte_definitions; a job's run_metadata and
- * failure) does not read them: the SPA's dashboard lists 200 mappings with
- * ≈ 1 KB of JSONB each that it never shows. Anything else reads them all.
+ * A list reads of its rows only the columns its nodes show (FieldColumns):
+ * the SPA's dashboard lists 200 mappings with ≈ 1 KB of JSONB each, and 100
+ * jobs with timestamps and arrays, it never shows. A node field not named in
+ * its type's FieldColumns makes the list read every column.
  */
 
 const { server, org } = useTestApi();
@@ -18,102 +21,151 @@ let workspaceIds: string[];
 beforeAll(async () => {
   const db = tenantDbOf(server, org);
   workspaceIds = await insertWorkspaces(db, 3);
+  await db.updateTable('workspaces').set({ description: 'about it', github_repo_url: 'https://example.com/repo.git', repo_subdirectory: 'dbt' }).execute();
   await insertMappings(db, workspaceIds, 4);
   await insertJobs(db, workspaceIds, 3, org.users.editor.id);
-  await db.updateTable('pipeline_jobs').set({ run_metadata: JSON.stringify({ rows_processed: 7 }) } as never).execute();
+  const mapping = await db.selectFrom('mappings').select('id').executeTakeFirstOrThrow();
+  await db
+    .updateTable('pipeline_jobs')
+    .set({
+      run_metadata: JSON.stringify({ rows_processed: 7 }),
+      started_at: sql`created_at`,
+      completed_at: sql`created_at + interval '1 second'`,
+      progress: 100,
+      mapping_ids: [mapping.id],
+    } as never)
+    .execute();
+  for (const id of workspaceIds.slice(0, 2)) {
+    for (let i = 0; i < 2; i++) await createDataSource(server, org.users.editor.token, globalId('Workspace', id));
+  }
 });
 
-/** The data and the statements that read the table, for a query run by the viewer. */
-async function run<T>(query: string, table: 'mappings' | 'pipeline_jobs') {
+/** The data and the statements that read `table`, for a query run by the viewer. */
+async function run<T>(query: string, table: string) {
   server.db.counter.reset();
   const data = await gqlData<T>(server, query, {}, org.users.viewer.token);
   const reads = server.db.counter.data.filter((s) => new RegExp(`from "org_[^"]+"\\."${table}"`).test(s));
   return { data, reads };
 }
 
-const MAPPING_JSON = /field_mappings|decorators|cte_definitions/;
-const JOB_JSON = /run_metadata|failure/;
-
-/** A selection of every named field of `type`, composite ones by their __typename. */
-function selectionOf(typeName: string, fields: ReadonlySet<string>): string {
+/** A selection of `name`, a field of `typeName`: composite ones by their __typename. */
+function selectionOf(typeName: string, name: string): string {
   const type = schema.getType(typeName) as GraphQLObjectType;
-  return [...fields].map((name) => (isCompositeType(getNamedType(type.getFields()[name]!.type)) ? `${name} { __typename }` : name)).join(' ');
+  return isCompositeType(getNamedType(type.getFields()[name]!.type)) ? `${name} { __typename }` : name;
 }
 
-describe('lists read JSON columns only when they show them', () => {
-  type Nested = { workspaces: { edges: { node: { mappings: { edges: { node: Record<string, unknown> }[] } } }[] } };
-  const nested = (fields: string) => `{ workspaces(first: 3) { edges { node { mappings(first: 4) { totalCount edges { cursor node { ${fields} } } } } } } }`;
+/** The columns of `table` named in a statement's select lists. */
+const COLUMNS: Record<string, readonly string[]> = {
+  mappings: ['id', 'workspace_id', 'target_table', 'source_table', 'status', 'version', 'created_at', 'updated_at', 'incremental', 'field_mappings', 'decorators', 'cte_definitions'],
+  pipeline_jobs: ['id', 'workspace_id', 'job_type', 'status', 'created_at', 'started_at', 'completed_at', 'error_message', 'created_by', 'progress', 'mapping_ids', 'retry_of', 'run_metadata', 'failure'],
+  workspaces: ['id', 'name', 'description', 'target_schema_id', 'github_repo_url', 'repo_subdirectory', 'created_at', 'updated_at', 'settings', 'warehouse'],
+  data_sources: ['id', 'workspace_id', 'name', 'source_type', 'last_schema_refresh', 'created_at', 'is_active', 'connection_config'],
+};
+const selected = (statement: string, table: string) => COLUMNS[table]!.filter((c) => statement.includes(`"${c}"`));
 
-  it("the dashboard's mapping fields: no JSON read; the same values as a read of every column", async () => {
-    const lean = await run<Nested>(nested('id sourceTable targetTable status version'), 'mappings');
-    expect(lean.reads).toHaveLength(1);
-    expect(lean.reads[0]).not.toMatch(MAPPING_JSON);
+type Edges = { edges: { node: Record<string, unknown> }[] };
+type Nested = { workspaces: { edges: { node: Record<string, Edges> }[] } };
+const nested = (relation: string, first: number) => (fields: string) =>
+  `{ workspaces(first: 3) { edges { node { ${relation}(first: ${first}) { totalCount edges { cursor node { ${fields} } } } } } } }`;
+const nodesOf = (relation: string) => (data: unknown) =>
+  relation === 'top' ? (Object.values(data as Record<string, Edges>)[0]!.edges.map((e) => e.node)) : (data as Nested).workspaces.edges.flatMap((w) => w.node[relation]!.edges.map((e) => e.node));
 
-    const full = await run<Nested>(nested('id sourceTable targetTable status version fieldMappings { targetField source }'), 'mappings');
-    expect(full.reads[0]).toMatch(MAPPING_JSON);
-    const plain = (d: Nested) => d.workspaces.edges.flatMap((w) => w.node.mappings.edges.map((e) => ({ ...e.node, fieldMappings: undefined })));
-    expect(plain(lean.data)).toEqual(plain(full.data));
-    expect(full.data.workspaces.edges[0]!.node.mappings.edges[0]!.node.fieldMappings).toEqual(expect.arrayContaining([expect.objectContaining({ targetField: expect.any(String) })]));
+describe('lists read only the columns their nodes show', () => {
+  it("the SPA dashboard's lists read no column it does not show", async () => {
+    const query = `{ workspaces(first: 3) { totalCount edges { node {
+      id name description updatedAt settings { timezone defaultJobType }
+      dataSources(first: 20) { totalCount edges { node { id name sourceType isActive lastSchemaRefresh } } }
+      mappings(first: 10) { totalCount edges { node { id sourceTable targetTable status version } } }
+      pipelineJobs(first: 5) { edges { node { id jobType status createdAt createdBy { displayName } } } }
+    } } } }`;
+    const expected: Record<string, string[]> = {
+      // Top-level pages also read created_at: the order above the cut.
+      workspaces: ['id', 'name', 'description', 'created_at', 'updated_at', 'settings'],
+      data_sources: ['id', 'workspace_id', 'name', 'source_type', 'last_schema_refresh', 'is_active'],
+      mappings: ['id', 'workspace_id', 'target_table', 'source_table', 'status', 'version'],
+      pipeline_jobs: ['id', 'workspace_id', 'job_type', 'status', 'created_at', 'created_by'],
+    };
+    server.db.counter.reset();
+    const data = await gqlData<Nested>(server, query, {}, org.users.viewer.token);
+    for (const [table, columns] of Object.entries(expected)) {
+      const reads = server.db.counter.data.filter((s) => new RegExp(`from "org_[^"]+"\\."${table}"`).test(s));
+      expect(reads).toHaveLength(1);
+      // The ordering subquery names created_at (and the parent) whatever is read: the outer select list is what the rows carry.
+      const outer = reads[0]!.slice(0, reads[0]!.indexOf(' from '));
+      expect([table, selected(outer, table).sort()]).toEqual([table, [...columns].sort()]);
+    }
+    const ws = data.workspaces.edges[0]!.node as unknown as Record<string, Edges & { totalCount: number }>;
+    expect(ws.dataSources!.totalCount).toBe(2);
+    expect(ws.pipelineJobs!.edges[0]!.node).toEqual({ id: expect.any(String), jobType: 'INCREMENTAL', status: 'COMPLETED', createdAt: expect.any(String), createdBy: { displayName: expect.any(String) } });
   });
 
   it('a JSON field asked through a fragment or an inline fragment is read', async () => {
-    const viaFragment = await run<Nested>(`${nested('id ...Shown')} fragment Shown on Mapping { decorators { type } }`, 'mappings');
-    expect(viaFragment.reads[0]).toMatch(MAPPING_JSON);
-    expect(viaFragment.data.workspaces.edges[0]!.node.mappings.edges[0]!.node).toEqual({ id: expect.any(String), decorators: expect.any(Array) });
-    const inline = await run<Nested>(nested('id ... on Mapping { cteDefinitions { name } }'), 'mappings');
-    expect(inline.reads[0]).toMatch(MAPPING_JSON);
+    const viaFragment = await run<Nested>(`${nested('mappings', 4)('id ...Shown')} fragment Shown on Mapping { decorators { type } }`, 'mappings');
+    expect(viaFragment.reads[0]).toMatch(/decorators/);
+    expect(viaFragment.reads[0]).not.toMatch(/field_mappings/);
+    expect(nodesOf('mappings')(viaFragment.data)[0]).toEqual({ id: expect.any(String), decorators: expect.any(Array) });
+    const inline = await run<Nested>(nested('mappings', 4)('id ... on Mapping { cteDefinitions { name } }'), 'mappings');
+    expect(inline.reads[0]).toMatch(/cte_definitions/);
   });
 
-  it('two aliases of one list, one showing JSON and one not, are each answered from what they read', async () => {
+  it('a field not named in FieldColumns reads every column', async () => {
+    const { reads } = await run<Nested>(nested('mappings', 4)('id versions { totalCount }'), 'mappings');
+    expect(selected(reads[0]!, 'mappings')).toEqual(COLUMNS.mappings);
+  });
+
+  it('two aliases of one list, reading different columns, are each answered from what they read', async () => {
     const query = `{ workspaces(first: 1) { edges { node {
       lean: mappings(first: 2) { edges { node { id } } }
       full: mappings(first: 2) { edges { node { id fieldMappings { targetField } } } } } } } }`;
     type Aliased = { workspaces: { edges: { node: { lean: { edges: { node: { id: string } }[] }; full: { edges: { node: { id: string; fieldMappings: unknown[] } }[] } } }[] } };
     const { data, reads } = await run<Aliased>(query, 'mappings');
     expect(reads).toHaveLength(2);
-    expect(reads.filter((s) => MAPPING_JSON.test(s))).toHaveLength(1);
+    expect(reads.filter((s) => s.includes('field_mappings'))).toHaveLength(1);
     const node = data.workspaces.edges[0]!.node;
     expect(node.lean.edges.map((e) => e.node.id)).toEqual(node.full.edges.map((e) => e.node.id));
     expect(node.full.edges.every((e) => e.node.fieldMappings.length > 0)).toBe(true);
   });
 
-  it('top-level mappings and pipelineJobs lists too', async () => {
-    const mappings = await run<{ mappings: { edges: unknown[] } }>('{ mappings(first: 5) { totalCount edges { node { id targetTable } } pageInfo { hasNextPage } } }', 'mappings');
-    expect(mappings.reads[0]).not.toMatch(MAPPING_JSON);
-    expect(mappings.data.mappings.edges).toHaveLength(5);
-    const jobs = await run<{ pipelineJobs: { edges: unknown[] } }>('{ pipelineJobs(first: 5) { edges { node { id status createdAt } } } }', 'pipeline_jobs');
-    expect(jobs.reads[0]).not.toMatch(JOB_JSON);
-    type Shown = { pipelineJobs: { edges: { node: { runMetadata: { rowsProcessed: number | null } } }[] } };
-    const shown = await run<Shown>('{ pipelineJobs(first: 5) { edges { node { id runMetadata { rowsProcessed } } } } }', 'pipeline_jobs');
-    expect(shown.reads[0]).toMatch(JOB_JSON);
-    expect(shown.data.pipelineJobs.edges.map((e) => e.node.runMetadata.rowsProcessed)).toEqual([7, 7, 7, 7, 7]);
-  });
+  // The FieldColumns maps are the one thing kept right by hand: each field they name is asked alone
+  // (so no other field's columns cover for it), must read what it names and no other column than
+  // the page's own, and must answer what a read of every column answers.
+  const lists = [
+    ['Mapping', MAPPING_FIELD_COLUMNS, 'mappings', 'top', (sel: string) => `{ mappings(first: 5) { edges { cursor node { ${sel} } } } }`],
+    ['Mapping', MAPPING_FIELD_COLUMNS, 'mappings', 'mappings', nested('mappings', 4)],
+    ['PipelineJob', JOB_FIELD_COLUMNS, 'pipeline_jobs', 'top', (sel: string) => `{ pipelineJobs(first: 5) { edges { node { ${sel} } } } }`],
+    ['PipelineJob', JOB_FIELD_COLUMNS, 'pipeline_jobs', 'pipelineJobs', nested('pipelineJobs', 3)],
+    ['Workspace', WORKSPACE_FIELD_COLUMNS, 'workspaces', 'top', (sel: string) => `{ workspaces(first: 3) { edges { node { ${sel} } } } }`],
+    ['Workspace', WORKSPACE_FIELD_COLUMNS, 'workspaces', 'top', (sel: string) => `{ organization { workspaces(first: 3) { edges { node { ${sel} } } } } }`],
+    ['DataSource', DATA_SOURCE_FIELD_COLUMNS, 'data_sources', 'dataSources', nested('dataSources', 3)],
+  ] as const;
 
-  // The lists' plain-field sets are the one thing to keep right by hand: every field they name is
-  // asked here, in lists that then read no JSON, and must resolve without error.
-  it.each([
-    ['Mapping', MAPPING_PLAIN_FIELDS, 'mappings', MAPPING_JSON, (sel: string) => `{ mappings(first: 5) { edges { node { ${sel} } } } }`],
-    ['Mapping', MAPPING_PLAIN_FIELDS, 'mappings', MAPPING_JSON, (sel: string) => nested(sel)],
-    ['PipelineJob', JOB_PLAIN_FIELDS, 'pipeline_jobs', JOB_JSON, (sel: string) => `{ pipelineJobs(first: 5) { edges { node { ${sel} } } } }`],
-    ['PipelineJob', JOB_PLAIN_FIELDS, 'pipeline_jobs', JOB_JSON, (sel: string) => `{ workspaces(first: 3) { edges { node { pipelineJobs(first: 3) { edges { node { ${sel} } } } } } } }`],
-  ] as const)('every field of %s named as plain resolves from a list that read no JSON', async (typeName, fields, table, json, query) => {
+  it.each(lists)('each field %s names in FieldColumns reads its own columns and answers as a full read (%#)', async (typeName, fieldColumns, table, relation, query) => {
     const type = schema.getType(typeName) as GraphQLObjectType;
-    for (const name of fields) expect(type.getFields()).toHaveProperty(name);
-    const res = await server.gql(query(selectionOf(typeName, fields)), {}, org.users.viewer.token);
-    expect(res.body.errors).toBeUndefined();
-    server.db.counter.reset();
-    await server.gql(query(selectionOf(typeName, fields)), {}, org.users.viewer.token);
-    const reads = server.db.counter.data.filter((s) => new RegExp(`from "org_[^"]+"\\."${table}"`).test(s));
-    expect(reads.length).toBeGreaterThan(0);
-    for (const s of reads) expect(s).not.toMatch(json);
+    const names = Object.keys(fieldColumns);
+    for (const name of names) expect(type.getFields()).toHaveProperty(name);
+    const nodes = (data: unknown) => {
+      const found = nodesOf(relation)(typeName === 'Workspace' && (data as { organization?: unknown }).organization ? (data as { organization: unknown }).organization : data);
+      return new Map(found.map((n) => [n.id, n]));
+    };
+    const full = await run(query(names.map((n) => selectionOf(typeName, n)).join(' ')), table);
+    const everything = nodes(full.data);
+    expect(everything.size).toBeGreaterThan(1);
+    const own = relation === 'top' ? ['id', 'created_at'] : ['id', 'workspace_id'];
+    for (const name of names) {
+      const lean = await run(query(`id ${selectionOf(typeName, name)}`), table);
+      const outer = lean.reads[0]!.slice(0, lean.reads[0]!.indexOf(' from '));
+      expect([name, selected(outer, table).sort()]).toEqual([name, [...new Set([...own, ...fieldColumns[name]!])].sort()]);
+      for (const [id, node] of nodes(lean.data)) expect([name, node[name]]).toEqual([name, everything.get(id)![name]]);
+    }
   });
 });
 
-describe('a row whose JSON columns a list did not read', () => {
-  const row = withLazyJson<Record<string, unknown>>({ id: 'a', field_mappings: '{"x":{}}' }, ['id'], [], ['field_mappings', 'decorators']);
+describe('a row whose columns a list did not read', () => {
+  const row = withLazyJson<Record<string, unknown>>({ id: 'a', field_mappings: '{"x":{}}', status: 'draft' }, ['id'], [], ['field_mappings', 'status']);
 
   it('throws when one is read, never answers undefined', () => {
-    expect(() => row.field_mappings).toThrow('JSON column "field_mappings" was not read by this list');
+    expect(() => row.field_mappings).toThrow('Column "field_mappings" was not read by this list');
+    expect(() => row.status).toThrow('Column "status" was not read by this list');
   });
 
   it('is spread and serialised without them', () => {

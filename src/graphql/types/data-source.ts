@@ -2,11 +2,11 @@ import { connectionConfigView, MASKED_SECRET } from '../../data-sources/connecti
 import * as dataSources from '../../data-sources/data-source.manager.js';
 import { qualifiedName, toSourceSchema, type SourceSchema } from '../../connectors/source-schema.js';
 import { SOURCE_TABLE_KINDS } from '../../connectors/index.js';
-import { DATA_SOURCE_TYPES, type DataSourceType } from '../../db/tables/data-sources.table.js';
+import { DATA_SOURCE_TYPES, type DataSourceSummary, type DataSourceType } from '../../db/tables/data-sources.table.js';
 import type { StoredConnectionConfig } from '../../data-sources/connection-config.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { idOf, scopeOf } from '../relay.js';
+import { idOf, scopeOf, type FieldColumns } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { DataSourceRef, WorkspaceRef } from './refs.js';
 
@@ -228,6 +228,20 @@ const toSchemaInput = (
   s: { tables: { schema?: string | null; name: string; columns: { name: string; dataType: string; nullable: boolean; isPrimaryKey?: boolean | null; ordinalPosition?: number | null }[] }[] } | null | undefined,
 ) =>
   s ? { tables: s.tables.map((tb) => ({ ...tb, schema: tb.schema ?? null })) } : s;
+
+/** The columns each DataSource field below reads: lists read only those their nodes show (FieldColumns). */
+export const DATA_SOURCE_FIELD_COLUMNS: FieldColumns<DataSourceSummary> = {
+  id: ['id'],
+  workspace: ['workspace_id'],
+  name: ['name'],
+  sourceType: ['source_type'],
+  connectionConfig: ['source_type', 'connection_config'],
+  // Lists never read the cached schema: the field loads it by id.
+  schemaCache: ['id'],
+  lastSchemaRefresh: ['last_schema_refresh'],
+  createdAt: ['created_at'],
+  isActive: ['is_active'],
+};
 
 DataSourceRef.implement({
   description:

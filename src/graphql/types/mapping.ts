@@ -1,4 +1,4 @@
-import { MAPPING_STATUSES } from '../../db/tables/mappings.table.js';
+import { MAPPING_STATUSES, type MappingRow } from '../../db/tables/mappings.table.js';
 import * as mappings from '../../mappings/mapping.manager.js';
 import {
   toCteDefinitions,
@@ -12,7 +12,7 @@ import {
 import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection, type FieldColumns } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
@@ -234,14 +234,21 @@ const FieldMappingsContainInput = builder.inputType('FieldMappingContainsInput',
   }),
 });
 
-/**
- * The Mapping fields that read no JSON column of the row (field_mappings,
- * decorators, cte_definitions): a list showing only these reads none
- * (PageArgs.withoutJson). A field left out here only costs the list those
- * columns; one listed wrongly throws (src/db/lazy-json.ts), never answers
- * from a column that was not read.
- */
-export const MAPPING_PLAIN_FIELDS: ReadonlySet<string> = new Set(['id', 'workspace', 'targetTable', 'sourceTable', 'incremental', 'status', 'version', 'createdAt', 'updatedAt']);
+/** The columns each Mapping field below reads: lists read only those their nodes show (FieldColumns). */
+export const MAPPING_FIELD_COLUMNS: FieldColumns<MappingRow> = {
+  id: ['id'],
+  workspace: ['workspace_id'],
+  targetTable: ['target_table'],
+  sourceTable: ['source_table'],
+  fieldMappings: ['field_mappings'],
+  decorators: ['decorators'],
+  cteDefinitions: ['cte_definitions'],
+  incremental: ['incremental'],
+  status: ['status'],
+  version: ['version'],
+  createdAt: ['created_at'],
+  updatedAt: ['updated_at'],
+};
 
 MappingRef.implement({
   description: "How a source table's columns become a warehouse table: field mappings, decorators and CTEs, versioned. Any member may read it.",
@@ -300,7 +307,7 @@ builder.queryFields((t) => ({
           fieldMappingsContain: args.fieldMappingsContain,
         };
         // With totalCount asked for, the page's statement counts too.
-        const page = await mappings.listMappings(scope, filter, listPageArgs(info, args, MAPPING_PLAIN_FIELDS));
+        const page = await mappings.listMappings(scope, filter, listPageArgs(info, args, MAPPING_FIELD_COLUMNS));
         return toConnection(page, () => mappings.countMappings(scope, filter));
       },
     },

@@ -7,6 +7,7 @@ import { builder } from '../builder.js';
 import { connectionComplexity, listPageArgs, scopeOf, toConnection } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { OrganizationRef, UserConnection, UserRef, WorkspaceConnection, WorkspaceRef } from './refs.js';
+import { WORKSPACE_FIELD_COLUMNS } from './workspace.js';
 
 OrganizationRef.implement({
   description: 'A tenant: its data lives in its own schema, and no one outside it sees any of it. Members read their own organization.',
@@ -41,7 +42,7 @@ OrganizationRef.implement({
         complexity: connectionComplexity,
         resolve: async (_o, args, ctx, info) => {
           const scope = scopeOf(ctx);
-          const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args));
+          const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args, WORKSPACE_FIELD_COLUMNS));
           return toConnection(page, () => workspaces.countWorkspaces(scope));
         },
       },

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import type { PipelineJobAttemptRow } from '../../db/tables/pipeline-job-attempts.table.js';
 import { LOG_LEVELS, type PipelineJobLogRow } from '../../db/tables/pipeline-job-logs.table.js';
-import { JOB_STATUSES, JOB_TYPES, type StoredFailure } from '../../db/tables/pipeline-jobs.table.js';
+import { JOB_STATUSES, JOB_TYPES, type PipelineJobRow, type StoredFailure } from '../../db/tables/pipeline-jobs.table.js';
 import * as jobs from '../../jobs/pipeline-job.manager.js';
 import { toRunMetadata, type RunMetadata } from '../../jobs/run-metadata.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection, type FieldColumns } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingRef, PipelineJobConnection, PipelineJobRef, UserRef, WorkspaceRef } from './refs.js';
 
@@ -122,10 +122,25 @@ function attemptLoader(ctx: object) {
   return loader;
 }
 
-/** The PipelineJob fields that read neither JSON column (run_metadata, failure): see MAPPING_PLAIN_FIELDS. */
-export const JOB_PLAIN_FIELDS: ReadonlySet<string> = new Set([
-  'id', 'workspace', 'jobType', 'status', 'createdAt', 'startedAt', 'completedAt', 'errorMessage', 'progress', 'mappings', 'retryOf', 'attempts', 'logs', 'createdBy',
-]);
+/** The columns each PipelineJob field below reads: lists read only those their nodes show (FieldColumns). */
+export const JOB_FIELD_COLUMNS: FieldColumns<PipelineJobRow> = {
+  id: ['id'],
+  workspace: ['workspace_id'],
+  jobType: ['job_type'],
+  status: ['status'],
+  createdAt: ['created_at'],
+  startedAt: ['started_at'],
+  completedAt: ['completed_at'],
+  errorMessage: ['error_message'],
+  runMetadata: ['run_metadata'],
+  progress: ['progress'],
+  failure: ['failure'],
+  mappings: ['mapping_ids'],
+  retryOf: ['retry_of'],
+  attempts: ['id'],
+  logs: ['id'],
+  createdBy: ['created_by'],
+};
 
 PipelineJobRef.implement({
   description: 'One run of a workspace pipeline, from queued to finished. Any member may read it.',
@@ -216,7 +231,7 @@ builder.queryFields((t) => ({
           createdAfter: args.createdAfter,
           createdBefore: args.createdBefore,
         };
-        const page = await jobs.listPipelineJobs(scope, filter, listPageArgs(info, args, JOB_PLAIN_FIELDS));
+        const page = await jobs.listPipelineJobs(scope, filter, listPageArgs(info, args, JOB_FIELD_COLUMNS));
         return toConnection(page, () => jobs.countPipelineJobs(scope, filter));
       },
     },

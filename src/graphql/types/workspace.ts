@@ -6,10 +6,12 @@ import * as warehouses from '../../warehouses/warehouse.manager.js';
 import * as workspaces from '../../workspaces/workspace.manager.js';
 import { toWorkspaceSettings, type WorkspaceSettings } from '../../workspaces/workspace-settings.js';
 import { builder, type SchemaTypes } from '../builder.js';
-import { connectionComplexity, idOf, listPageArgs, nestedConnection, scopeOf, toConnection } from '../relay.js';
+import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
+import { connectionComplexity, idOf, listPageArgs, nestedConnection, scopeOf, toConnection, type FieldColumns } from '../relay.js';
 import { payloadErrors } from './error.js';
-import { JOB_PLAIN_FIELDS, JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
-import { MAPPING_PLAIN_FIELDS, MappingStatusEnum } from './mapping.js';
+import { DATA_SOURCE_FIELD_COLUMNS } from './data-source.js';
+import { JOB_FIELD_COLUMNS, JobStatusEnum, JobTypeEnum } from './pipeline-job.js';
+import { MAPPING_FIELD_COLUMNS, MappingStatusEnum } from './mapping.js';
 import { WarehouseInput } from './workspace-warehouse.js';
 import {
   DataSourceConnection,
@@ -80,6 +82,22 @@ const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
   }),
 });
 
+/** The columns each Workspace field below reads: lists read only those their nodes show (FieldColumns). */
+export const WORKSPACE_FIELD_COLUMNS: FieldColumns<WorkspaceRow> = {
+  id: ['id'],
+  name: ['name'],
+  description: ['description'],
+  targetSchemaId: ['target_schema_id'],
+  githubRepoUrl: ['github_repo_url'],
+  repoSubdirectory: ['repo_subdirectory'],
+  createdAt: ['created_at'],
+  updatedAt: ['updated_at'],
+  settings: ['settings'],
+  dataSources: ['id'],
+  mappings: ['id'],
+  pipelineJobs: ['id'],
+};
+
 WorkspaceRef.implement({
   description: 'A workspace groups the data sources, mappings and pipeline jobs of one integration project. Any member may read it.',
   fields: (t) => ({
@@ -98,7 +116,17 @@ WorkspaceRef.implement({
         args: { isActive: t.arg.boolean({ description: 'Only active (true) or only deactivated (false) sources; both when left out.' }) },
         complexity: connectionComplexity,
         resolve: (w, args, ctx, info) =>
-          nestedConnection(ctx, info, 'Workspace.dataSources', w.id, { isActive: args.isActive }, args, dataSources.dataSourcePagesByWorkspace, dataSources.dataSourceCountsByWorkspace),
+          nestedConnection(
+            ctx,
+            info,
+            'Workspace.dataSources',
+            w.id,
+            { isActive: args.isActive },
+            args,
+            dataSources.dataSourcePagesByWorkspace,
+            dataSources.dataSourceCountsByWorkspace,
+            DATA_SOURCE_FIELD_COLUMNS,
+          ),
       },
       DataSourceConnection,
     ),
@@ -118,7 +146,7 @@ WorkspaceRef.implement({
             args,
             mappings.mappingPagesByWorkspace,
             mappings.mappingCountsByWorkspace,
-            MAPPING_PLAIN_FIELDS,
+            MAPPING_FIELD_COLUMNS,
           ),
       },
       MappingConnection,
@@ -142,7 +170,7 @@ WorkspaceRef.implement({
             args,
             jobs.jobPagesByWorkspace,
             jobs.jobCountsByWorkspace,
-            JOB_PLAIN_FIELDS,
+            JOB_FIELD_COLUMNS,
           ),
       },
       PipelineJobConnection,
@@ -167,7 +195,7 @@ builder.queryFields((t) => ({
       complexity: connectionComplexity,
       resolve: async (_root, args, ctx, info) => {
         const scope = scopeOf(ctx);
-        const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args));
+        const page = await workspaces.listWorkspaces(scope, listPageArgs(info, args, WORKSPACE_FIELD_COLUMNS));
         return toConnection(page, () => workspaces.countWorkspaces(scope));
       },
     },
