@@ -42,9 +42,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
  * GRAPHQL_MAX_CONCURRENT_COST: operations execute while the costs of those
  * executing (the complexity model the limits use, README "Query cost") fit in
  * the budget; the next waits its turn. A request's memory grows with its cost
- * (the 50×20×10 dashboard, cost ≈ 41,000, builds a 1.5 MB response), so a
- * few large reads at once are bounded while small ones keep flowing beside
- * them. Checked once the operation is parsed and validated, before any
+ * (the 50×20×10 dashboard, cost ≈ 43,000, builds a 1.5 MB response), so
+ * large reads take turns while small ones keep flowing beside them. Checked once the operation is parsed and validated, before any
  * resolver runs; the budget is returned when the response is sent.
  */
 export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLContext> {
