@@ -147,7 +147,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
  */
 const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
-  serialize: (value) => (DateTimeResolver.serialize(value) as Date).toISOString(),
+  serialize: (value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value : (DateTimeResolver.serialize(value) as Date)).toISOString(),
 });
 
 builder.addScalarType('DateTime', DateTime);

@@ -20,6 +20,22 @@ export class RequestLoaders {
     }
     return loader;
   }
+
+  private readonly byField = new WeakMap<object, Map<string, DataLoader<unknown, unknown>>>();
+
+  /**
+   * `get` for a field of the document selected alone at its path (one field
+   * node): its arguments, and what its selection asks, are the same for every
+   * parent in a request, so the key is built once, not once per parent.
+   */
+  forField<K, V>(fieldNodes: readonly object[], name: string, args: unknown, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+    if (fieldNodes.length !== 1) return this.get(name, args, batch);
+    let byName = this.byField.get(fieldNodes[0]!);
+    if (!byName) this.byField.set(fieldNodes[0]!, (byName = new Map()));
+    let loader = byName.get(name) as DataLoader<K, V> | undefined;
+    if (!loader) byName.set(name, (loader = this.get(name, args, batch)) as DataLoader<unknown, unknown>);
+    return loader;
+  }
 }
 
 export interface GraphQLContext {

@@ -192,12 +192,12 @@ export async function nestedConnection<T extends { id: string }, F>(
   const scope = scopeOf(ctx);
   const pageArgs = listPageArgs(info, args, fieldColumns);
   const page = await ctx.loaders
-    .get<string, Page<T>>(relation, [filter, pageArgs], async (ids) => {
+    .forField<string, Page<T>>(info.fieldNodes, relation, [filter, pageArgs], async (ids) => {
       const byParent = await pages(scope, ids, filter, pageArgs);
       return ids.map((id) => byParent.get(id)!);
     })
     .load(parentId);
-  const counter = ctx.loaders.get<string, number>(`${relation}.count`, filter, async (ids) => {
+  const counter = ctx.loaders.forField<string, number>(info.fieldNodes, `${relation}.count`, filter, async (ids) => {
     const byParent = await counts(scope, ids, filter);
     return ids.map((id) => byParent.get(id) ?? 0);
   });
