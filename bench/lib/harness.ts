@@ -20,6 +20,12 @@ import { serverCpuMs } from '../server-cpu.js';
 import { seedOrganization, type OrgShape, type SeededOrg } from './seed.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/**
+ * Rounds of the API and its floor, alternating, in each comparison: on a
+ * shared machine the speed drifts by a quarter within minutes, and one run of
+ * each, one after the other, put the drift into the ratio.
+ */
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 
 export interface LoadResult {
@@ -248,6 +254,8 @@ export class Harness {
     seconds?: number;
     /** A fixed number of requests instead of a duration: every response is seen (exact write accounting). */
     amount?: number;
+    /** false: no warm-up run first (the same case just ran on this server). */
+    warmUp?: boolean;
   }): Promise<LoadResult & Partial<ApiRunStats> & CpuPerRequest> {
     const target = opts.server === 'api' ? this.api : this.floor;
     const run = (duration: number) =>
@@ -261,7 +269,7 @@ export class Harness {
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
         ...(opts.requests ? { requests: opts.requests } : {}),
       });
-    if (WARMUP_SECONDS > 0 && !opts.requests) await run(WARMUP_SECONDS);
+    if (WARMUP_SECONDS > 0 && !opts.requests && opts.warmUp !== false) await run(WARMUP_SECONDS);
     await this.settle();
     await target.reset();
     const pgCpuStart = await serverCpuMs(this.pgDataDir).catch(() => null);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Row, ScenarioResult } from '../scenarios/scenario.js';
+import { ROUNDS } from './harness.js';
 
 /** Where and on what the numbers were taken: they mean little without it. */
 export function environment(postgresVersion: string) {
@@ -23,6 +24,7 @@ export function environment(postgresVersion: string) {
     loadAverageAtEnd: [] as number[],
     database: process.env.DATABASE_URL ? 'DATABASE_URL (external server, fresh database)' : 'embedded PostgreSQL',
     seconds: Number(process.env.BENCH_SECONDS ?? 5),
+    rounds: ROUNDS,
   };
 }
 
@@ -44,7 +46,7 @@ export function markdown(env: ReturnType<typeof environment>, results: Record<st
   const out = [
     '# Benchmark results',
     '',
-    `${env.date} · commit ${env.commit} · Node ${env.node} · PostgreSQL ${env.postgres} (${env.database}) · ${env.cpus} × ${env.cpuModel} · ${env.memoryGb} GiB · ${env.seconds} s per run after a warm-up`,
+    `${env.date} · commit ${env.commit} · Node ${env.node} · PostgreSQL ${env.postgres} (${env.database}) · ${env.cpus} × ${env.cpuModel} · ${env.memoryGb} GiB · ${env.seconds} s per case (longer where a scenario says), after a warm-up, the API and its floor alternating in ${env.rounds} rounds`,
     '',
     `Load average at start ${env.loadAverageAtStart.join(' / ')}, at end ${env.loadAverageAtEnd.join(' / ')} (1/5/15 min): the machine is shared, so absolute figures drift; compare the × floor column, measured in the same run. Written by \`npm run bench\`; see bench/README.md.`,
     '',

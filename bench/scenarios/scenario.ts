@@ -1,4 +1,4 @@
-import type { ApiRunStats, CpuPerRequest, GraphQLRequest, Harness, LoadResult } from '../lib/harness.js';
+import { ROUNDS, SECONDS, type ApiRunStats, type CpuPerRequest, type GraphQLRequest, type Harness, type LoadResult } from '../lib/harness.js';
 
 /** A target from issue 10: reported as met or not, never asserted by a test. */
 export interface Target {
@@ -72,7 +72,42 @@ export function row(
   };
 }
 
-/** Runs the API then the floor on the same case, at each connection count. */
+type Measured = LoadResult & Partial<ApiRunStats> & Partial<CpuPerRequest>;
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const meanOrNull = (values: (number | null | undefined)[]) =>
+  values.every((v) => typeof v === 'number') ? round2(mean(values as number[])) : null;
+
+/**
+ * Runs of equal length of one server on one case as one: requests per second
+ * and CPU per request averaged, the median p50, the worst p99, event-loop
+ * delay and RSS, errors summed.
+ */
+function merged(runs: Measured[]): Measured {
+  const [first] = runs;
+  if (runs.length === 1) return first!;
+  const max = (key: 'eventLoopDelayMaxMs' | 'eventLoopDelayP99Ms' | 'maxRssMb') => (runs.every((r) => r[key] !== undefined) ? Math.max(...runs.map((r) => r[key]!)) : undefined);
+  return {
+    ...first!,
+    requestsPerSecond: Math.round(mean(runs.map((r) => r.requestsPerSecond)) * 10) / 10,
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    processCpuMsPerRequest: meanOrNull(runs.map((r) => r.processCpuMsPerRequest)),
+    postgresCpuMsPerRequest: meanOrNull(runs.map((r) => r.postgresCpuMsPerRequest)),
+    ...(first!.statementsPerRequest !== undefined ? { statementsPerRequest: meanOrNull(runs.map((r) => r.statementsPerRequest)) ?? undefined } : {}),
+    eventLoopDelayMaxMs: max('eventLoopDelayMaxMs'),
+    eventLoopDelayP99Ms: max('eventLoopDelayP99Ms'),
+    maxRssMb: max('maxRssMb'),
+  };
+}
+
+/**
+ * Runs the API and the floor on the same case, at each connection count: in
+ * ROUNDS (BENCH_ROUNDS, default 3) alternating runs that share the case's
+ * seconds, each server warmed up before its first.
+ */
 export async function compare(
   h: Harness,
   name: string,
@@ -85,11 +120,16 @@ export async function compare(
   const { count } = await h.statementsOf(() => h.graphql(token, request));
   const rows: Row[] = [];
   for (const connections of connectionCounts) {
-    const a = await h.load({ label: name, server: 'api', connections, token, body: request, seconds: seconds?.(connections) });
-    const f = floor
-      ? await h.load({ label: name, server: 'floor', connections, path: `/${floor.name}`, body: { params: floor.params }, seconds: seconds?.(connections) })
-      : null;
-    rows.push(row(name, a, f, count));
+    const total = seconds?.(connections) ?? SECONDS;
+    const rounds = floor ? ROUNDS : 1;
+    const each = Math.max(3, Math.round(total / rounds));
+    const apiRuns: Measured[] = [];
+    const floorRuns: Measured[] = [];
+    for (let i = 0; i < rounds; i++) {
+      apiRuns.push(await h.load({ label: name, server: 'api', connections, token, body: request, seconds: each, warmUp: i === 0 }));
+      if (floor) floorRuns.push(await h.load({ label: name, server: 'floor', connections, path: `/${floor.name}`, body: { params: floor.params }, seconds: each, warmUp: i === 0 }));
+    }
+    rows.push(row(name, merged(apiRuns), floor ? merged(floorRuns) : null, count));
   }
   return { rows, sql: count };
 }
