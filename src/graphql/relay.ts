@@ -54,18 +54,30 @@ class Edge<T extends { id: string }> {
   }
 }
 
+/** A page's pageInfo, its cursors encoded when a client asks for them (as the edges'). */
+class PageInfo {
+  constructor(private readonly page: Page<{ id: string }>) {}
+  get hasNextPage(): boolean {
+    return this.page.hasNextPage;
+  }
+  get hasPreviousPage(): boolean {
+    return this.page.hasPreviousPage;
+  }
+  get startCursor(): string | null {
+    const first = this.page.rows[0];
+    return first ? encodeCursor(first.id) : null;
+  }
+  get endCursor(): string | null {
+    const last = this.page.rows.at(-1);
+    return last ? encodeCursor(last.id) : null;
+  }
+}
+
 /** A page as a Relay connection; totalCount is the page's own when its statement counted, else `totalCount()`, run only if asked for. */
 export function toConnection<T extends { id: string }>(page: Page<T>, totalCount: () => Promise<number>): ConnectionResult<T> {
-  const edges = page.rows.map((node) => new Edge(node));
-  const [first, last] = [page.rows[0], page.rows.at(-1)];
   return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      startCursor: first ? encodeCursor(first.id) : null,
-      endCursor: last ? encodeCursor(last.id) : null,
-    },
+    edges: page.rows.map((node) => new Edge(node)),
+    pageInfo: new PageInfo(page),
     totalCount: page.totalCount === undefined ? totalCount : () => Promise.resolve(page.totalCount!),
   };
 }
