@@ -59,7 +59,7 @@ const EnvSchema = z.object({
   // GraphQL requests executing at once in one process; more wait their turn (src/execution-gate.ts).
   GRAPHQL_MAX_CONCURRENT: int(1, 10_000).default(16),
   // …and while the query costs of those executing fit in this budget (src/graphql/cost-gate.plugin.ts).
-  GRAPHQL_MAX_CONCURRENT_COST: int(1).default(25_000),
+  GRAPHQL_MAX_CONCURRENT_COST: int(1).default(12_000),
   // Requests without credentials (sign-in, sign-up, introspection) get a far smaller budget.
   GRAPHQL_ANON_MAX_TOKENS: int(100).default(1000),
   GRAPHQL_ANON_MAX_FIELDS: int(1).default(100),

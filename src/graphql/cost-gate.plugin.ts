@@ -43,7 +43,10 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
  * executing (the complexity model the limits use, README "Query cost") fit in
  * the budget; the next waits its turn. A request's memory grows with its cost
  * (the 50×20×10 dashboard, cost ≈ 43,000, builds a 1.5 MB response), so
- * large reads take turns while small ones keep flowing beside them. Checked once the operation is parsed and validated, before any
+ * large reads take turns while small ones keep flowing beside them.
+ * Node runs one request's JavaScript at a time: more at once do not answer
+ * sooner, they hold more half-built responses for the garbage collector to
+ * copy (bench/README.md: the default, 12,000, against 100,000). Checked once the operation is parsed and validated, before any
  * resolver runs; the budget is returned when the response is sent.
  */
 export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLContext> {
