@@ -66,7 +66,6 @@ process.on('message', (message: { type: string }) => {
         const d = process.cpuUsage(cpuAtReset);
         return Math.round((d.user + d.system) / 1000);
       })(),
-      cpuSystemMs: Math.round(process.cpuUsage(cpuAtReset).system / 1000),
     });
   }
 });
