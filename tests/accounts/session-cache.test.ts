@@ -184,9 +184,11 @@ describe('SessionCache', () => {
     };
     return n satisfies CredentialNotices;
   };
+  // One instant for every row: two rows built a millisecond apart must still compare equal.
+  const at = new Date('2026-12-01T00:00:00Z');
   const found = (orgId: string): SessionFound => ({
     user: { id: 'u', role: 'viewer' },
-    organization: { id: orgId, name: 'n', slug: 's', schema_name: 'org_s', created_at: new Date(), updated_at: new Date(), settings: {} },
+    organization: { id: orgId, name: 'n', slug: 's', schema_name: 'org_s', created_at: at, updated_at: at, settings: {} },
   });
   const check = (cache: SessionCache, org = 'o1') => {
     const r = cache.lookup('u', 'f', org);
