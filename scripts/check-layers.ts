@@ -17,8 +17,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['db'],
   // outbound connections to customers' sources and warehouses: address policy, drivers, introspection
   ['connectors'],
-  // the process's life: draining, in-flight requests' database work, the GraphQL execution gate
-  ['lifecycle', 'execution-gate'],
+  // the process's life: draining, in-flight requests' database work, the GraphQL execution gate, slices of the event loop
+  ['lifecycle', 'execution-gate', 'event-loop'],
   // tenant schema handles
   ['tenancy'],
   // who is acting (actor, scope, services type) and credential primitives (tokens, passwords, API keys, TOTP)

@@ -1,4 +1,5 @@
 import { MAPPING_STATUSES, type MappingRow } from '../../db/tables/mappings.table.js';
+import { inSlice } from '../../event-loop.js';
 import * as mappings from '../../mappings/mapping.manager.js';
 import {
   toCteDefinitions,
@@ -256,9 +257,14 @@ MappingRef.implement({
     workspace: t.field({ type: WorkspaceRef, description: 'The workspace it belongs to.', resolve: (m) => m.workspace_id }),
     targetTable: t.exposeString('target_table', { description: 'Warehouse table it fills.' }),
     sourceTable: t.exposeString('source_table', { description: 'Source table it reads.' }),
-    fieldMappings: t.field({ type: [FieldMappingRef], description: 'How each target column is filled.', resolve: (m) => toFieldMappings(m.field_mappings) }),
-    decorators: t.field({ type: [DecoratorInterface], description: 'Steps applied to the mapped rows, in order.', resolve: (m) => toDecorators(m.decorators) }),
-    cteDefinitions: t.field({ type: [CteDefinitionRef], description: 'Common table expressions the query starts with, in order.', resolve: (m) => toCteDefinitions(m.cte_definitions) }),
+    // Parsed and built per mapping: a long list's are spread over turns of the event loop (inSlice).
+    fieldMappings: t.field({ type: [FieldMappingRef], description: 'How each target column is filled.', resolve: (m) => inSlice(() => toFieldMappings(m.field_mappings)) }),
+    decorators: t.field({ type: [DecoratorInterface], description: 'Steps applied to the mapped rows, in order.', resolve: (m) => inSlice(() => toDecorators(m.decorators)) }),
+    cteDefinitions: t.field({
+      type: [CteDefinitionRef],
+      description: 'Common table expressions the query starts with, in order.',
+      resolve: (m) => inSlice(() => toCteDefinitions(m.cte_definitions)),
+    }),
     incremental: t.field({
       type: IncrementalLoadRef,
       nullable: true,
