@@ -40,7 +40,7 @@ function filtered(db: TenantDb, filter: DataSourceFilter) {
 }
 
 /** Every column but schema_cache: lists never parse cached schemas they do not show, and parse settings when read. */
-const SUMMARY_COLUMNS: ListColumns<DataSourceSummary> = {
+export const SUMMARY_COLUMNS: ListColumns<DataSourceSummary> = {
   plain: ['id', 'workspace_id', 'name', 'source_type', 'last_schema_refresh', 'created_at', 'is_active'],
   json: ['connection_config'],
 };

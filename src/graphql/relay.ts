@@ -1,5 +1,5 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { encodeCursor, type Page } from '../db/pagination.js';
+import { encodeCursor, type Page, type PageArgs } from '../db/pagination.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { CallScope, RequestScope } from '../auth/scope.js';
 import type { GraphQLContext } from './context.js';
@@ -88,8 +88,6 @@ export const connectionComplexity = (args: { first?: number | null; last?: numbe
   multiplier: Math.min(args.first ?? args.last ?? 20, 100),
 });
 
-type PageArgsOf = { first?: number | null; last?: number | null; after?: string | null; before?: string | null; withTotalCount?: boolean; columns?: readonly string[] };
-
 /**
  * The columns each field of a listed type reads from its row (`id` too). A
  * list whose nodes show only fields named here reads only their columns
@@ -173,7 +171,7 @@ function nodeColumnsNow(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments
  * totalCount is asked for, and, given what each node field reads
  * (`fieldColumns`), which columns the nodes need.
  */
-export function listPageArgs(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, args: PageArgsOf, fieldColumns?: AnyFieldColumns): PageArgsOf {
+export function listPageArgs(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, args: PageArgs, fieldColumns?: AnyFieldColumns): PageArgs {
   return {
     first: args.first,
     last: args.last,
@@ -196,8 +194,8 @@ export async function nestedConnection<T extends { id: string }, F>(
   relation: string,
   parentId: string,
   filter: F,
-  args: PageArgsOf,
-  pages: (scope: RequestScope, ids: readonly string[], filter: F, args: PageArgsOf) => Promise<Map<string, Page<T>>>,
+  args: PageArgs,
+  pages: (scope: RequestScope, ids: readonly string[], filter: F, args: PageArgs) => Promise<Map<string, Page<T>>>,
   counts: (scope: RequestScope, ids: readonly string[], filter: F) => Promise<Map<string, number>>,
   fieldColumns?: FieldColumns<T>,
 ): Promise<ConnectionResult<T>> {

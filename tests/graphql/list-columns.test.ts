@@ -1,9 +1,14 @@
 import { getNamedType, isCompositeType, type GraphQLObjectType } from 'graphql';
 import { sql } from 'kysely';
+import { SUMMARY_COLUMNS as DATA_SOURCE_LIST_COLUMNS } from '../../src/data-sources/data-source.dao.js';
 import { withLazyJson } from '../../src/db/lazy-json.js';
+import type { ListColumns } from '../../src/db/pagination.js';
 import { DATA_SOURCE_FIELD_COLUMNS } from '../../src/graphql/types/data-source.js';
 import { JOB_FIELD_COLUMNS } from '../../src/graphql/types/pipeline-job.js';
 import { MAPPING_FIELD_COLUMNS } from '../../src/graphql/types/mapping.js';
+import { LIST_COLUMNS as JOB_LIST_COLUMNS } from '../../src/jobs/pipeline-job.dao.js';
+import { LIST_COLUMNS as MAPPING_LIST_COLUMNS } from '../../src/mappings/mapping.dao.js';
+import { LIST_COLUMNS as WORKSPACE_LIST_COLUMNS } from '../../src/workspaces/workspace.dao.js';
 import { WORKSPACE_FIELD_COLUMNS } from '../../src/graphql/types/workspace.js';
 import { schema } from '../../src/graphql/schema.js';
 import { createDataSource, gqlData, globalId, insertJobs, insertMappings, insertWorkspaces, tenantDbOf, useTestApi } from '../support/index.js';
@@ -54,12 +59,13 @@ function selectionOf(typeName: string, name: string): string {
   return isCompositeType(getNamedType(type.getFields()[name]!.type)) ? `${name} { __typename }` : name;
 }
 
-/** The columns of `table` named in a statement's select lists. */
+/** Every column a list of `table` can read (its DAO's list; tests/db/list-columns.test.ts holds those to the tables). */
+const everyColumn = (columns: ListColumns) => [...columns.plain, ...columns.json];
 const COLUMNS: Record<string, readonly string[]> = {
-  mappings: ['id', 'workspace_id', 'target_table', 'source_table', 'status', 'version', 'created_at', 'updated_at', 'incremental', 'field_mappings', 'decorators', 'cte_definitions'],
-  pipeline_jobs: ['id', 'workspace_id', 'job_type', 'status', 'created_at', 'started_at', 'completed_at', 'error_message', 'created_by', 'progress', 'mapping_ids', 'retry_of', 'run_metadata', 'failure'],
-  workspaces: ['id', 'name', 'description', 'target_schema_id', 'github_repo_url', 'repo_subdirectory', 'created_at', 'updated_at', 'settings', 'warehouse'],
-  data_sources: ['id', 'workspace_id', 'name', 'source_type', 'last_schema_refresh', 'created_at', 'is_active', 'connection_config'],
+  mappings: everyColumn(MAPPING_LIST_COLUMNS),
+  pipeline_jobs: everyColumn(JOB_LIST_COLUMNS),
+  workspaces: everyColumn(WORKSPACE_LIST_COLUMNS),
+  data_sources: everyColumn(DATA_SOURCE_LIST_COLUMNS),
 };
 const selected = (statement: string, table: string) => COLUMNS[table]!.filter((c) => statement.includes(`"${c}"`));
 
