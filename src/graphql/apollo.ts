@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { errorLoggingPlugin, formatError } from './error-policy.js';
 import { jitGateway } from './jit-executor.js';
+import { responseText } from './response-text.js';
 import { knownOperationTypesRule, noSubscriptionsOverHttpRule } from './request-rules.js';
 import { schema } from './schema.js';
 
@@ -47,8 +48,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // cache would be memory any anonymous caller could fill.
     persistedQueries: false,
     validationRules: [...requestValidationRules(opts.limits), noSubscriptionsOverHttpRule],
-    // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on large reads.
-    stringifyResult: (result) => JSON.stringify(result),
+    stringifyResult: responseText,
     plugins: [
       // GraphiQL is served by our own routes, from bundled assets.
       ApolloServerPluginLandingPageDisabled(),

@@ -4,13 +4,15 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import { currentScope } from '../db/work-scope.js';
 import type { ExecutionGate } from '../execution-gate.js';
 import type { GraphQLContext } from './context.js';
+import { serialiseInSlices } from './response-text.js';
 import { schema } from './schema.js';
 
 /**
  * From this cost on, a response is serialised a turn of the event loop after
- * its execution completed: the 50×20×10 dashboard's 1.5 MB of JSON takes
- * milliseconds of its own, and in the same stretch as the completion it held
- * the loop (other requests, timers, sockets) for the sum of both.
+ * its execution completed, and in slices (response-text.ts): the 50×20×10
+ * dashboard's 1.5 MB of JSON takes milliseconds of its own, and in the same
+ * stretch as the completion it held the loop (other requests, timers,
+ * sockets) for the sum of both.
  */
 const SERIALISE_LATER_COST = 10_000;
 
@@ -72,9 +74,11 @@ export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLC
             throw new GraphQLError('The request took too long', { extensions: { code: 'TIMEOUT' } });
           }
         },
-        async willSendResponse() {
+        async willSendResponse({ response }) {
           turn?.release();
-          if (cost >= SERIALISE_LATER_COST) await nextTurn();
+          if (cost < SERIALISE_LATER_COST) return;
+          if (response.body.kind === 'single' && response.body.singleResult.data) serialiseInSlices(response.body.singleResult.data);
+          await nextTurn();
         },
       };
     },

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ExecutionGate } from '../../src/execution-gate.js';
 import type { GraphQLContext } from '../../src/graphql/context.js';
 import { costGatePlugin } from '../../src/graphql/cost-gate.plugin.js';
+import { responseText } from '../../src/graphql/response-text.js';
 import { seedOrganization, startTestServer, type SeededOrg, type TestServer } from '../support/index.js';
 
 /**
@@ -168,22 +169,32 @@ describe('GRAPHQL_MAX_CONCURRENT over HTTP', () => {
   }, 30_000);
 });
 
-describe('a costly response is serialised a turn of the event loop after its execution', () => {
+describe('a costly response is serialised a turn of the event loop after its execution, in slices', () => {
   const plugin = costGatePlugin(new ExecutionGate(1_000_000));
-  /** Whether a timer set when execution completed had run by the time willSendResponse returned. */
-  async function timerRanBeforeSerialising(query: string): Promise<boolean> {
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  /** Each item takes 2 ms to serialise: 30 of them, more than a slice of the event loop. */
+  const slowData = () => ({ items: Array.from({ length: 30 }, (_, i) => ({ toJSON: () => (busy(2), i) })) });
+  /** Whether a timer set when execution completed had run by the time willSendResponse returned, and how the data is then serialised. */
+  async function sendResponse(query: string) {
     const context = { limits: { depth: 100, complexity: 1_000_000 } } as unknown as GraphQLContext;
     const listener = (await plugin.requestDidStart!({} as never))!;
     await listener.didResolveOperation!({ document: parse(query), request: { variables: {} }, contextValue: context } as never);
     let ran = false;
     setTimeout(() => (ran = true), 0);
-    await listener.willSendResponse!({} as never);
-    return ran;
+    const data = slowData();
+    await listener.willSendResponse!({ response: { body: { kind: 'single', singleResult: { data } } } } as never);
+    const timerRan = ran;
+    const text = responseText({ data });
+    return { timerRan, inSlices: text instanceof Promise, text: await text };
   }
 
-  it('from a cost of 10,000 on (the 50×20×10 dashboard), other timers and I/O run first; a small one goes at once', async () => {
+  it('from a cost of 10,000 on (the 50×20×10 dashboard), other timers and I/O run first and the JSON is written in slices; a small one goes at once, in one piece', async () => {
     const big = '{ workspaces(first: 50) { edges { node { mappings(first: 20) { edges { node { id fieldMappings { targetField } } } } } } } }';
-    expect(await timerRanBeforeSerialising(big)).toBe(true);
-    expect(await timerRanBeforeSerialising('{ workspaces(first: 5) { edges { node { name } } } }')).toBe(false);
+    const expected = JSON.stringify({ data: { items: [...Array(30).keys()] } });
+    expect(await sendResponse(big)).toEqual({ timerRan: true, inSlices: true, text: expected });
+    expect(await sendResponse('{ workspaces(first: 5) { edges { node { name } } } }')).toEqual({ timerRan: false, inSlices: false, text: expected });
   });
 });
