@@ -7,7 +7,10 @@
  * current turn has run SLICE_MS, the rest of the nodes wait for later turns
  * (a timer: the loop serves timers and I/O first), a slice at a time.
  */
-const SLICE_MS = 10;
+// 5 ms rather than 10: with the collector's pauses (up to 15–25 ms when the
+// cores are contended) added to a turn, the 50×20×10 dashboard's largest
+// event-loop delay at 50 connections measured 30–48 ms against 40–58 (bench/README.md).
+const SLICE_MS = 5;
 
 /** When the current slice began (performance.now()), or null between slices. */
 let sliceStart: number | null = null;
