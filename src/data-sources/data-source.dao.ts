@@ -3,6 +3,7 @@ import type { TenantDb } from '../db/database.js';
 import { countByParent, fetchPagesByParent, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { DataSourceRow, DataSourceSummary, DataSourceUpdate, NewDataSourceRow } from '../db/tables/data-sources.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 const jsonOrNull = (v: unknown) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
 
@@ -26,7 +27,7 @@ export function findDataSourceById(db: TenantDb, id: string): Promise<DataSource
 
 export function findDataSourcesByIds(db: TenantDb, ids: readonly string[]): Promise<DataSourceRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('data_sources').selectAll().where('id', 'in', ids).execute();
+  return compiledOnce(db, 'data sources by ids', () => db.selectFrom('data_sources').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
 export interface DataSourceFilter {
@@ -56,7 +57,7 @@ export function pagesByWorkspaceIds(
 
 export function findSchemaCachesByIds(db: TenantDb, ids: readonly string[]): Promise<Pick<DataSourceRow, 'id' | 'schema_cache'>[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('data_sources').select(['id', 'schema_cache']).where('id', 'in', ids).execute();
+  return compiledOnce(db, 'schema caches by ids', () => db.selectFrom('data_sources').select(['id', 'schema_cache']).where('id', '=', anyOf(ids)), [ids]);
 }
 
 export function countsByWorkspaceIds(db: TenantDb, workspaceIds: readonly string[], filter: DataSourceFilter) {

@@ -10,6 +10,7 @@ import type {
   PipelineJobRow,
   PipelineJobUpdate,
 } from '../db/tables/pipeline-jobs.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 export interface PipelineJobFilter {
   workspaceId?: string | null;
@@ -35,7 +36,7 @@ export function findPipelineJobById(db: TenantDb, id: string): Promise<PipelineJ
 
 export function findPipelineJobsByIds(db: TenantDb, ids: readonly string[]): Promise<PipelineJobRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('pipeline_jobs').selectAll().where('id', 'in', ids).execute();
+  return compiledOnce(db, 'pipeline jobs by ids', () => db.selectFrom('pipeline_jobs').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
 function filtered(db: TenantDb, f: PipelineJobFilter) {

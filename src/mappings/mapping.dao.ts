@@ -13,6 +13,7 @@ import {
   upsertFieldSourcesOf,
   type FieldMappingSearch,
 } from './mapping-field-source.dao.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 export interface MappingFilter {
   workspaceId?: string | null;
@@ -51,7 +52,7 @@ export function findMappingById(db: TenantDb, id: string): Promise<MappingRow | 
 
 export function findMappingsByIds(db: TenantDb, ids: readonly string[]): Promise<MappingRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('mappings').selectAll().where('id', 'in', ids).execute();
+  return compiledOnce(db, 'mappings by ids', () => db.selectFrom('mappings').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
 type MappingsQuery = SelectQueryBuilder<TenantDatabase, 'mappings', object>;

@@ -3,6 +3,7 @@ import { platform } from '../db/database.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import { countRows } from '../db/pagination.js';
 import type { NewOrganizationRow, OrganizationRow, OrganizationUpdate } from '../db/tables/organizations.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 export function insertOrganization(db: PlatformDb, row: NewOrganizationRow): Promise<OrganizationRow> {
   return mapDbErrors(() => platform(db).insertInto('organizations').values(row).returningAll().executeTakeFirstOrThrow());
@@ -18,7 +19,8 @@ export function findOrganizationBySlug(db: PlatformDb, slug: string): Promise<Or
 
 export function findOrganizationsByIds(db: PlatformDb, ids: readonly string[]): Promise<OrganizationRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return platform(db).selectFrom('organizations').selectAll().where('id', 'in', ids).execute();
+  const organizations = platform(db);
+  return compiledOnce(organizations, 'organizations by ids', () => organizations.selectFrom('organizations').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
 export function listOrganizations(db: PlatformDb): Promise<OrganizationRow[]> {

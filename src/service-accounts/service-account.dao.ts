@@ -4,6 +4,7 @@ import { platform } from '../db/database.js';
 import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewServiceAccountRow, ServiceAccountKeyRow, ServiceAccountRow } from '../db/tables/service-accounts.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 export function insertServiceAccount(db: PlatformDb, row: NewServiceAccountRow): Promise<ServiceAccountRow> {
   return mapDbErrors(() => platform(db).insertInto('service_accounts').values(row).returningAll().executeTakeFirstOrThrow());
@@ -11,7 +12,8 @@ export function insertServiceAccount(db: PlatformDb, row: NewServiceAccountRow):
 
 export function findServiceAccountsByIds(db: PlatformDb, organizationId: string, ids: readonly string[]): Promise<ServiceAccountRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return platform(db).selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where('id', 'in', ids).execute();
+  const accounts = platform(db);
+  return compiledOnce(accounts, 'service accounts by ids', () => accounts.selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where('id', '=', anyOf(ids)), [organizationId, ids]);
 }
 
 const accountsOf = (db: PlatformDb, organizationId: string) =>

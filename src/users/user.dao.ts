@@ -4,6 +4,7 @@ import { platform } from '../db/database.js';
 import { countRows, fetchPage, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../db/tables/users.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 export function insertUser(db: PlatformDb, row: NewUserRow): Promise<UserRow> {
   return mapDbErrors(() =>
@@ -30,12 +31,8 @@ export function findUserByEmail(db: PlatformDb, email: string): Promise<UserRow 
 /** Users of one organization by id: rows of other organizations are never returned. */
 export function findUsersByIds(db: PlatformDb, organizationId: string, ids: readonly string[]): Promise<UserRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return platform(db)
-    .selectFrom('users')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('id', 'in', ids)
-    .execute();
+  const users = platform(db);
+  return compiledOnce(users, 'users by ids', () => users.selectFrom('users').selectAll().where('organization_id', '=', organizationId).where('id', '=', anyOf(ids)), [organizationId, ids]);
 }
 
 const usersOf = (db: PlatformDb, organizationId: string) => platform(db).selectFrom('users').where('organization_id', '=', organizationId);

@@ -3,6 +3,7 @@ import type { TenantDb } from '../db/database.js';
 import { countQuery, countRows, fetchPage, type ListColumns, type Page, type PageArgs } from '../db/pagination.js';
 import { mapDbErrors } from '../db/pg-errors.js';
 import type { NewWorkspaceRow, WorkspaceRow, WorkspaceUpdate } from '../db/tables/workspaces.table.js';
+import { anyOf, compiledOnce } from '../db/compiled-once.js';
 
 const json = (v: unknown) => JSON.stringify(v);
 
@@ -32,7 +33,7 @@ export function findWarehousesSealedUnderOtherKey(db: TenantDb, kid: string): Pr
 
 export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promise<WorkspaceRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('workspaces').selectAll().where('id', 'in', ids).execute();
+  return compiledOnce(db, 'workspaces by ids', () => db.selectFrom('workspaces').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
 /** What lists read: every column, settings and warehouse as text parsed on first access (src/db/lazy-json.ts): a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */

@@ -1,0 +1,52 @@
+import { sql, type Compilable, type CompiledQuery, type RawBuilder } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { PlatformDb, TenantDb } from './database.js';
+
+type AnyDb = PlatformDb | TenantDb;
+
+/**
+ * Statements compiled once. Kysely builds a query's operation tree, runs the
+ * schema plugin over it and compiles it to SQL on every call: for a read by id
+ * (`node(id:)`) that was ≈ 12 % of the API's CPU per request (bench/README.md).
+ * A statement whose text depends only on the schema it runs in is compiled the
+ * first time per schema and afterwards sent with each call's parameters.
+ */
+
+/** The schema a handle's tables are qualified with (its `withSchema`), for the handles that tell. */
+const schemas = new WeakMap<object, string>();
+
+/** Records that `db` qualifies its tables with `schema` (tenancy's and the platform's handles). */
+export function inSchema<D extends AnyDb>(db: D, schema: string): D {
+  schemas.set(db, schema);
+  return db;
+}
+
+/** 10,000 organizations × a few statements each; the least recently used are compiled again. */
+const compiled = new LRUCache<string, CompiledQuery<unknown>>({ max: 20_000 });
+
+/**
+ * Runs the statement `build()` makes on `db`, compiled once per schema under
+ * `name`. `parameters` are the statement's, in the order its text uses them:
+ * the first build is checked to use exactly those values, so a statement
+ * whose text would depend on them (an `in (…)` list's length) is refused.
+ * A handle whose schema is not known is built and compiled every time.
+ */
+export async function compiledOnce<R>(db: AnyDb, name: string, build: () => Compilable<R>, parameters: readonly unknown[]): Promise<R[]> {
+  const schema = schemas.get(db);
+  if (schema === undefined) return (await db.executeQuery(build())).rows;
+  const key = `${schema}\u0000${name}`;
+  let query = compiled.get(key) as CompiledQuery<R> | undefined;
+  if (!query) {
+    query = build().compile();
+    if (query.parameters.length !== parameters.length || query.parameters.some((p, i) => p !== parameters[i])) {
+      throw new Error(`compiledOnce(${name}): the statement's parameters are not the ones given, in order`);
+    }
+    compiled.set(key, query);
+  }
+  return (await db.executeQuery<R>({ ...query, parameters })).rows;
+}
+
+/** `= any($1)`: one array parameter whatever the number of values, so the text stays the same. */
+export function anyOf<T>(values: readonly T[]): RawBuilder<T> {
+  return sql<T>`any(${values})`;
+}
