@@ -52,9 +52,11 @@ export function inSlice<T>(compute: () => T): T | Promise<T> {
  * elements, once the turn has run its slice, the rest waits for a later turn.
  * A value serialised within the slice is returned at once.
  */
-export function stringifyInSlices(value: object): string | Promise<string> {
+export function stringifyInSlices(value: unknown): string | undefined | Promise<string | undefined> {
+  const resolved = jsonValue(value, '');
+  if (writesNothing(resolved)) return undefined;
   const parts: string[] = [];
-  const writing = writeJson(value, parts);
+  const writing = writeJson(resolved, parts);
   const finish = async () => {
     do await laterSlice();
     while (!writing.next().done);
@@ -63,38 +65,55 @@ export function stringifyInSlices(value: object): string | Promise<string> {
   return writing.next().done ? parts.join('') : finish();
 }
 
-type JsonObject = Record<string, unknown> & { toJSON?: unknown };
+type WithToJson = { toJSON: (key: string) => unknown };
+const hasToJson = (value: unknown): value is WithToJson =>
+  value !== null && typeof value === 'object' && typeof (value as Partial<WithToJson>).toJSON === 'function';
 
-/** Writes `value`'s JSON text into `out`, pausing (yield) where the slice is long. */
+/** What JSON.stringify writes for `value` under `key`: its `toJSON(key)` when it has one (SerializeJSONProperty). */
+const jsonValue = (value: unknown, key: string): unknown => (hasToJson(value) ? value.toJSON(key) : value);
+
+/** JSON.stringify writes nothing for these (a property is left out, a list element is null). */
+const writesNothing = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
+
+/** An object JSON.stringify writes member by member: not null, not a boxed primitive (those it unboxes). */
+const isWalked = (value: unknown): value is object =>
+  value !== null && typeof value === 'object' && !(value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt);
+
+/**
+ * Writes the JSON text of `value`, whose own `toJSON` has been applied
+ * (jsonValue) and which writes something, into `out`, pausing (yield) where
+ * the slice is long.
+ */
 function* writeJson(value: unknown, out: string[]): Generator<void, void, void> {
   if (Array.isArray(value)) {
     out.push('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
-      if (value.length === 1) {
-        const before = out.length;
-        yield* writeJson(value[0], out);
-        if (out.length === before) out.push('null');
+      const item = jsonValue(value[i], String(i));
+      if (writesNothing(item)) {
+        out.push('null');
+      } else if (value.length === 1 || hasToJson(item)) {
+        // Walked: a lone element may hold the whole response; a toJSON's result is not given to its own toJSON.
+        yield* writeJson(item, out);
       } else {
         if (sliceIsLong()) yield;
-        out.push(JSON.stringify(value[i]) ?? 'null');
+        out.push(JSON.stringify(item));
       }
     }
     out.push(']');
-  } else if (value !== null && typeof value === 'object' && typeof (value as JsonObject).toJSON !== 'function') {
+  } else if (isWalked(value)) {
     out.push('{');
     let first = true;
     for (const key of Object.keys(value)) {
-      const field = (value as JsonObject)[key];
-      if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+      const field = jsonValue((value as Record<string, unknown>)[key], key);
+      if (writesNothing(field)) continue;
       out.push(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
       first = false;
-      if (field !== null && typeof field === 'object') yield* writeJson(field, out);
+      if (isWalked(field)) yield* writeJson(field, out);
       else out.push(JSON.stringify(field));
     }
     out.push('}');
   } else {
-    const text = JSON.stringify(value);
-    if (text !== undefined) out.push(text);
+    out.push(JSON.stringify(value));
   }
 }

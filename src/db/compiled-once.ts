@@ -1,4 +1,4 @@
-import { sql, type Compilable, type CompiledQuery, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type RawBuilder } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { PlatformDb, TenantDb } from './database.js';
 
@@ -21,29 +21,31 @@ export function inSchema<D extends AnyDb>(db: D, schema: string): D {
   return db;
 }
 
-/** 10,000 organizations × a few statements each; the least recently used are compiled again. */
-const compiled = new LRUCache<string, CompiledQuery<unknown>>({ max: 20_000 });
+/** The SQL text per schema and name: 10,000 organizations × a few statements; the least recently used are compiled again. */
+const compiled = new LRUCache<string, string>({ max: 20_000 });
 
 /**
  * Runs the statement `build()` makes on `db`, compiled once per schema under
  * `name`. `parameters` are the statement's, in the order its text uses them:
  * the first build is checked to use exactly those values, so a statement
  * whose text would depend on them (an `in (…)` list's length) is refused.
- * A handle whose schema is not known is built and compiled every time.
+ * Only the text is kept (not the first call's values), and each run is a
+ * query of its own (Kysely's query id). A handle whose schema is not known is
+ * built and compiled every time.
  */
 export async function compiledOnce<R>(db: AnyDb, name: string, build: () => Compilable<R>, parameters: readonly unknown[]): Promise<R[]> {
   const schema = schemas.get(db);
   if (schema === undefined) return (await db.executeQuery(build())).rows;
   const key = `${schema}\u0000${name}`;
-  let query = compiled.get(key) as CompiledQuery<R> | undefined;
-  if (!query) {
-    query = build().compile();
+  let text = compiled.get(key);
+  if (text === undefined) {
+    const query = build().compile();
     if (query.parameters.length !== parameters.length || query.parameters.some((p, i) => p !== parameters[i])) {
       throw new Error(`compiledOnce(${name}): the statement's parameters are not the ones given, in order`);
     }
-    compiled.set(key, query);
+    compiled.set(key, (text = query.sql));
   }
-  return (await db.executeQuery<R>({ ...query, parameters })).rows;
+  return (await db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows as R[];
 }
 
 /** `= any($1)`: one array parameter whatever the number of values, so the text stays the same. */

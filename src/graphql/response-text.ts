@@ -16,5 +16,6 @@ export function serialiseInSlices(data: object): void {
  * one in one call, which is cheaper than pieces.
  */
 export function responseText(result: FormattedExecutionResult): string | Promise<string> {
-  return result.data != null && large.has(result.data) ? stringifyInSlices(result) : JSON.stringify(result);
+  // A result is a plain object: its text is never undefined.
+  return (result.data != null && large.has(result.data) ? stringifyInSlices(result) : JSON.stringify(result)) as string | Promise<string>;
 }

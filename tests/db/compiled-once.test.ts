@@ -61,6 +61,19 @@ describe('reads by id, compiled once per schema', () => {
     expect(seen).toEqual([true]);
   });
 
+  it('builds a statement once per schema and name, then only sends it', async () => {
+    let builds = 0;
+    const byIds = (db: Tenant['db'], ids: string[]) =>
+      compiledOnce(db, 'test: counted', () => (builds++, db.selectFrom('workspaces').select('name').where('id', '=', anyOf(ids))), [ids]);
+    const [x, y] = await Promise.all([workspaces.insertWorkspace(a.db, { name: 'X' }), workspaces.insertWorkspace(b.db, { name: 'Y' })]);
+    expect(await byIds(a.db, [x.id])).toEqual([{ name: 'X' }]);
+    expect(await byIds(a.db, [x.id, y.id])).toEqual([{ name: 'X' }]);
+    expect(builds).toBe(1);
+    expect(await byIds(b.db, [x.id, y.id])).toEqual([{ name: 'Y' }]);
+    expect(await byIds(b.db, [y.id])).toEqual([{ name: 'Y' }]);
+    expect(builds).toBe(2);
+  });
+
   it('refuses a statement whose parameters are not the ones given (its text would depend on them)', async () => {
     const ids = ['00000000-0000-4000-8000-000000000000'];
     await expect(compiledOnce(a.db, 'test: in-list', () => a.db.selectFrom('workspaces').selectAll().where('id', 'in', ids), [ids])).rejects.toThrow(

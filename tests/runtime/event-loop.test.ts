@@ -60,16 +60,44 @@ describe('inSlice: per-node work spread over turns of the event loop', () => {
 });
 
 describe('stringifyInSlices: a response serialised a slice at a time', () => {
+  /** Values JSON.stringify treats specially: toJSON (with its key), boxed primitives, what it leaves out. */
+  const leaf = fc.oneof(
+    fc.jsonValue(),
+    fc.constantFrom(undefined, -0, Number.NaN, Symbol('s')),
+    fc.date({ noInvalidDate: true }),
+    fc.func(fc.integer()),
+    fc.string().map((v) => new String(v)),
+    fc.integer().map((v) => new Number(v)),
+    fc.boolean().map((v) => new Boolean(v)),
+    fc.constant({ toJSON: (key: string) => `key ${key}` }),
+  );
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, leaf, tie('list'), tie('object'), tie('toJson'), tie('listWithToJson')),
+    list: fc.array(tie('node'), { maxLength: 4 }),
+    object: fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 }),
+    // toJSON's result (undefined, a function, a list, an object with a toJSON of its own …) is written as it is.
+    toJson: tie('node').map((v) => ({ toJSON: () => v })),
+    listWithToJson: fc.tuple(fc.array(tie('node'), { maxLength: 3 }), tie('node')).map(([items, v]) => Object.assign(items, { toJSON: () => v })),
+  })).node;
+
   it('writes the text JSON.stringify writes', async () => {
-    const value = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.date({ noInvalidDate: true }), fc.func(fc.integer()));
-    const tree = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, value, tie('list'), tie('object')),
-      list: fc.array(tie('node'), { maxLength: 4 }),
-      object: fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 }),
-    })).object;
-    await fc.assert(fc.asyncProperty(tree, async (v) => expect(await stringifyInSlices(v)).toBe(JSON.stringify(v))));
+    await fc.assert(fc.asyncProperty(tree, async (v) => expect(await stringifyInSlices(v)).toBe(JSON.stringify(v))), { numRuns: 500 });
     expect(await stringifyInSlices({ data: { list: [undefined, () => 1], one: [undefined], at: new Date(0) } })).toBe(
       '{"data":{"list":[null,null],"one":[null],"at":"1970-01-01T00:00:00.000Z"}}',
+    );
+    expect(await stringifyInSlices({ a: { toJSON: () => undefined }, b: 1 })).toBe('{"b":1}');
+  });
+
+  it('writes the same text when it pauses between slices', async () => {
+    const slow = { toJSON: () => (busy(3), 'slow') };
+    await fc.assert(
+      fc.asyncProperty(fc.array(tree, { minLength: 2, maxLength: 4 }), async (items) => {
+        const value = { data: { items: [slow, ...items, slow, slow, ...items] } };
+        const text = stringifyInSlices(value);
+        expect(text).toBeInstanceOf(Promise);
+        expect(await text).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 25 },
     );
   });
 
