@@ -1,11 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import type { Config } from './config.js';
 import { createDatabaseProbe, isUnavailableError } from './db/availability.js';
-import { abandonScope, DbWorkScope, runInScope } from './db/work-scope.js';
+import { scopedDb } from './db/connection.js';
+import { abandonScope, DbWorkScope } from './db/work-scope.js';
 import { ServiceUnavailableError } from './errors.js';
 import { ExecutionGate } from './execution-gate.js';
 import { GRAPHIQL_ASSETS_PREFIX, GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql/graphiql.assets.js';
@@ -59,15 +61,18 @@ function authenticationFailure(err: unknown, requestId: string, logger: FastifyB
 
 /**
  * The per-request context: authenticates the caller (401 on a bad credential)
- * and gives the request its own loaders and limits.
+ * and gives the request its own loaders and limits. With a work scope (HTTP),
+ * the request's database handle records its connections there, and the
+ * services it passes on carry that handle.
  */
 export async function createContext(
   config: Config,
-  services: AppServices,
-  request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger },
+  baseServices: AppServices,
+  request: { requestId: string; clientAddress: string | null; authorization: string | undefined; logger: FastifyBaseLogger; dbScope?: DbWorkScope },
   sessions: SessionCache | null = null,
 ): Promise<GraphQLContext> {
-  const { requestId, clientAddress } = request;
+  const { requestId, clientAddress, dbScope } = request;
+  const services = dbScope ? { ...baseServices, system: { ...baseServices.system, db: scopedDb(baseServices.system.db, dbScope) } } : baseServices;
   let auth;
   try {
     auth = await authenticate({ db: services.system.db, tokens: services.tokens, sessions }, request.authorization);
@@ -82,6 +87,7 @@ export async function createContext(
     clientAddress,
     logger: request.logger,
     services,
+    ...(dbScope ? { dbScope } : {}),
     scope: auth ? { ...auth, services, requestId, clientAddress } : null,
     loaders: new RequestLoaders(),
     credentialChecks: 0,
@@ -90,6 +96,20 @@ export async function createContext(
       : { depth: config.graphql.anonymousLimits.depth, complexity: config.graphql.anonymousLimits.complexity, breadth: config.graphql.anonymousLimits.fields },
   };
 }
+
+/**
+ * The request's execution is over once its response is about to be sent: its
+ * database handle goes back for the next request (connection.ts, scopedDb).
+ */
+const finishDbScope: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue }) {
+        contextValue.dbScope?.finished();
+      },
+    };
+  },
+};
 
 /** HTTP: GraphQL (Apollo on Fastify), GraphiQL from bundled assets, and health endpoints. */
 export async function buildServer({ config, services, database, lifecycle = new ServerLifecycle(), metrics = null }: ServerDeps) {
@@ -105,10 +125,12 @@ export async function buildServer({ config, services, database, lifecycle = new 
       parent.child(bindings, { ...opts, serializers: { ...opts.serializers, req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } }),
   });
 
-  // Every request's database work is scoped (src/db/work-scope.ts), so a timed-out
+  // Every GraphQL request's database work is scoped (src/db/work-scope.ts), so a timed-out
   // request, or one still running when the shutdown grace period ends, can be cancelled.
+  const dbScopes = new WeakMap<FastifyRequest, DbWorkScope>();
   app.addHook('onRequest', (request, reply, done) => {
     const scope = new DbWorkScope();
+    dbScopes.set(request, scope);
     lifecycle.inFlight.add(scope);
     reply.raw.once('close', () => lifecycle.inFlight.delete(scope));
     if (request.url.split('?')[0] === GRAPHQL_PATH) {
@@ -124,7 +146,7 @@ export async function buildServer({ config, services, database, lifecycle = new 
       }, config.graphql.limits.timeoutMs);
       reply.raw.once('close', () => clearTimeout(timer));
     }
-    runInScope(scope, done);
+    done();
   });
   if (metrics) app.addHook('onResponse', metrics.onResponse);
 
@@ -264,6 +286,7 @@ export async function buildServer({ config, services, database, lifecycle = new 
     plugins: [
       serviceUnavailablePlugin(config.database.retryAfterSeconds),
       costGatePlugin(costGate),
+      finishDbScope,
       ...(sessions ? [sessionCachePlugin(sessions)] : []),
       ...(metrics ? [metrics.apolloPlugin] : []),
     ],
@@ -274,7 +297,12 @@ export async function buildServer({ config, services, database, lifecycle = new 
   await app.register(fastifyApollo(apollo), {
     path: GRAPHQL_PATH,
     context: async (request) =>
-      createContext(config, services, { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log }, sessions),
+      createContext(
+        config,
+        services,
+        { requestId: request.id, clientAddress: request.ip ?? null, authorization: request.headers.authorization, logger: request.log, dbScope: dbScopes.get(request) },
+        sessions,
+      ),
   });
   if (config.subscriptions.enabled && listener) {
     const live = attachLiveUpdates(app.server, app.log, { config, services, lifecycle, metrics }, listener, sessions);

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import type pg from 'pg';
 
@@ -8,21 +7,28 @@ import type pg from 'pg';
  * An abandoned request gets no new connection, and its running statements are
  * cancelled, so a request that has already been answered cannot keep the pool
  * full.
+ *
+ * The request's handle on the database (connection.ts, `scopedDb`) records
+ * its checkouts here: passed along explicitly, not found through
+ * AsyncLocalStorage, whose promise hooks cost Node 20 about a tenth of a
+ * small request's CPU (bench/README.md).
  */
 export class DbWorkScope {
   abandoned = false;
   readonly clients = new Set<pg.PoolClient>();
-}
+  #whenFinished: (() => void) | null = null;
 
-const storage = new AsyncLocalStorage<DbWorkScope>();
+  /** Runs `fn` when the request's work is finished, unless it was abandoned or still holds a client. */
+  onFinished(fn: () => void): void {
+    this.#whenFinished = fn;
+  }
 
-/** Runs `fn` (and everything it starts) inside `scope`. */
-export function runInScope<T>(scope: DbWorkScope, fn: () => T): T {
-  return storage.run(scope, fn);
-}
-
-export function currentScope(): DbWorkScope | undefined {
-  return storage.getStore();
+  /** The request's execution is over (its response is about to be sent). */
+  finished(): void {
+    const fn = this.#whenFinished;
+    this.#whenFinished = null;
+    if (fn && !this.abandoned && this.clients.size === 0) fn();
+  }
 }
 
 /** Marks the scope abandoned and cancels the statements its clients are running. */

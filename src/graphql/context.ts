@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppServices, RequestScope } from '../auth/scope.js';
+import type { DbWorkScope } from '../db/work-scope.js';
 import type { JobEventHub } from '../live/job-event-hub.js';
 
 /**
@@ -43,6 +44,8 @@ export interface GraphQLContext {
   clientAddress: string | null;
   logger: FastifyBaseLogger;
   services: AppServices;
+  /** The request's database work (HTTP): abandoned when it timed out. */
+  dbScope?: DbWorkScope;
   /** null for an anonymous request. */
   scope: RequestScope | null;
   loaders: RequestLoaders;

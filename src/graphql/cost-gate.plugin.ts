@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { currentScope } from '../db/work-scope.js';
 import type { ExecutionGate } from '../execution-gate.js';
 import type { GraphQLContext } from './context.js';
 import { serialiseInSlices } from './response-text.js';
@@ -69,7 +68,7 @@ export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLC
           turn = gate.enter(cost);
           await turn.ready;
           // Timed out (already answered 503) while it waited: do not run it now.
-          if (currentScope()?.abandoned) {
+          if (contextValue.dbScope?.abandoned) {
             turn.release();
             throw new GraphQLError('The request took too long', { extensions: { code: 'TIMEOUT' } });
           }
