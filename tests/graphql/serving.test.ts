@@ -92,3 +92,27 @@ describe('TRUST_PROXY', () => {
     expect(await recordedAddress(proxied.server, await seedOrganization(proxied.server))).toBe('203.0.113.7');
   });
 });
+
+describe('large responses', () => {
+  it('are sent whole, with a Content-Length in bytes, whatever the characters', async () => {
+    const { server, org } = slow;
+    // Names past ASCII: two- and four-byte UTF-8, so bytes and characters differ.
+    const names = Array.from({ length: 60 }, (_, i) => `Données ${i} — 東京 🚀 ${'x'.repeat(150)}`);
+    await tenantDbOf(server, org)
+      .insertInto('workspaces')
+      .values(names.map((name) => ({ name, description: name })))
+      .execute();
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.users.viewer.token}` },
+      body: JSON.stringify({ query: '{ workspaces(first: 100) { edges { node { name description } } } }' }),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.length).toBeGreaterThan(20_000);
+    expect(res.headers.get('content-length')).toBe(String(bytes.length));
+    const body = JSON.parse(bytes.toString('utf8')) as { data: { workspaces: { edges: { node: { name: string; description: string } }[] } } };
+    const received = body.data.workspaces.edges.map((e) => e.node).filter((n) => names.includes(n.name));
+    expect(received.map((n) => n.name).sort()).toEqual([...names].sort());
+    expect(received.every((n) => n.description === n.name)).toBe(true);
+  });
+});
