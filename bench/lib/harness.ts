@@ -26,7 +26,13 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
  * each, one after the other, put the drift into the ratio.
  */
 export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+/**
+ * Load before each server's first measured run of a case. A freshly started
+ * API reaches its steady speed after about 10 s of load (V8 optimising the
+ * hot paths): on the SPA dashboard, 4 s runs after a 2 s warm-up measured
+ * 6.6, 5.9, 5.3, 5.3 and 5.4 ms of API CPU per request (bench/README.md).
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
 
 export interface LoadResult {
   label: string;
