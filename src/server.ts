@@ -112,14 +112,18 @@ function asBytes(payload: unknown): unknown {
 }
 
 /**
- * The request's execution is over once its response is about to be sent: its
- * database handle goes back for the next request (connection.ts, scopedDb).
+ * A response without errors is sent once every resolver has finished: its
+ * request's database handle goes back for the next request (connection.ts,
+ * scopedDb). With errors it may not have: an error that nulls a non-null
+ * parent answers while sibling resolvers still run (graphql-js and graphql-jit
+ * stop waiting at the first rejection), and their statements must stay in
+ * this request's scope, so its handle is left to the garbage collector.
  */
-const finishDbScope: ApolloServerPlugin<GraphQLContext> = {
+export const finishDbScope: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
-      async willSendResponse({ contextValue }) {
-        contextValue.dbScope?.finished();
+      async willSendResponse({ contextValue, response }) {
+        if (response.body.kind === 'single' && !response.body.singleResult.errors?.length) contextValue.dbScope?.finished();
       },
     };
   },

@@ -23,7 +23,7 @@ const UNAVAILABLE_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
-  // Kysely, once the process closed its pool at the end of a shutdown: a request that waited its turn until then.
+  // Kysely's base handle once the process closed its pool at the end of a shutdown (a request's own handle gets pg-pool's message above).
   'driver has already been destroyed',
 ];
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { scopedDb } from '../../src/db/connection.js';
 import { abandonScope, DbWorkScope } from '../../src/db/work-scope.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
+import { finishDbScope } from '../../src/server.js';
 import { createTestDb, type TestDb } from '../support/index.js';
 
 /**
@@ -83,4 +84,28 @@ it('leaves the pool open when a request handle is destroyed', async () => {
   const scope = new DbWorkScope();
   await scopedDb(t.db, scope).destroy();
   await expect(sql`select 1 as one`.execute(t.db)).resolves.toMatchObject({ rows: [{ one: 1 }] });
+});
+
+describe('finishDbScope (the Apollo plugin that finishes a request scope)', () => {
+  /** Runs the plugin's willSendResponse for a request on `scope` whose result has `errors`. */
+  async function send(scope: DbWorkScope, errors?: unknown[]) {
+    const listener = await finishDbScope.requestDidStart!({} as never);
+    await listener!.willSendResponse!({ contextValue: { dbScope: scope }, response: { body: { kind: 'single', singleResult: { data: {}, ...(errors ? { errors } : {}) } } } } as never);
+  }
+
+  it('gives the handle back after a response without errors', async () => {
+    const scope = new DbWorkScope();
+    const db = scopedDb(t.db, scope);
+    await send(scope);
+    expect(scopedDb(t.db, new DbWorkScope())).toBe(db);
+  });
+
+  it('keeps it out of use after a response with errors, whose sibling resolvers may still run', async () => {
+    const scope = new DbWorkScope();
+    const db = scopedDb(t.db, scope);
+    await send(scope, [{ message: 'Cannot return null for non-nullable field' }]);
+    expect(scopedDb(t.db, new DbWorkScope())).not.toBe(db);
+    // Its later statements are still this request's.
+    expect(await heldWhileRunning(db, scope)).toBe(1);
+  });
 });
