@@ -112,6 +112,12 @@ function kyselyOver(pool: pg.Pool, connect: () => Promise<PostgresPoolClient>, e
   return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool: { options: pool.options, connect, end } }) });
 }
 
+/** A request handle over `maker`'s pool: it checks out for whichever scope it is lent to; destroying it leaves the pool open. */
+function newHandle(maker: { pool: pg.Pool; checkout: Checkout }): Lent {
+  const handle: Lent = { db: kyselyOver(maker.pool, () => maker.checkout(handle.scope), async () => {}), scope: null };
+  return handle;
+}
+
 export function createDb(pool: pg.Pool, logger?: Logger): Kysely<PlatformDatabase> {
   const checkout = checkoutFrom(pool, logger);
   const db = kyselyOver(pool, () => checkout(null), () => pool.end());
@@ -134,13 +140,7 @@ export function createDb(pool: pg.Pool, logger?: Logger): Kysely<PlatformDatabas
 export function scopedDb(db: Kysely<PlatformDatabase>, scope: DbWorkScope): Kysely<PlatformDatabase> {
   const maker = makers.get(db);
   if (!maker) return db;
-  let lent = maker.idle.pop();
-  if (!lent) {
-    const fresh: Lent = { db: db, scope: null };
-    fresh.db = kyselyOver(maker.pool, () => maker.checkout(fresh.scope), async () => {});
-    lent = fresh;
-  }
-  const handle = lent;
+  const handle = maker.idle.pop() ?? newHandle(maker);
   handle.scope = scope;
   scope.onFinished(() => {
     handle.scope = null;

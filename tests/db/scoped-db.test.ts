@@ -19,10 +19,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** Waits (up to a second) until `scope` holds a client. */
+async function untilHeld(scope: DbWorkScope): Promise<void> {
+  for (let i = 0; i < 200 && scope.clients.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** Runs `pg_sleep` on `db` and reports the clients its scope held meanwhile. */
 async function heldWhileRunning(db: ReturnType<typeof scopedDb>, scope: DbWorkScope): Promise<number> {
   const running = sql`select pg_sleep(0.2)`.execute(db);
-  for (let i = 0; i < 100 && scope.clients.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  await untilHeld(scope);
   const held = scope.clients.size;
   await running;
   return held;
@@ -43,7 +48,7 @@ it('gives an abandoned scope no connection, and cancels what its handle runs', a
     () => 'finished',
     (err: { code?: string }) => err.code,
   );
-  for (let i = 0; i < 200 && scope.clients.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  await untilHeld(scope);
   // The statement may not have reached the server yet when its connection is recorded.
   await new Promise((r) => setTimeout(r, 100));
   await abandonScope(scope);
