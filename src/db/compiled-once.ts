@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Compilable, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, WithSchemaPlugin, type Compilable, type RawBuilder } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { PlatformDb, TenantDb } from './database.js';
 
@@ -12,13 +12,30 @@ type AnyDb = PlatformDb | TenantDb;
  * first time per schema and afterwards sent with each call's parameters.
  */
 
-/** The schema a handle's tables are qualified with (its `withSchema`), for the handles that tell. */
+/** The schema a handle's tables are qualified with, for the handles withSchemaOf made (tenancy's and the platform's). */
 const schemas = new WeakMap<object, string>();
 
-/** Records that `db` qualifies its tables with `schema` (tenancy's and the platform's handles). */
-export function inSchema<D extends AnyDb>(db: D, schema: string): D {
-  schemas.set(db, schema);
-  return db;
+/**
+ * Kysely's `withSchema` builds a new plugin per call, and its transformer
+ * binds a function per kind of operation node (about a hundred) in its
+ * constructor: a tenant handle per request was about 4 % of a small read's
+ * allocation (bench/README.md). The plugin keeps no state between queries
+ * (it transforms each synchronously), so one per schema serves every handle;
+ * the least recently used are made again.
+ */
+const schemaPlugins = new LRUCache<string, WithSchemaPlugin>({ max: 1_000 });
+
+/**
+ * `db.withSchema(schema)`, with the schema's plugin made once, recorded for
+ * compiledOnce. Our handles carry no other plugin, so appending it
+ * (`withPlugin`) is the same as Kysely's putting it first.
+ */
+export function withSchemaOf<D extends AnyDb>(db: D, schema: string): D {
+  let plugin = schemaPlugins.get(schema);
+  if (plugin === undefined) schemaPlugins.set(schema, (plugin = new WithSchemaPlugin(schema)));
+  const qualified = db.withPlugin(plugin) as D;
+  schemas.set(qualified, schema);
+  return qualified;
 }
 
 /** The SQL text per schema and name: 10,000 organizations × a few statements; the least recently used are compiled again. */

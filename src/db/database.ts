@@ -14,7 +14,7 @@ import type { ServiceAccountKeysTable, ServiceAccountsTable } from './tables/ser
 import type { MfaRecoveryCodesTable, UsersTable } from './tables/users.table.js';
 import type { WorkspaceSchedulesTable } from './tables/workspace-schedules.table.js';
 import type { WorkspacesTable } from './tables/workspaces.table.js';
-import { inSchema } from './compiled-once.js';
+import { withSchemaOf } from './compiled-once.js';
 
 export const PLATFORM_SCHEMA = 'datalinx_platform';
 
@@ -50,5 +50,5 @@ export type TenantDb = Kysely<TenantDatabase> | Transaction<TenantDatabase>;
 
 /** The platform tables, schema-qualified; also usable on a transaction. */
 export function platform<D extends PlatformDb>(db: D): D {
-  return inSchema(db.withSchema(PLATFORM_SCHEMA) as D, PLATFORM_SCHEMA);
+  return withSchemaOf(db, PLATFORM_SCHEMA);
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { inSchema } from '../db/compiled-once.js';
+import { withSchemaOf } from '../db/compiled-once.js';
 import { ValidationError } from '../errors.js';
 import type { PlatformDatabase, TenantDatabase, TenantDb } from '../db/database.js';
 import { assertSchemaName, MAX_SCHEMA_NAME_LENGTH, quoteIdent, TENANT_SCHEMA_PREFIX } from '../db/identifiers.js';
@@ -47,7 +47,7 @@ type RootDb = Kysely<PlatformDatabase> | Transaction<PlatformDatabase>;
 
 /** A handle whose queries run in the organization's schema; works inside a transaction too. */
 export function tenantDb(db: RootDb, schemaName: string): TenantDb {
-  return inSchema(db.withSchema(assertSchemaName(schemaName)) as unknown as TenantDb, schemaName);
+  return withSchemaOf(db as unknown as TenantDb, assertSchemaName(schemaName));
 }
 
 export type { TenantDatabase };
