@@ -118,7 +118,7 @@ function rememberedAnswer<A>(info: Pick<GraphQLResolveInfo, 'fieldNodes'>, quest
 }
 
 /** Whether the field being resolved selects `name` directly (through fragments too). */
-function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
+export function selectsField(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, name: string): boolean {
   return rememberedAnswer(info, name, () => selectsFieldNow(info, name));
 }
 

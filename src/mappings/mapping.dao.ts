@@ -14,6 +14,8 @@ import {
   type FieldMappingSearch,
 } from './mapping-field-source.dao.js';
 import { anyOf, compiledOnce } from '../db/compiled-once.js';
+import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import { LIST_COLUMNS as WORKSPACE_LIST_COLUMNS } from '../workspaces/workspace.dao.js';
 
 export interface MappingFilter {
   workspaceId?: string | null;
@@ -53,6 +55,42 @@ export function findMappingById(db: TenantDb, id: string): Promise<MappingRow | 
 export function findMappingsByIds(db: TenantDb, ids: readonly string[]): Promise<MappingRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return compiledOnce(db, 'mappings by ids', () => db.selectFrom('mappings').selectAll().where('id', '=', anyOf(ids)), [ids]);
+}
+
+/** The prefix of the workspace's columns in findMappingWithWorkspace's row (no mapping column starts with it). */
+const WORKSPACE_PREFIX = 'workspace__';
+const WORKSPACE_COLUMNS = [...WORKSPACE_LIST_COLUMNS.plain, ...WORKSPACE_LIST_COLUMNS.json];
+
+/**
+ * A mapping and its workspace in one statement (the mapping editor reads
+ * both): each row as `select *` reads it by id. The workspace is joined
+ * laterally with `limit 1`, so PostgreSQL reads it by the mapping's
+ * workspace_id instead of planning a hash join over every workspace.
+ */
+export async function findMappingWithWorkspace(db: TenantDb, id: string): Promise<{ mapping: MappingRow; workspace: WorkspaceRow } | undefined> {
+  const [row] = await compiledOnce(
+    db,
+    'mapping with its workspace',
+    () =>
+      db
+        .selectFrom('mappings as m')
+        .innerJoinLateral(
+          (eb) => eb.selectFrom('workspaces').selectAll().whereRef('workspaces.id', '=', 'm.workspace_id').limit(sql.lit(1)).as('w'),
+          (join) => join.onTrue(),
+        )
+        .selectAll('m')
+        .select(WORKSPACE_COLUMNS.map((c) => sql.ref(`w.${c}`).as(WORKSPACE_PREFIX + c)))
+        .where('m.id', '=', id),
+    [id],
+  );
+  if (!row) return undefined;
+  const mapping: Record<string, unknown> = {};
+  const workspace: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith(WORKSPACE_PREFIX)) workspace[column.slice(WORKSPACE_PREFIX.length)] = value;
+    else mapping[column] = value;
+  }
+  return { mapping: mapping as MappingRow, workspace: workspace as WorkspaceRow };
 }
 
 type MappingsQuery = SelectQueryBuilder<TenantDatabase, 'mappings', object>;

@@ -63,6 +63,11 @@ export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): 
   return dao.findMappingsByIds(scope.tenant.db, ids);
 }
 
+/** A mapping with its workspace, read together (`mapping(id)` when the query shows the workspace). */
+export function findMappingWithWorkspace(scope: RequestScope, id: string): ReturnType<typeof dao.findMappingWithWorkspace> {
+  return dao.findMappingWithWorkspace(scope.tenant.db, id);
+}
+
 export function listMappings(scope: RequestScope, filter: dao.MappingFilter, args: PageArgs): Promise<Page<MappingRow>> {
   return dao.listMappings(scope.tenant.db, filter, args);
 }

@@ -82,6 +82,29 @@ describe('reads by id, compiled once per schema', () => {
     expect(await compiledOnce(a.db, 'test: any', () => a.db.selectFrom('workspaces').select('id').where('id', '=', anyOf(ids)), [ids])).toEqual([]);
   });
 
+  it("tenant handles of one schema share that schema's plugin, and qualify their tables with their own schema", async () => {
+    const pluginOf = (db: Tenant['db']) => db.getExecutor().plugins;
+    const [first, second, other] = [tenantDb(t.db, orgA.schema_name), tenantDb(t.db, orgA.schema_name), b.db];
+    expect(pluginOf(first)).toHaveLength(1);
+    expect(pluginOf(second)[0]).toBe(pluginOf(first)[0]);
+    expect(pluginOf(other)[0]).not.toBe(pluginOf(first)[0]);
+    // Inside a transaction too, with a statement Kysely builds (not one compiled once).
+    const names = await t.db.transaction().execute((trx) =>
+      tenantDb(trx, orgA.schema_name).selectFrom('workspaces').select('name').where('name', '=', 'A only').execute(),
+    );
+    expect(names).toEqual([{ name: 'A only' }]);
+    expect(tenantDb(t.db, orgA.schema_name).selectFrom('workspaces').select('id').compile().sql).toBe(`select "id" from "${orgA.schema_name}"."workspaces"`);
+  });
+
+  it('reads a mapping with its workspace in one statement, each as its read by id returns it', async () => {
+    const ws = await workspaces.insertWorkspace(a.db, { name: 'Joined', settings: { timezone: 'Europe/Berlin' } });
+    const m = await mappings.insertMapping(a.db, { workspace_id: ws.id, source_table: 's', target_table: 't', field_mappings: { id: { source: 'id', transform: null } } });
+    const joined = await sent(() => mappings.findMappingWithWorkspace(a.db, m.id));
+    expect(joined.statements).toHaveLength(1);
+    expect(joined.result).toEqual({ mapping: (await mappings.findMappingsByIds(a.db, [m.id]))[0], workspace: (await workspaces.findWorkspacesByIds(a.db, [ws.id]))[0] });
+    expect(await mappings.findMappingWithWorkspace(b.db, m.id)).toBeUndefined();
+  });
+
   it('builds every time on a handle whose schema it does not know', async () => {
     // withSchema directly, not through platform() or tenantDb(): the handle does not say its schema.
     const unnamed = t.db.withSchema('datalinx_platform');

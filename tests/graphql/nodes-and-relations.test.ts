@@ -1,4 +1,4 @@
-import { createActiveMapping, createJob, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID, useTestApi } from '../support/index.js';
+import { createActiveMapping, createJob, createWorkspace, globalId, gqlData, localId, mutate, NO_SUCH_UUID, seedOrganization, useTestApi } from '../support/index.js';
 
 const { server, org } = useTestApi();
 let ids: { workspace: string; dataSource: string; mapping: string; job: string };
@@ -95,6 +95,45 @@ describe('relations, in both directions', () => {
       mapping: { workspace: { name: 'Graph' } },
       dataSource: { workspace: { name: 'Graph' } },
       pipelineJob: { workspace: { name: 'Graph' }, createdBy: { email: org.users.editor.email, role: 'EDITOR', organization: { slug: org.slug } } },
+    });
+  });
+
+  describe('mapping(id) showing its workspace: one statement reads both', () => {
+    const MAPPING = `id version status sourceTable targetTable createdAt updatedAt
+      fieldMappings { targetField source transform } cteDefinitions { name sql } decorators { type }
+      workspace { id name description githubRepoUrl createdAt updatedAt settings { timezone defaultJobType retentionDays notificationEmails extra } }`;
+
+    /** The statements a query sent for its data (asked twice: the first may authenticate). */
+    async function counted(query: string, variables: Record<string, unknown>, token = org.users.viewer.token) {
+      await gqlData(server, query, variables, token);
+      server.db.counter.reset();
+      const data = await gqlData(server, query, variables, token);
+      return { data, statements: server.db.counter.data.length };
+    }
+
+    it('answers as the separate reads do (a mapping by id, then its workspace)', async () => {
+      const joined = await counted(`query($id: ID!) { mapping(id: $id) { ${MAPPING} } }`, { id: ids.mapping });
+      const separate = await counted(`query($id: ID!) { node(id: $id) { ... on Mapping { ${MAPPING} } } }`, { id: ids.mapping });
+      expect(joined.data).toEqual({ mapping: (separate.data as { node: unknown }).node });
+      expect(joined.data).toMatchObject({ mapping: { id: ids.mapping, targetTable: 'dim_graph', workspace: { id: ids.workspace, name: 'Graph' } } });
+      expect(separate.statements).toBe(2);
+      expect(joined.statements).toBe(1);
+    });
+
+    it('the workspace read with it is not read again later in the request', async () => {
+      const run = await counted(`query($id: ID!) { mapping(id: $id) { workspace { name mappings(first: 5) { edges { node { workspace { name } } } } } } }`, { id: ids.mapping });
+      expect(run.data).toEqual({ mapping: { workspace: { name: 'Graph', mappings: { edges: [{ node: { workspace: { name: 'Graph' } } }] } } } });
+      // The mapping with its workspace, then the workspace's mappings; their workspace is the one already read.
+      expect(run.statements).toBe(2);
+    });
+
+    it('is null for an id that does not exist or names a mapping of another organization', async () => {
+      const other = await seedOrganization(server);
+      const theirs = await createActiveMapping(server, other.users.editor.token, await createWorkspace(server, other.users.editor.token, 'Theirs'), { targetTable: 'dim_theirs' });
+      const query = `query($id: ID!) { mapping(id: $id) { id workspace { name } } }`;
+      expect(await gqlData(server, query, { id: theirs }, org.users.viewer.token)).toEqual({ mapping: null });
+      expect(await gqlData(server, query, { id: globalId('Mapping', NO_SUCH_UUID) }, org.users.viewer.token)).toEqual({ mapping: null });
+      expect(await gqlData(server, query, { id: theirs }, other.users.viewer.token)).toEqual({ mapping: { id: theirs, workspace: { name: 'Theirs' } } });
     });
   });
 

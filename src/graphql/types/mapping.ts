@@ -13,7 +13,7 @@ import {
 import { toIncremental, type IncrementalConfig } from '../../mappings/mapping-incremental.js';
 import { upperCaseEnum } from '../enum-values.js';
 import { builder } from '../builder.js';
-import { connectionComplexity, idOf, listPageArgs, scopeOf, toConnection, type FieldColumns } from '../relay.js';
+import { connectionComplexity, idOf, listPageArgs, scopeOf, selectsField, toConnection, type FieldColumns } from '../relay.js';
 import { payloadErrors } from './error.js';
 import { MappingConnection, MappingRef, WorkspaceRef } from './refs.js';
 
@@ -285,7 +285,16 @@ builder.queryFields((t) => ({
     description: 'A mapping by global ID; null when it does not exist or belongs to another organization. Any role.',
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the mapping.' }) },
-    resolve: (_root, { id }) => idOf(id, 'Mapping'),
+    resolve: async (_root, { id }, ctx, info) => {
+      const mappingId = idOf(id, 'Mapping');
+      if (!selectsField(info, 'workspace')) return mappingId;
+      // The editor shows the workspace too: one statement reads both, and the loaders are primed with them.
+      const found = await mappings.findMappingWithWorkspace(scopeOf(ctx), mappingId);
+      if (!found) return null;
+      MappingRef.getDataloader(ctx).prime(mappingId, found.mapping);
+      WorkspaceRef.getDataloader(ctx).prime(found.workspace.id, found.workspace);
+      return found.mapping;
+    },
   }),
   mappings: t.connection(
     {
