@@ -36,6 +36,9 @@ export function findWorkspacesByIds(db: TenantDb, ids: readonly string[]): Promi
   return compiledOnce(db, 'workspaces by ids', () => db.selectFrom('workspaces').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
+/** The timestamptz columns: a workspace read as JSON (to_jsonb) has them as text. */
+export const WORKSPACE_TIMESTAMPS = ['created_at', 'updated_at'] as const satisfies readonly (keyof WorkspaceRow)[];
+
 /** What lists read: every column, settings and warehouse as text parsed on first access (src/db/lazy-json.ts): a listed row is the row `select *` reads by id (tests/db/list-columns.test.ts). */
 export const LIST_COLUMNS: ListColumns<WorkspaceRow> = {
   plain: ['id', 'name', 'description', 'target_schema_id', 'github_repo_url', 'repo_subdirectory', 'created_at', 'updated_at'],

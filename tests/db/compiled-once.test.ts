@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { anyOf, compiledOnce } from '../../src/db/compiled-once.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import * as mappings from '../../src/mappings/mapping.dao.js';
@@ -103,6 +104,14 @@ describe('reads by id, compiled once per schema', () => {
     expect(joined.statements).toHaveLength(1);
     expect(joined.result).toEqual({ mapping: (await mappings.findMappingsByIds(a.db, [m.id]))[0], workspace: (await workspaces.findWorkspacesByIds(a.db, [ws.id]))[0] });
     expect(await mappings.findMappingWithWorkspace(b.db, m.id)).toBeUndefined();
+  });
+
+  it('reads the workspace as JSON only while JSON carries each of its columns as pg does, timestamps made Dates again', async () => {
+    const { rows } = await sql<{ column_name: string; data_type: string }>`
+      select column_name, data_type from information_schema.columns where table_schema = ${orgA.schema_name} and table_name = 'workspaces'`.execute(t.db);
+    // A bigint or numeric column would come back a number instead of pg's string, a date or timestamp as other text.
+    expect(rows.filter((c) => !['uuid', 'text', 'character varying', 'jsonb', 'boolean', 'integer', 'timestamp with time zone'].includes(c.data_type))).toEqual([]);
+    expect(rows.filter((c) => c.data_type === 'timestamp with time zone').map((c) => c.column_name).sort()).toEqual([...workspaces.WORKSPACE_TIMESTAMPS].sort());
   });
 
   it('builds every time on a handle whose schema it does not know', async () => {
