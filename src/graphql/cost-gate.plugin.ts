@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { complexityFromQuery } from '@pothos/plugin-complexity';
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ExecutionGate } from '../execution-gate.js';
 import type { GraphQLContext } from './context.js';
 import { serialiseInSlices } from './response-text.js';
@@ -31,8 +31,58 @@ function operationAlone(document: DocumentNode, operation: OperationDefinitionNo
   return found;
 }
 
+type Measured = { complexity: number; depth: number; breadth: number };
+
+/**
+ * The variables an operation's cost reads: those in the arguments of fields
+ * whose complexity is a function of them (a list's `first`/`last`,
+ * relay.ts connectionComplexity). Depth and breadth depend on the document
+ * only, and no complexity function reads the context.
+ */
+const costVariables = new WeakMap<DocumentNode, readonly string[]>();
+function variablesOfCost(document: DocumentNode): readonly string[] {
+  let names = costVariables.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          if (typeof typeInfo.getFieldDef()?.extensions?.complexity !== 'function') return;
+          for (const argument of node.arguments ?? []) visit(argument.value, { Variable: (v) => void found.add(v.name.value) });
+        },
+      }),
+    );
+    costVariables.set(document, (names = [...found]));
+  }
+  return names;
+}
+
+/**
+ * Costs measured, per document and the values of the variables its cost
+ * reads: measuring walks the whole document and coerces its variables again,
+ * ≈ 3 % of a small read's CPU (bench/README.md), and the mapping editor's
+ * load costs the same whichever mapping it names. A document keeps the
+ * costs of its last few variable values.
+ */
+const measuredCosts = new WeakMap<DocumentNode, Map<string, Measured>>();
+const COSTS_PER_DOCUMENT = 32;
+function measure(document: DocumentNode, variables: Record<string, unknown>, ctx: GraphQLContext): Measured {
+  // Absent ([]) and null ([null]) differ: an absent variable takes its default.
+  const key = JSON.stringify(variablesOfCost(document).map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : [])));
+  let known = measuredCosts.get(document);
+  const remembered = known?.get(key);
+  if (remembered) return remembered;
+  const measured = complexityFromQuery(document, { schema, ctx, variables });
+  if (!known) measuredCosts.set(document, (known = new Map()));
+  if (known.size >= COSTS_PER_DOCUMENT) known.clear();
+  known.set(key, measured);
+  return measured;
+}
+
 /** As the complexity plugin judges: over a limit when the limit is a number below the measure. */
-function withinLimits(measured: { complexity: number; depth: number; breadth: number }, limits: GraphQLContext['limits']): boolean {
+function withinLimits(measured: Measured, limits: GraphQLContext['limits']): boolean {
   return !(limits.depth < measured.depth) && !(limits.complexity < measured.complexity) && !(typeof limits.breadth === 'number' && limits.breadth < measured.breadth);
 }
 
@@ -58,7 +108,7 @@ export function costGatePlugin(gate: ExecutionGate): ApolloServerPlugin<GraphQLC
       return {
         async didResolveOperation({ document, operation, request, contextValue }) {
           try {
-            const measured = complexityFromQuery(operationAlone(document, operation), { schema, ctx: contextValue, variables: request.variables ?? {} });
+            const measured = measure(operationAlone(document, operation), request.variables ?? {}, contextValue);
             cost = measured.complexity;
             // Within every limit: the complexity plugin need not measure the same operation again (builder.ts).
             if (withinLimits(measured, contextValue.limits)) contextValue.limitsChecked = true;

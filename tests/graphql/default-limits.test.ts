@@ -112,6 +112,29 @@ describe('default query limits', () => {
   });
 });
 
+describe('costs measured once per document and the values of the variables they read', () => {
+  const LIST = 'workspaces(first: $n) { edges { node { mappings(first: 50) { edges { node { id fieldMappings { targetField source } } } } } } }';
+  const codes = async (query: string, variables: Record<string, unknown>) => codesOf((await server.gql(query, variables, org.users.viewer.token)).body);
+
+  it("follows a page size's variable from request to request", async () => {
+    const query = `query($n: Int = 100) { ${LIST} }`;
+    expect(await codes(query, { n: 5 })).toEqual([]);
+    expect(await codes(query, { n: 100 })).toEqual(['QUERY_LIMIT']);
+    expect(await codes(query, { n: 5 })).toEqual([]);
+    // Absent: the default, 100. Null: a page of the default size, 20.
+    expect(await codes(query, {})).toEqual(['QUERY_LIMIT']);
+    expect(await codes(query, { n: null })).toEqual([]);
+    expect(await codes(query, {})).toEqual(['QUERY_LIMIT']);
+  });
+
+  it('follows a variable read inside a fragment', async () => {
+    const query = `query($n: Int) { ...Lists } fragment Lists on Query { ${LIST} }`;
+    expect(await codes(query, { n: 5 })).toEqual([]);
+    expect(await codes(query, { n: 100 })).toEqual(['QUERY_LIMIT']);
+    expect(await codes(query, { n: 5 })).toEqual([]);
+  });
+});
+
 /** Every field of `type` the compiled executor reads inline as another property (`sourceTable` ← `source_table`). */
 const inlined = (type: string) =>
   exposuresOf(schema)
