@@ -35,12 +35,13 @@ type Measured = { complexity: number; depth: number; breadth: number };
 
 /**
  * The variables an operation's cost reads: those in the arguments of fields
- * whose complexity is a function of them (a list's `first`/`last`,
- * relay.ts connectionComplexity). Depth and breadth depend on the document
- * only, and no complexity function reads the context.
+ * whose complexity is a function of them, only the arguments it names when it
+ * says (`reads`: a connection's `first` and `last`, relay.ts
+ * connectionComplexity, not its cursors or filters). Depth and breadth
+ * depend on the document only, and no complexity function reads the context.
  */
 const costVariables = new WeakMap<DocumentNode, readonly string[]>();
-function variablesOfCost(document: DocumentNode): readonly string[] {
+export function variablesOfCost(document: DocumentNode): readonly string[] {
   let names = costVariables.get(document);
   if (!names) {
     const found = new Set<string>();
@@ -49,8 +50,13 @@ function variablesOfCost(document: DocumentNode): readonly string[] {
       document,
       visitWithTypeInfo(typeInfo, {
         Field(node) {
-          if (typeof typeInfo.getFieldDef()?.extensions?.complexity !== 'function') return;
-          for (const argument of node.arguments ?? []) visit(argument.value, { Variable: (v) => void found.add(v.name.value) });
+          const complexity: unknown = typeInfo.getFieldDef()?.extensions?.complexity;
+          if (typeof complexity !== 'function') return;
+          const reads = (complexity as { reads?: readonly string[] }).reads;
+          for (const argument of node.arguments ?? []) {
+            if (reads && !reads.includes(argument.name.value)) continue;
+            visit(argument.value, { Variable: (v) => void found.add(v.name.value) });
+          }
         },
       }),
     );
@@ -68,6 +74,8 @@ function variablesOfCost(document: DocumentNode): readonly string[] {
  */
 const measuredCosts = new WeakMap<DocumentNode, Map<string, Measured>>();
 const COSTS_PER_DOCUMENT = 32;
+/** Page sizes are numbers: a longer key is a value that will not fit anyway, measured each time. */
+const LONGEST_KEY = 256;
 function measure(document: DocumentNode, variables: Record<string, unknown>, ctx: GraphQLContext): Measured {
   // Absent ([]) and null ([null]) differ: an absent variable takes its default.
   const key = JSON.stringify(variablesOfCost(document).map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : [])));
@@ -75,6 +83,7 @@ function measure(document: DocumentNode, variables: Record<string, unknown>, ctx
   const remembered = known?.get(key);
   if (remembered) return remembered;
   const measured = complexityFromQuery(document, { schema, ctx, variables });
+  if (key.length > LONGEST_KEY) return measured;
   if (!known) measuredCosts.set(document, (known = new Map()));
   if (known.size >= COSTS_PER_DOCUMENT) known.clear();
   known.set(key, measured);

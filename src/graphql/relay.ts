@@ -19,7 +19,8 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   if (sep <= 0 || !/^[A-Z][A-Za-z]*$/.test(typename) || !isUuid(id)) {
     throw new ValidationError(`"${globalId}" is not a valid ID`, ['id']);
   }
-  return { typename, id };
+  // The UUID as PostgreSQL prints it (lower case): loaders match rows by their id's text.
+  return { typename, id: id.toLowerCase() };
 }
 
 /** The local id behind a global one of the expected type; another type is simply not found. */
@@ -83,10 +84,13 @@ export function toConnection<T extends { id: string }>(page: Page<T>, totalCount
 }
 
 /** Complexity of a connection field: its page size times its children. */
-export const connectionComplexity = (args: { first?: number | null; last?: number | null }) => ({
-  field: 1,
-  multiplier: Math.min(args.first ?? args.last ?? 20, 100),
-});
+export const connectionComplexity = Object.assign(
+  (args: { first?: number | null; last?: number | null }) => ({
+    field: 1,
+    multiplier: Math.min(args.first ?? args.last ?? 20, 100),
+  }),
+  { reads: ['first', 'last'] as const },
+);
 
 /**
  * The columns each field of a listed type reads from its row (`id` too). A

@@ -88,7 +88,10 @@ export async function findMappingWithWorkspace(db: TenantDb, id: string): Promis
   if (!row) return undefined;
   const { [JOINED_WORKSPACE]: workspace, ...mapping } = row;
   if (!workspace) throw new Error(`mapping ${id} has no workspace`);
-  for (const column of WORKSPACE_TIMESTAMPS) workspace[column] = new Date(workspace[column] as string);
+  for (const column of WORKSPACE_TIMESTAMPS) {
+    const text = workspace[column];
+    if (typeof text === 'string') workspace[column] = new Date(text);
+  }
   return { mapping: mapping as MappingRow, workspace: workspace as WorkspaceRow };
 }
 

@@ -3,6 +3,7 @@ import { execute, parse, print, type OperationDefinitionNode } from 'graphql';
 import { isCompiledQuery } from 'graphql-jit';
 import { DASHBOARD_QUERY, SPA_QUERY } from '../../bench/scenarios/dashboard.js';
 import { buildServer, createContext } from '../../src/server.js';
+import { variablesOfCost } from '../../src/graphql/cost-gate.plugin.js';
 import { compileReadingExposures, exposuresOf } from '../../src/graphql/jit-executor.js';
 import { schema } from '../../src/graphql/schema.js';
 import {
@@ -121,10 +122,15 @@ describe('costs measured once per document and the values of the variables they 
     expect(await codes(query, { n: 5 })).toEqual([]);
     expect(await codes(query, { n: 100 })).toEqual(['QUERY_LIMIT']);
     expect(await codes(query, { n: 5 })).toEqual([]);
-    // Absent: the default, 100. Null: a page of the default size, 20.
-    expect(await codes(query, {})).toEqual(['QUERY_LIMIT']);
+    // Null: a page of the default size, 20. Absent: the variable's default, 100.
     expect(await codes(query, { n: null })).toEqual([]);
     expect(await codes(query, {})).toEqual(['QUERY_LIMIT']);
+    expect(await codes(query, { n: null })).toEqual([]);
+  });
+
+  it('keys a cost on the page sizes only, not on cursors or filters beside them', () => {
+    const query = 'query($n: Int, $m: Int, $after: String, $ws: ID, $status: MappingStatus) { mappings(first: $n, after: $after, workspaceId: $ws, status: $status) { edges { node { workspace { dataSources(last: $m) { totalCount } } } } } }';
+    expect([...variablesOfCost(parse(query))].sort()).toEqual(['m', 'n']);
   });
 
   it('follows a variable read inside a fragment', async () => {

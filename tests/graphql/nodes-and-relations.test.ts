@@ -127,6 +127,17 @@ describe('relations, in both directions', () => {
       expect(run.statements).toBe(2);
     });
 
+    it('finds a mapping whose global ID has its UUID in upper case, as node(id) and the loader do', async () => {
+      const upper = globalId('Mapping', localId(ids.mapping).toUpperCase());
+      const data = await gqlData(
+        server,
+        'query($id: ID!) { joined: mapping(id: $id) { id workspace { name } } loaded: mapping(id: $id) { id targetTable } node(id: $id) { id } }',
+        { id: upper },
+        org.users.viewer.token,
+      );
+      expect(data).toEqual({ joined: { id: ids.mapping, workspace: { name: 'Graph' } }, loaded: { id: ids.mapping, targetTable: 'dim_graph' }, node: { id: ids.mapping } });
+    });
+
     it('is null for an id that does not exist or names a mapping of another organization', async () => {
       const other = await seedOrganization(server);
       const theirs = await createActiveMapping(server, other.users.editor.token, await createWorkspace(server, other.users.editor.token, 'Theirs'), { targetTable: 'dim_theirs' });
