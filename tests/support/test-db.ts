@@ -78,5 +78,10 @@ export async function createTestDb(opts: { migrate?: boolean; url?: string; pool
   if (opts.migrate ?? true) await migrate(db, { dir: MIGRATIONS_DIR });
   const migrations: MigrationFile[] = await readMigrations(MIGRATIONS_DIR);
   const tenantSnapshot = await loadTenantSnapshot(MIGRATIONS_DIR, migrations);
-  return { db, pool, url, name, counter, migrations, tenantSnapshot, embedded: null, close: () => db.destroy() };
+  // Kysely ends the pool only if the handle was ever used: a test that reads the pool alone would leave it open.
+  const close = async () => {
+    await db.destroy();
+    if (!pool.ended) await pool.end();
+  };
+  return { db, pool, url, name, counter, migrations, tenantSnapshot, embedded: null, close };
 }
