@@ -1,4 +1,16 @@
-import { CompiledQuery, sql, WithSchemaPlugin, type Compilable, type RawBuilder } from 'kysely';
+import {
+  CompiledQuery,
+  sql,
+  WithSchemaPlugin,
+  type Compilable,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RawBuilder,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { PlatformDb, TenantDb } from './database.js';
 
@@ -23,7 +35,32 @@ const schemas = new WeakMap<object, string>();
  * (it transforms each synchronously), so one per schema serves every handle;
  * the least recently used are made again.
  */
-const schemaPlugins = new LRUCache<string, WithSchemaPlugin>({ max: 1_000 });
+const schemaPlugins = new LRUCache<string, SchemaPlugin>({ max: 1_000 });
+
+/**
+ * Kysely's plugin for one schema, shared. Its transformer notes a query's
+ * tables and CTE names while it transforms the query and forgets them after;
+ * a transformation that throws would leave them noted for every later query
+ * of the schema (a CTE named like a table would leave that table
+ * unqualified), so a throw replaces the transformer.
+ */
+class SchemaPlugin implements KyselyPlugin {
+  #plugin: WithSchemaPlugin;
+  constructor(private readonly schema: string) {
+    this.#plugin = new WithSchemaPlugin(schema);
+  }
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    try {
+      return this.#plugin.transformQuery(args);
+    } catch (err) {
+      this.#plugin = new WithSchemaPlugin(this.schema);
+      throw err;
+    }
+  }
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return this.#plugin.transformResult(args);
+  }
+}
 
 /**
  * `db.withSchema(schema)`, with the schema's plugin made once, recorded for
@@ -32,7 +69,7 @@ const schemaPlugins = new LRUCache<string, WithSchemaPlugin>({ max: 1_000 });
  */
 export function withSchemaOf<D extends AnyDb>(db: D, schema: string): D {
   let plugin = schemaPlugins.get(schema);
-  if (plugin === undefined) schemaPlugins.set(schema, (plugin = new WithSchemaPlugin(schema)));
+  if (plugin === undefined) schemaPlugins.set(schema, (plugin = new SchemaPlugin(schema)));
   const qualified = db.withPlugin(plugin) as D;
   schemas.set(qualified, schema);
   return qualified;

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { anyOf, compiledOnce } from '../../src/db/compiled-once.js';
 import type { OrganizationRow } from '../../src/db/tables/organizations.table.js';
 import * as mappings from '../../src/mappings/mapping.dao.js';
@@ -94,6 +94,20 @@ describe('reads by id, compiled once per schema', () => {
       tenantDb(trx, orgA.schema_name).selectFrom('workspaces').select('name').where('name', '=', 'A only').execute(),
     );
     expect(names).toEqual([{ name: 'A only' }]);
+    expect(tenantDb(t.db, orgA.schema_name).selectFrom('workspaces').select('id').compile().sql).toBe(`select "id" from "${orgA.schema_name}"."workspaces"`);
+  });
+
+  it("a statement whose transformation throws leaves no trace in its schema's shared plugin", () => {
+    // A node Kysely's transformer does not know, in a query whose CTE is named like a table.
+    const unknownNode = { toOperationNode: () => ({ kind: 'NotANode' }) } as unknown as RawBuilder<number>;
+    const failing = () =>
+      tenantDb(t.db, orgA.schema_name)
+        .with('workspaces', (qb) => qb.selectNoFrom(sql<number>`${unknownNode}`.as('x')))
+        .selectFrom('workspaces')
+        .selectAll()
+        .compile();
+    expect(failing).toThrow();
+    // Had the plugin kept the CTE's name, this table would be left unqualified.
     expect(tenantDb(t.db, orgA.schema_name).selectFrom('workspaces').select('id').compile().sql).toBe(`select "id" from "${orgA.schema_name}"."workspaces"`);
   });
 
