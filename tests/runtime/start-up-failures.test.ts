@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,10 @@ import { freePort } from '../support/pg-cluster.js';
 /** Every reason the server cannot start is one line on stderr and exit code 1 — never a stack. */
 jest.setTimeout(180_000);
 
-const scratch = () => mkdtemp(path.join(os.tmpdir(), 'datalinx-start-')).then(async (d) => (await chmod(d, 0o755), d));
+/** Folders this file made, removed at its end. */
+const made: string[] = [];
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const scratch = () => mkdtemp(path.join(os.tmpdir(), 'datalinx-start-')).then(async (d) => (made.push(d), await chmod(d, 0o755), d));
 
 async function start(env: Record<string, string>) {
   const result = await runToEnd(SOURCE_ENTRY, { LOG_LEVEL: 'silent', JWT_SECRET: 'x'.repeat(32), ...env });
@@ -52,6 +55,7 @@ describe('the embedded PostgreSQL', () => {
 
   (process.getuid?.() === 0 ? it : it.skip)('a data folder the postgres user cannot reach (a clone in a 0700 home, as root)', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'datalinx-home-')); // mkdtemp makes it 0700
+    made.push(home);
     const { code, lines } = await start({ DATA_DIR: path.join(home, 'dlx', '.data'), EMBEDDED_PG_PORT: String(freePort()) });
     expect(code).toBe(1);
     expect(lines).toEqual([expect.stringContaining(`cannot reach the data folder ${home}/dlx/.data/postgres: ${home} (mode 0700) is closed to it. Set DATA_DIR`)]);

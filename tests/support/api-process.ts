@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './pg-cluster.js';
@@ -48,7 +48,10 @@ export async function startApiProcess(env: Record<string, string>, opts: { entry
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Its data folder goes with it (the process stops its embedded PostgreSQL before it exits).
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => void rm(dataDir, { recursive: true, force: true }).then(() => resolve(code), () => resolve(code))),
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`API exited at start (${child.exitCode}): ${output.join('')}`);

@@ -16,4 +16,5 @@ export default async function globalSetup() {
   const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, persistent: false });
   process.env.DATALINX_TEST_PG_URL = server.connectionString();
   globalThis.__datalinxPg = server;
+  globalThis.__datalinxPgFolder = dataDir;
 }
