@@ -106,14 +106,19 @@ interface Lent {
 const IDLE_HANDLES = 256;
 
 /** What each handle createDb made needs for its request handles. */
-const makers = new WeakMap<Kysely<PlatformDatabase>, { pool: pg.Pool; checkout: Checkout; idle: Lent[] }>();
+interface Maker {
+  pool: pg.Pool;
+  checkout: Checkout;
+  idle: Lent[];
+}
+const makers = new WeakMap<Kysely<PlatformDatabase>, Maker>();
 
 function kyselyOver(pool: pg.Pool, connect: () => Promise<PostgresPoolClient>, end: () => Promise<void>): Kysely<PlatformDatabase> {
   return new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool: { options: pool.options, connect, end } }) });
 }
 
 /** A request handle over `maker`'s pool: it checks out for whichever scope it is lent to; destroying it leaves the pool open. */
-function newHandle(maker: { pool: pg.Pool; checkout: Checkout }): Lent {
+function newHandle(maker: Maker): Lent {
   const handle: Lent = { db: kyselyOver(maker.pool, () => maker.checkout(handle.scope), async () => {}), scope: null };
   return handle;
 }

@@ -57,6 +57,11 @@ export function findMappingsByIds(db: TenantDb, ids: readonly string[]): Promise
   return compiledOnce(db, 'mappings by ids', () => db.selectFrom('mappings').selectAll().where('id', '=', anyOf(ids)), [ids]);
 }
 
+export interface MappingWithWorkspace {
+  mapping: MappingRow;
+  workspace: WorkspaceRow;
+}
+
 /** The name of the workspace's JSON in findMappingWithWorkspace's row (no column of mappings). */
 const JOINED_WORKSPACE = 'joined_workspace';
 
@@ -67,7 +72,7 @@ const JOINED_WORKSPACE = 'joined_workspace';
  * join of the two tables costs it (bench/README.md). JSON carries its
  * timestamps as text, made Dates again here (WORKSPACE_TIMESTAMPS).
  */
-export async function findMappingWithWorkspace(db: TenantDb, id: string): Promise<{ mapping: MappingRow; workspace: WorkspaceRow } | undefined> {
+export async function findMappingWithWorkspace(db: TenantDb, id: string): Promise<MappingWithWorkspace | undefined> {
   const [row] = await compiledOnce(
     db,
     'mapping with its workspace',

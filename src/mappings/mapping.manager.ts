@@ -64,7 +64,7 @@ export function findMappingsByIds(scope: RequestScope, ids: readonly string[]): 
 }
 
 /** A mapping with its workspace, read together (`mapping(id)` when the query shows the workspace). */
-export function findMappingWithWorkspace(scope: RequestScope, id: string): ReturnType<typeof dao.findMappingWithWorkspace> {
+export function findMappingWithWorkspace(scope: RequestScope, id: string): Promise<dao.MappingWithWorkspace | undefined> {
   return dao.findMappingWithWorkspace(scope.tenant.db, id);
 }
 
